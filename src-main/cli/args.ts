@@ -1,0 +1,36 @@
+// A small, strict option parser: unknown flags and missing values are errors, never silently ignored.
+import { parseArgs } from 'node:util';
+
+export class CliUsageError extends Error {}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+export function parseOptions<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (e) {
+    throw new CliUsageError((e as Error).message);
+  }
+}
+
+export function requireOption(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new CliUsageError(`missing required option --${name}`);
+  return v;
+}
+
+export function intOption(values: Record<string, unknown>, name: string, fallback: number, min = 0): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CliUsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
+  return n;
+}
+
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new CliUsageError(`--${name} must be a number, got '${String(v)}'`);
+  return n;
+}
