@@ -1,0 +1,114 @@
+// Idefics3 / SmolVLM image processing, step for step as the reference (transformers.js Idefics3ImageProcessor):
+// resize so the longest edge is `size.longest_edge` (Lanczos, 8-bit), rescale + normalize, stretch to multiples
+// of the tile size (bilinear on floats), cut into rows x cols tiles, and append the whole image squeezed to one
+// tile as the last "global" view.
+import type { TokenGrid } from '../../../../src-shared/api';
+import type { RgbImage } from '../../image/decodeImage';
+import { resizeBilinearPlanar, resizeLanczos, toNormalizedPlanar } from '../../image/resize';
+import type { Json } from '../../model/modelFolder';
+
+export interface Idefics3ImageSettings {
+  longestEdge: number;
+  tileSize: number;
+  doResize: boolean;
+  doSplit: boolean;
+  rescale: number;
+  mean: number[];
+  std: number[];
+}
+
+export function idefics3ImageSettings(pre: Json): Idefics3ImageSettings {
+  const triple = (v: unknown, fallback: number): number[] =>
+    Array.isArray(v) ? v.map(Number) : [0, 0, 0].map(() => (typeof v === 'number' ? v : fallback));
+  return {
+    longestEdge: pre.size?.longest_edge ?? 4 * 364,
+    tileSize: pre.max_image_size?.longest_edge ?? 364,
+    doResize: pre.do_resize ?? true,
+    doSplit: pre.do_image_splitting ?? true,
+    rescale: pre.do_rescale === false ? 1 : (pre.rescale_factor ?? 1 / 255),
+    mean: pre.do_normalize === false ? [0, 0, 0] : triple(pre.image_mean, 0.5),
+    std: pre.do_normalize === false ? [1, 1, 1] : triple(pre.image_std, 0.5),
+  };
+}
+
+export interface Idefics3Pixels {
+  /** [tiles, 3, tileSize, tileSize], row-major tiles first, global view last. */
+  pixelValues: Float32Array;
+  tiles: number;
+  /** 0 and 0 when the image was not split (a single global view). */
+  rows: number;
+  cols: number;
+  tileSize: number;
+  grid: Omit<TokenGrid['tiles'][number], 'rows' | 'cols'>[];
+}
+
+/** Target size keeping the aspect ratio with the longest edge at `longestEdge` (up or down), as the reference. */
+export function longestEdgeSize(width: number, height: number, longestEdge: number): [number, number] {
+  const factor = Math.min(longestEdge / width, longestEdge / height);
+  return [Math.floor(Number((width * factor).toFixed(2))), Math.floor(Number((height * factor).toFixed(2)))];
+}
+
+/** Stretches both sides up to multiples of the tile size, deriving the short side from the aspect ratio. */
+export function tileAlignedSize(width: number, height: number, tile: number): [number, number] {
+  const aspect = width / height;
+  if (width >= height) {
+    const w = Math.ceil(width / tile) * tile;
+    return [w, Math.ceil(Math.floor(w / aspect) / tile) * tile];
+  }
+  const h = Math.ceil(height / tile) * tile;
+  return [Math.ceil(Math.floor(h * aspect) / tile) * tile, h];
+}
+
+function cropPlanar(src: Float32Array, h: number, w: number, y0: number, x0: number, size: number, dst: Float32Array, offset: number) {
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < size; y++) {
+      const from = c * h * w + (y0 + y) * w + x0;
+      dst.set(src.subarray(from, from + size), offset + c * size * size + y * size);
+    }
+  }
+}
+
+export async function preprocessIdefics3(image: RgbImage, s: Idefics3ImageSettings): Promise<Idefics3Pixels> {
+  const [rw, rh] = s.doResize ? longestEdgeSize(image.width, image.height, s.longestEdge) : [image.width, image.height];
+  const resized = await resizeLanczos(image, rw, rh);
+  const planar = toNormalizedPlanar(resized, s.rescale, s.mean, s.std);
+  const T = s.tileSize;
+  const tilePixels = 3 * T * T;
+
+  if (!s.doSplit) {
+    return {
+      pixelValues: resizeBilinearPlanar(planar, 3, rh, rw, T, T),
+      tiles: 1,
+      rows: 0,
+      cols: 0,
+      tileSize: T,
+      grid: [{ x: 0, y: 0, width: 1, height: 1, global: true }],
+    };
+  }
+
+  const [W, H] = tileAlignedSize(rw, rh, T);
+  const aligned = resizeBilinearPlanar(planar, 3, rh, rw, H, W);
+  if (H <= T && W <= T) {
+    return { pixelValues: aligned, tiles: 1, rows: 0, cols: 0, tileSize: T, grid: [{ x: 0, y: 0, width: 1, height: 1, global: true }] };
+  }
+  const rows = Math.ceil(H / T);
+  const cols = Math.ceil(W / T);
+  // With tile-aligned sides every split is exactly one tile; the last row/column is anchored to the far edge
+  // as in the reference, which only matters if that ever stops holding.
+  const optH = Math.ceil(H / rows);
+  const optW = Math.ceil(W / cols);
+  const tiles = rows * cols + 1;
+  const pixelValues = new Float32Array(tiles * tilePixels);
+  const grid: Idefics3Pixels['grid'] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const y0 = r === rows - 1 ? H - optH : r * optH;
+      const x0 = c === cols - 1 ? W - optW : c * optW;
+      cropPlanar(aligned, H, W, y0, x0, T, pixelValues, (r * cols + c) * tilePixels);
+      grid.push({ x: x0 / W, y: y0 / H, width: optW / W, height: optH / H, global: false });
+    }
+  }
+  pixelValues.set(resizeBilinearPlanar(aligned, 3, H, W, T, T), rows * cols * tilePixels);
+  grid.push({ x: 0, y: 0, width: 1, height: 1, global: true });
+  return { pixelValues, tiles, rows, cols, tileSize: T, grid };
+}

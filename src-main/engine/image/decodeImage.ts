@@ -1,0 +1,85 @@
+// Decodes a photo into 8-bit RGB the way the reference processors do (sharp, EXIF orientation applied, alpha
+// dropped, grey replicated), and turns every way a file can be wrong into one specific, readable error.
+import { readFile, stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import { EngineError } from '../errors';
+
+export interface RgbImage {
+  /** Interleaved RGB, row-major, `width * height * 3` bytes. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Beyond this a photo is refused rather than risking the machine's memory (a 100 MP image is ~300 MB as RGB). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+// Signatures of the formats sharp decodes: a file that starts like one of these but fails to decode is corrupt;
+// anything else is simply not an image.
+const SIGNATURES: Array<[string, number[]]> = [
+  ['PNG', [0x89, 0x50, 0x4e, 0x47]],
+  ['JPEG', [0xff, 0xd8, 0xff]],
+  ['GIF', [0x47, 0x49, 0x46, 0x38]],
+  ['WebP', [0x52, 0x49, 0x46, 0x46]],
+  ['TIFF', [0x49, 0x49, 0x2a, 0x00]],
+  ['TIFF', [0x4d, 0x4d, 0x00, 0x2a]],
+  ['BMP', [0x42, 0x4d]],
+];
+
+function looksLikeImage(buf: Uint8Array): string | undefined {
+  for (const [name, sig] of SIGNATURES) if (sig.every((b, i) => buf[i] === b)) return name;
+  // AVIF / HEIF: an ISO-BMFF 'ftyp' box.
+  if (buf.length > 12 && String.fromCharCode(...buf.subarray(4, 8)) === 'ftyp') return 'HEIF/AVIF';
+  return undefined;
+}
+
+function toRgb(raw: Buffer, width: number, height: number, channels: number): Uint8Array {
+  if (channels === 3) return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0, i = 0; p < width * height; p++, i += channels) {
+    // 1 or 2 channels: grey (+ alpha) → replicate grey; 4 channels: RGBA → drop alpha (no compositing, as reference).
+    const grey = channels < 3;
+    out[p * 3] = raw[i];
+    out[p * 3 + 1] = grey ? raw[i] : raw[i + 1];
+    out[p * 3 + 2] = grey ? raw[i] : raw[i + 2];
+  }
+  return out;
+}
+
+export async function decodeImage(buf: Uint8Array, label: string): Promise<RgbImage> {
+  const format = looksLikeImage(buf);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+  } catch {
+    if (format) throw new EngineError('CORRUPT_IMAGE', `${label}: the ${format} file is corrupt and cannot be decoded`);
+    throw new EngineError('NOT_AN_IMAGE', `${label}: not an image (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)`);
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > MAX_IMAGE_PIXELS) {
+    throw new EngineError(
+      'IMAGE_TOO_LARGE',
+      `${label}: ${meta.width}x${meta.height} is too large (${(pixels / 1e6).toFixed(0)} MP; the limit is ${MAX_IMAGE_PIXELS / 1e6} MP)`,
+    );
+  }
+  try {
+    const { data, info } = await sharp(buf, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+      .rotate()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data: toRgb(data, info.width, info.height, info.channels), width: info.width, height: info.height };
+  } catch (e) {
+    throw new EngineError('CORRUPT_IMAGE', `${label}: the image is corrupt or truncated (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+export async function decodeImageFile(path: string): Promise<RgbImage> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new EngineError('FILE_NOT_FOUND', `image not found: ${path}`);
+  }
+  if (!info.isFile()) throw new EngineError('NOT_AN_IMAGE', `${path}: not a file`);
+  return decodeImage(await readFile(path), path);
+}

@@ -1,0 +1,105 @@
+// Reads a model folder in the Hugging Face / onnx-community layout and checks that it is complete and
+// self-consistent before any session is created, so that a broken download fails with one message that names
+// every missing piece instead of a runtime error deep inside onnxruntime.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { EngineError } from '../errors';
+import { MODULES, parseOnnxFileName, type ModelModule, type Variant } from './variants';
+
+export type Json = Record<string, any>;
+
+export interface ModelFolder {
+  dir: string;
+  id: string;
+  config: Json;
+  preprocessorConfig: Json;
+  processorConfig: Json;
+  generationConfig: Json;
+  tokenizerJson: Json;
+  tokenizerConfig: Json;
+  chatTemplate: string;
+  /** module → variant → bytes on disk (graph + external data). */
+  onnx: Map<ModelModule, Map<Variant, number>>;
+}
+
+const REQUIRED_JSON = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+
+function readJson(dir: string, name: string): Json {
+  const path = join(dir, name);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Json;
+  } catch (e) {
+    throw new EngineError('MODEL_INCOMPLETE', `model folder ${dir}: ${name} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function readOptionalJson(dir: string, name: string): Json {
+  return existsSync(join(dir, name)) ? readJson(dir, name) : {};
+}
+
+/** chat_template.jinja, then chat_template.json, then the tokenizer config's `chat_template` (as transformers does). */
+function findChatTemplate(dir: string, tokenizerConfig: Json): string | undefined {
+  const jinja = join(dir, 'chat_template.jinja');
+  if (existsSync(jinja)) return readFileSync(jinja, 'utf8');
+  const fromJson = readOptionalJson(dir, 'chat_template.json').chat_template;
+  if (typeof fromJson === 'string') return fromJson;
+  const fromTokenizer = tokenizerConfig.chat_template;
+  return typeof fromTokenizer === 'string' ? fromTokenizer : undefined;
+}
+
+function externalDataBytes(onnxDir: string, graphFile: string): number {
+  // Large exports keep weights beside the graph as `<file>.onnx_data`, sometimes split as `_data_1`, `_data_2`...
+  return readdirSync(onnxDir)
+    .filter((f) => f.startsWith(`${graphFile}_data`))
+    .reduce((sum, f) => sum + statSync(join(onnxDir, f)).size, 0);
+}
+
+function scanOnnx(dir: string): Map<ModelModule, Map<Variant, number>> {
+  const onnxDir = join(dir, 'onnx');
+  const found = new Map<ModelModule, Map<Variant, number>>();
+  if (!existsSync(onnxDir)) return found;
+  for (const file of readdirSync(onnxDir)) {
+    const parsed = parseOnnxFileName(file);
+    if (!parsed) continue;
+    const bytes = statSync(join(onnxDir, file)).size + externalDataBytes(onnxDir, file);
+    if (!found.has(parsed.module)) found.set(parsed.module, new Map());
+    found.get(parsed.module)!.set(parsed.variant, bytes);
+  }
+  return found;
+}
+
+export function onnxPath(folder: ModelFolder, module: ModelModule, variant: Variant): string {
+  return join(folder.dir, 'onnx', `${module}${variant === 'fp32' ? '' : `_${variant}`}.onnx`);
+}
+
+export function readModelFolder(dirArg: string): ModelFolder {
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new EngineError('FILE_NOT_FOUND', `model folder not found: ${dir}`);
+  }
+  const missing: string[] = REQUIRED_JSON.filter((f) => !existsSync(join(dir, f)));
+  const onnx = scanOnnx(dir);
+  for (const m of MODULES) if (!onnx.has(m)) missing.push(`onnx/${m}*.onnx`);
+  const tokenizerConfig = existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {};
+  const chatTemplate = findChatTemplate(dir, tokenizerConfig);
+  if (chatTemplate === undefined) missing.push('chat template (chat_template.jinja, chat_template.json or tokenizer_config.json chat_template)');
+  if (missing.length > 0) {
+    throw new EngineError('MODEL_INCOMPLETE', `model folder ${dir} is incomplete: missing ${missing.join(', ')}`);
+  }
+  const config = readJson(dir, 'config.json');
+  if (typeof config.model_type !== 'string') {
+    throw new EngineError('MODEL_MISMATCH', `model folder ${dir}: config.json has no model_type`);
+  }
+  return {
+    dir,
+    id: basename(dir),
+    config,
+    preprocessorConfig: readJson(dir, 'preprocessor_config.json'),
+    processorConfig: readOptionalJson(dir, 'processor_config.json'),
+    generationConfig: readOptionalJson(dir, 'generation_config.json'),
+    tokenizerJson: readJson(dir, 'tokenizer.json'),
+    tokenizerConfig,
+    chatTemplate: chatTemplate!,
+    onnx,
+  };
+}
