@@ -1,0 +1,40 @@
+// Batch progress: rows arrive one per photo; the summary says how often pruning agreed and what it saved.
+import type { BatchEvent, BatchRow } from '../../src-shared/api';
+
+export interface BatchRun {
+  batchId: string;
+  total: number;
+  done: number;
+  rows: BatchRow[];
+  finished: boolean;
+  cancelled: boolean;
+}
+
+export function newBatchRun(batchId: string, total: number): BatchRun {
+  return { batchId, total, done: 0, rows: [], finished: false, cancelled: false };
+}
+
+/** Applies an event for this run; events of other runs leave it unchanged. */
+export function applyBatchEvent(run: BatchRun, event: BatchEvent): BatchRun {
+  if (event.batchId !== run.batchId) return run;
+  if (event.type === 'finished') return { ...run, finished: true, cancelled: event.cancelled };
+  const rows = run.rows.filter((r) => r.photoId !== event.row.photoId);
+  return { ...run, done: event.done, total: event.total, rows: [...rows, event.row] };
+}
+
+export interface BatchSummary {
+  answered: number;
+  agreed: number;
+  failed: number;
+  savedMs: number;
+}
+
+export function summariseBatch(rows: BatchRow[]): BatchSummary {
+  const answered = rows.filter((r) => !r.error);
+  return {
+    answered: answered.length,
+    agreed: answered.filter((r) => r.agree).length,
+    failed: rows.length - answered.length,
+    savedMs: answered.reduce((sum, r) => sum + (r.savedMs ?? 0), 0),
+  };
+}
