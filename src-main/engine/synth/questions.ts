@@ -1,0 +1,112 @@
+// Question/answer generation from a scene. Every question has exactly one correct answer in the closed
+// vocabulary: referents are described until unique (shape, then shape + quadrant), and types whose
+// referent cannot be made unique in this scene are skipped.
+import type { Rng } from './prng';
+import { quadrantOf, type Scene, type SceneObject } from './scene';
+import { COLOR_NAMES, NUMBER_WORDS, SHAPE_PLURALS, SHAPES, type Color, type Shape } from './vocabulary';
+
+export const QUESTION_TYPES = ['color', 'shape', 'count', 'position', 'existence'] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+
+export interface QuestionAnswer {
+  type: QuestionType;
+  question: string;
+  answer: string;
+}
+
+/** "circle" or "circle at the top left": the shortest description that picks `obj` out by shape. */
+function describeByShape(scene: Scene, obj: SceneObject): string | null {
+  const same = scene.objects.filter((o) => o.shape === obj.shape);
+  if (same.length === 1) return obj.shape;
+  const q = quadrantOf(obj, scene.size);
+  return same.filter((o) => quadrantOf(o, scene.size) === q).length === 1 ? `${obj.shape} at the ${q}` : null;
+}
+
+function describeByColor(scene: Scene, obj: SceneObject): string | null {
+  const same = scene.objects.filter((o) => o.color === obj.color);
+  if (same.length === 1) return `${obj.color} object`;
+  const q = quadrantOf(obj, scene.size);
+  return same.filter((o) => quadrantOf(o, scene.size) === q).length === 1 ? `${obj.color} object at the ${q}` : null;
+}
+
+function colorQuestion(scene: Scene, rng: Rng): QuestionAnswer | null {
+  for (const obj of rng.shuffle(scene.objects)) {
+    const ref = describeByShape(scene, obj);
+    if (ref) return { type: 'color', question: `what color is the ${ref}?`, answer: obj.color };
+  }
+  return null;
+}
+
+function shapeQuestion(scene: Scene, rng: Rng): QuestionAnswer | null {
+  for (const obj of rng.shuffle(scene.objects)) {
+    const ref = describeByColor(scene, obj);
+    if (ref) return { type: 'shape', question: `what shape is the ${ref}?`, answer: obj.shape };
+  }
+  return null;
+}
+
+function countQuestion(scene: Scene, rng: Rng): QuestionAnswer {
+  const n = (pred: (o: SceneObject) => boolean) => NUMBER_WORDS[scene.objects.filter(pred).length];
+  switch (rng.int(0, 2)) {
+    case 0:
+      return { type: 'count', question: 'how many objects are there?', answer: n(() => true) };
+    case 1: {
+      const shape = rng.pick(SHAPES);
+      return { type: 'count', question: `how many ${SHAPE_PLURALS[shape]} are there?`, answer: n((o) => o.shape === shape) };
+    }
+    default: {
+      const color = rng.pick(COLOR_NAMES);
+      return { type: 'count', question: `how many ${color} objects are there?`, answer: n((o) => o.color === color) };
+    }
+  }
+}
+
+function positionQuestion(scene: Scene, rng: Rng): QuestionAnswer {
+  const obj = rng.pick(scene.objects);
+  return { type: 'position', question: `where is the ${obj.color} ${obj.shape}?`, answer: quadrantOf(obj, scene.size) };
+}
+
+function existenceQuestion(scene: Scene, rng: Rng): QuestionAnswer {
+  const present = new Set(scene.objects.map((o) => `${o.color} ${o.shape}`));
+  if (rng.next() < 0.5) {
+    const obj = rng.pick(scene.objects);
+    return { type: 'existence', question: `is there a ${obj.color} ${obj.shape}?`, answer: 'yes' };
+  }
+  const absent: Array<{ color: Color; shape: Shape }> = COLOR_NAMES.flatMap((color) =>
+    SHAPES.filter((shape) => !present.has(`${color} ${shape}`)).map((shape) => ({ color, shape })),
+  );
+  // Prefer near misses (right color or right shape) so "no" cannot be answered from one attribute alone.
+  const nearMisses = absent.filter((a) => scene.objects.some((o) => o.color === a.color || o.shape === a.shape));
+  const { color, shape } = rng.pick(nearMisses.length > 0 ? nearMisses : absent);
+  return { type: 'existence', question: `is there a ${color} ${shape}?`, answer: 'no' };
+}
+
+export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): QuestionAnswer | null {
+  switch (type) {
+    case 'color':
+      return colorQuestion(scene, rng);
+    case 'shape':
+      return shapeQuestion(scene, rng);
+    case 'count':
+      return countQuestion(scene, rng);
+    case 'position':
+      return positionQuestion(scene, rng);
+    case 'existence':
+      return existenceQuestion(scene, rng);
+  }
+}
+
+/** Up to `count` questions of distinct types (types repeat only when count > 5), in random type order. */
+export function generateQuestions(scene: Scene, rng: Rng, count: number): QuestionAnswer[] {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`questions per scene must be >= 1, got ${count}`);
+  const out: QuestionAnswer[] = [];
+  // count, position and existence always apply, so every round adds questions and the loop ends.
+  while (out.length < count) {
+    for (const type of rng.shuffle(QUESTION_TYPES)) {
+      if (out.length === count) break;
+      const qa = askQuestion(scene, type, rng);
+      if (qa) out.push(qa);
+    }
+  }
+  return out;
+}
