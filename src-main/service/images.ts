@@ -1,0 +1,94 @@
+// Image checks and renditions for the library, all through sharp: what import accepts, thumbnails
+// (cached on disk) and the EXIF-rotated original for display.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { EngineError } from '../engine/errors';
+
+/** Larger images are refused at import: decoding them would take gigabytes of memory. */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+export const THUMB_SIZE = 320;
+
+const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
+/** Formats a browser shows as they are; anything else (or a rotated photo) is re-encoded for display. */
+const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+
+export interface ImageInfo {
+  format: string;
+  /** Size as displayed, after EXIF orientation. */
+  width: number;
+  height: number;
+  orientation: number;
+}
+
+/** Reads the header and refuses what the engine could not use, with a message naming the file. */
+export async function inspectImage(file: string): Promise<ImageInfo> {
+  const name = path.basename(file);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${name}: file not found`);
+    const message = (e as Error).message;
+    if (/unsupported image format/i.test(message)) throw new EngineError('NOT_AN_IMAGE', `${name} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);
+    throw new EngineError('CORRUPT_IMAGE', `${name} looks like an image but cannot be read: ${message}`);
+  }
+  if (!meta.format || !DECODABLE_FORMATS.has(meta.format)) {
+    throw new EngineError('NOT_AN_IMAGE', `${name} is a ${meta.format ?? 'unknown'} file, not a photo format the app reads (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);
+  }
+  if (!meta.width || !meta.height) throw new EngineError('CORRUPT_IMAGE', `${name} has no image size in its header`);
+  const pixels = meta.width * meta.height;
+  if (pixels > MAX_IMAGE_PIXELS) {
+    throw new EngineError(
+      'IMAGE_TOO_LARGE',
+      `${name} is ${meta.width}x${meta.height} (${(pixels / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP. Downscale it first.`,
+    );
+  }
+  const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
+  return { format: meta.format, width: oriented.width, height: oriented.height, orientation: meta.orientation ?? 1 };
+}
+
+/**
+ * Writes the thumbnail (upright, longest edge THUMB_SIZE, JPEG) unless it already exists. Decoding the
+ * whole file here is also what catches truncated or damaged data that a valid header hides.
+ */
+export async function ensureThumbnail(file: string, thumbFile: string): Promise<string> {
+  try {
+    await fsp.access(thumbFile);
+    return thumbFile;
+  } catch {
+    // not cached yet
+  }
+  await fsp.mkdir(path.dirname(thumbFile), { recursive: true });
+  let data: Buffer;
+  try {
+    data = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+      .autoOrient()
+      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 82 })
+      .toBuffer();
+  } catch (e) {
+    throw new EngineError('CORRUPT_IMAGE', `${path.basename(file)} cannot be decoded: ${(e as Error).message}`);
+  }
+  // Write then rename, so a crash never leaves a half thumbnail that the cache would trust.
+  const temp = `${thumbFile}.${process.pid}.tmp`;
+  await fsp.writeFile(temp, data);
+  await fsp.rename(temp, thumbFile);
+  return thumbFile;
+}
+
+export interface Rendition {
+  contentType: string;
+  data: Buffer;
+}
+
+/** The photo as a browser should show it: the file itself when it is upright and displayable, else an upright JPEG. */
+export async function displayRendition(file: string): Promise<Rendition> {
+  const info = await inspectImage(file);
+  const contentType = BROWSER_FORMATS[info.format];
+  if (contentType && info.orientation === 1) return { contentType, data: await fsp.readFile(file) };
+  const data = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS }).autoOrient().jpeg({ quality: 90 }).toBuffer();
+  return { contentType: 'image/jpeg', data };
+}
