@@ -2,7 +2,7 @@
 // (cached on disk) and the EXIF-rotated original for display.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { EngineError } from '../engine/errors';
 
 /** Larger images are refused at import: decoding them would take gigabytes of memory. */
@@ -24,7 +24,7 @@ export interface ImageInfo {
 /** Reads the header and refuses what the engine could not use, with a message naming the file. */
 export async function inspectImage(file: string): Promise<ImageInfo> {
   const name = path.basename(file);
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (e) {
