@@ -1,0 +1,43 @@
+// Shared shapes of the pruning core: what the instrumented vision encoder hands over, how visual
+// tokens are laid out, and what a scorer is. Everything here is plain data so scorers stay pure.
+import type { PruningMethod } from '../../../src-shared/api';
+
+/** Attention-derived patch scores from the instrumented vision encoder, per encoder layer (0-based). */
+export interface AttentionScores {
+  kind: 'cls' | 'received'; // cls: [CLS] row (CLS column dropped); received: mean over queries
+  layerCount: number; // depth of the encoder
+  /** layer index -> one Float32Array per tile of length patchRows*patchCols (raster order). Only the layers asked for are present. */
+  layers: Map<number, Float32Array[]>;
+}
+
+export interface TokenLayout {
+  tiles: number;
+  patchRows: number;
+  patchCols: number; // patches per tile side (SmolVLM 32x32, a LLaVA fixture maybe 12x12)
+  poolFactor: number; // patches per token side (SmolVLM 4 → 8x8 tokens per tile; LLaVA 1)
+}
+
+export interface ScorerOptions {
+  /** vtc-cls-ensemble: how many layers, ending at the penultimate one, are summed. */
+  ensembleLayers?: number;
+}
+
+export interface ScorerContext {
+  attention?: AttentionScores;
+  layout: TokenLayout;
+  seed: number;
+  options: ScorerOptions;
+}
+
+export interface ScorerNeeds {
+  kind: 'cls' | 'received' | 'none';
+  layers: number[];
+}
+
+export interface Scorer {
+  method: PruningMethod;
+  /** Which encoder layers (0-based) and attention kind this scorer needs; empty for baselines. */
+  needs(layerCount: number, options: ScorerOptions): ScorerNeeds;
+  /** One score per visual token, flat, tile-major then raster order within a tile. Higher = keep. */
+  score(ctx: ScorerContext): Float32Array;
+}
