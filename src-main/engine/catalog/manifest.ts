@@ -1,0 +1,137 @@
+// A model manifest (models/manifests/<id>.json) names a model's Hugging Face repository, every file the
+// application may download from it with its size and sha256, and which ONNX file each module loads per variant.
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineError } from '../errors';
+import { readJsonIfExists } from './json-file';
+
+export interface ManifestFile {
+  bytes: number;
+  sha256: string;
+}
+
+export interface ModelManifest {
+  id: string;
+  name: string;
+  family: string;
+  /** Hugging Face repository id, e.g. `HuggingFaceTB/SmolVLM-256M-Instruct`. */
+  repo: string;
+  revision: string;
+  license: string;
+  /** Files every variant needs (configs, tokenizer). */
+  common: string[];
+  /** The ONNX modules a complete model has, e.g. vision_encoder, embed_tokens, decoder_model_merged. */
+  modules: string[];
+  defaultVariant: string;
+  /** variant -> module -> file. A variant may lack some modules; those come from the default variant. */
+  variants: Record<string, Record<string, string>>;
+  files: Record<string, ManifestFile>;
+}
+
+export const DEFAULT_MANIFESTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'manifests');
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function fail(source: string, why: string): never {
+  throw new Error(`model manifest ${source}: ${why}`);
+}
+
+function stringField(obj: Record<string, unknown>, key: string, source: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string' || v === '') fail(source, `'${key}' must be a non-empty string`);
+  return v;
+}
+
+function stringArray(obj: Record<string, unknown>, key: string, source: string): string[] {
+  const v = obj[key];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '')) fail(source, `'${key}' must be a list of strings`);
+  return v as string[];
+}
+
+function record(v: unknown, what: string, source: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(source, `${what} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+/** A relative path inside the repository, with no way out of the model folder. */
+function isSafeRepoPath(path: string): boolean {
+  return !path.startsWith('/') && !path.includes('\\') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+/** Checks every field a download relies on, so a bad manifest fails here with a precise reason. */
+export function parseManifest(value: unknown, source: string): ModelManifest {
+  const obj = record(value, 'the manifest', source);
+  const files: Record<string, ManifestFile> = {};
+  for (const [path, entry] of Object.entries(record(obj.files, "'files'", source))) {
+    if (!isSafeRepoPath(path)) fail(source, `file path '${path}' must be relative, inside the repository`);
+    const e = record(entry, `files['${path}']`, source);
+    if (!Number.isSafeInteger(e.bytes) || (e.bytes as number) < 0) fail(source, `files['${path}'].bytes must be a byte count`);
+    if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) fail(source, `files['${path}'].sha256 must be 64 lowercase hex digits`);
+    files[path] = { bytes: e.bytes as number, sha256: e.sha256 };
+  }
+  const modules = stringArray(obj, 'modules', source);
+  const variants: Record<string, Record<string, string>> = {};
+  for (const [variant, map] of Object.entries(record(obj.variants, "'variants'", source))) {
+    variants[variant] = {};
+    for (const [module, file] of Object.entries(record(map, `variants['${variant}']`, source))) {
+      if (!modules.includes(module)) fail(source, `variant '${variant}' names unknown module '${module}'`);
+      if (typeof file !== 'string' || !(file in files)) fail(source, `variant '${variant}' module '${module}' names a file not in 'files'`);
+      variants[variant][module] = file;
+    }
+  }
+  const manifest: ModelManifest = {
+    id: stringField(obj, 'id', source),
+    name: stringField(obj, 'name', source),
+    family: stringField(obj, 'family', source),
+    repo: stringField(obj, 'repo', source),
+    revision: stringField(obj, 'revision', source),
+    license: stringField(obj, 'license', source),
+    common: stringArray(obj, 'common', source),
+    modules,
+    defaultVariant: stringField(obj, 'defaultVariant', source),
+    variants,
+    files,
+  };
+  for (const path of manifest.common) if (!(path in files)) fail(source, `common file '${path}' is not in 'files'`);
+  const defaults = variants[manifest.defaultVariant];
+  if (!defaults) fail(source, `default variant '${manifest.defaultVariant}' is not in 'variants'`);
+  for (const module of modules) if (!defaults[module]) fail(source, `default variant lacks module '${module}'`);
+  return manifest;
+}
+
+export async function loadManifests(dir = DEFAULT_MANIFESTS_DIR): Promise<ModelManifest[]> {
+  const names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(names.map(async (name) => parseManifest(await readJsonIfExists(join(dir, name)), join(dir, name))));
+}
+
+export async function loadManifest(modelId: string, dir = DEFAULT_MANIFESTS_DIR): Promise<ModelManifest> {
+  const manifests = await loadManifests(dir);
+  const found = manifests.find((m) => m.id === modelId);
+  if (!found) {
+    const known = manifests.map((m) => m.id).join(', ') || 'none';
+    throw new EngineError('BAD_ARGUMENT', `unknown model '${modelId}' (known models: ${known})`);
+  }
+  return found;
+}
+
+/** module -> file for a variant; modules the variant lacks keep the default variant's file. */
+export function variantModuleFiles(manifest: ModelManifest, variant = manifest.defaultVariant): Record<string, string> {
+  const chosen = manifest.variants[variant];
+  if (!chosen) {
+    throw new EngineError(
+      'VARIANT_MISSING',
+      `model '${manifest.id}' has no variant '${variant}' (variants: ${Object.keys(manifest.variants).join(', ')})`,
+    );
+  }
+  return { ...manifest.variants[manifest.defaultVariant], ...chosen };
+}
+
+/** Every file a variant needs, common files first, each once. */
+export function variantFiles(manifest: ModelManifest, variant = manifest.defaultVariant): string[] {
+  return [...new Set([...manifest.common, ...Object.values(variantModuleFiles(manifest, variant))])];
+}
+
+export function downloadBytes(manifest: ModelManifest, variant = manifest.defaultVariant): number {
+  return variantFiles(manifest, variant).reduce((sum, path) => sum + manifest.files[path].bytes, 0);
+}
