@@ -30,7 +30,7 @@ export async function inspectImage(file: string): Promise<ImageInfo> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${name}: file not found`);
-    const message = (e as Error).message;
+    const message = oneLine(e);
     if (/unsupported image format/i.test(message)) throw new EngineError('NOT_AN_IMAGE', `${name} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);
     throw new EngineError('CORRUPT_IMAGE', `${name} looks like an image but cannot be read: ${message}`);
   }
@@ -70,7 +70,7 @@ export async function ensureThumbnail(file: string, thumbFile: string): Promise<
       .jpeg({ quality: 82 })
       .toBuffer();
   } catch (e) {
-    throw new EngineError('CORRUPT_IMAGE', `${path.basename(file)} cannot be decoded: ${(e as Error).message}`);
+    throw new EngineError('CORRUPT_IMAGE', `${path.basename(file)} cannot be decoded: ${oneLine(e)}`);
   }
   // Write then rename, so a crash never leaves a half thumbnail that the cache would trust.
   const temp = `${thumbFile}.${process.pid}.tmp`;
@@ -91,4 +91,10 @@ export async function displayRendition(file: string): Promise<Rendition> {
   if (contentType && info.orientation === 1) return { contentType, data: await fsp.readFile(file) };
   const data = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS }).autoOrient().jpeg({ quality: 90 }).toBuffer();
   return { contentType: 'image/jpeg', data };
+}
+
+/** libvips spreads its complaint over several, often repeated, lines; people need it once, on one line. */
+function oneLine(e: unknown): string {
+  const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter(Boolean);
+  return [...new Set(lines)].join(' ').slice(0, 300);
 }
