@@ -1,0 +1,139 @@
+// `vtc models pull` and the app's download button: fetch every file one variant of a known model needs into
+// `<data>/models/<id>/` (Hugging Face layout), skipping files already verified, one file at a time.
+import { mkdir, stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DownloadProgress } from '../../../src-shared/api';
+import { isEngineError, EngineError } from '../errors';
+import { userDataDir, modelsRoot } from '../catalog/data-dir';
+import { loadManifest, variantFiles, DEFAULT_MANIFESTS_DIR } from '../catalog/manifest';
+import { asDiskError, downloadFile, type DownloadIo } from './download-file';
+import { hfFileUrl, resolveHfBase } from './hf-url';
+import { sha256File } from './sha256';
+import { isRecordedVerified, readVerifiedFiles, writeVerifiedFiles } from './verified-files';
+
+export interface PullOptions {
+  modelId: string;
+  /** A variant named in the manifest (e.g. q4, int8, fp32); absent: the manifest's default (the CPU set). */
+  variant?: string;
+  /** Download base; absent: VTC_HF_BASE, then https://huggingface.co. */
+  baseUrl?: string;
+  dataDir?: string;
+  manifestsDir?: string;
+  /** Aborting pauses: the current file's partial stays and the next pull resumes it. */
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  io?: Partial<DownloadIo>;
+  /** Free bytes on the disk holding `dir`; replaceable in tests. */
+  freeBytes?: (dir: string) => Promise<number>;
+}
+
+export interface PulledFile {
+  path: string;
+  bytes: number;
+  /** `present`: already there and verified, nothing fetched. */
+  action: 'present' | 'downloaded' | 'resumed';
+}
+
+export interface PullResult {
+  modelId: string;
+  variant: string;
+  dir: string;
+  files: PulledFile[];
+  transferredBytes: number;
+}
+
+async function diskFreeBytes(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+async function statIfExists(path: string) {
+  try {
+    return await stat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+export async function pullModel(options: PullOptions): Promise<PullResult> {
+  const manifest = await loadManifest(options.modelId, options.manifestsDir ?? DEFAULT_MANIFESTS_DIR);
+  const variant = options.variant ?? manifest.defaultVariant;
+  const paths = variantFiles(manifest, variant);
+  const base = resolveHfBase(options.baseUrl);
+  const dir = join(modelsRoot(options.dataDir ?? userDataDir()), manifest.id);
+  const localPath = (path: string) => join(dir, ...path.split('/'));
+  const report = (file: string, receivedBytes: number, state: DownloadProgress['state'], error?: string) =>
+    options.onProgress?.({ modelId: manifest.id, file, receivedBytes, totalBytes: manifest.files[file].bytes, state, error });
+
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw asDiskError(e, dir, 'nothing downloaded yet');
+  }
+  const verified = await readVerifiedFiles(dir);
+  const saveVerified = async (path: string) => {
+    const stats = await stat(localPath(path));
+    verified[path] = { bytes: stats.size, mtimeMs: stats.mtimeMs, sha256: manifest.files[path].sha256 };
+    try {
+      await writeVerifiedFiles(dir, verified);
+    } catch (e) {
+      throw asDiskError(e, dir, `${path} is complete`);
+    }
+  };
+
+  // First settle which files are already there, so the free-space check counts only what is missing.
+  const present = new Set<string>();
+  let missingBytes = 0;
+  for (const path of paths) {
+    const expected = manifest.files[path];
+    const stats = await statIfExists(localPath(path));
+    if (stats && isRecordedVerified(verified[path], stats, expected.sha256)) {
+      present.add(path);
+    } else if (stats?.size === expected.bytes) {
+      report(path, 0, 'verifying');
+      if ((await sha256File(localPath(path))) === expected.sha256) {
+        present.add(path);
+        await saveVerified(path);
+      }
+    }
+    if (!present.has(path)) missingBytes += expected.bytes - ((await statIfExists(`${localPath(path)}.partial`))?.size ?? 0);
+  }
+  const free = await (options.freeBytes ?? diskFreeBytes)(dir);
+  if (missingBytes > free) {
+    throw new EngineError('DISK_FULL', `${manifest.id} (${variant}) needs ${mb(missingBytes)} more in ${dir}, but only ${mb(free)} is free`);
+  }
+
+  const files: PulledFile[] = [];
+  let transferredBytes = 0;
+  for (const path of paths) {
+    const expected = manifest.files[path];
+    if (present.has(path)) {
+      files.push({ path, bytes: expected.bytes, action: 'present' });
+      report(path, expected.bytes, 'done');
+      continue;
+    }
+    try {
+      const result = await downloadFile({
+        url: hfFileUrl(base, manifest.repo, manifest.revision, path),
+        dest: localPath(path),
+        expected,
+        label: path,
+        signal: options.signal,
+        io: options.io,
+        onProgress: (p) => report(path, p.receivedBytes, p.state),
+      });
+      await saveVerified(path);
+      transferredBytes += result.transferredBytes;
+      files.push({ path, bytes: expected.bytes, action: result.resumedFrom > 0 ? 'resumed' : 'downloaded' });
+      report(path, expected.bytes, 'done');
+    } catch (e) {
+      const paused = isEngineError(e) && e.code === 'CANCELLED';
+      report(path, (await statIfExists(`${localPath(path)}.partial`))?.size ?? 0, paused ? 'paused' : 'error', (e as Error).message);
+      throw e;
+    }
+  }
+  return { modelId: manifest.id, variant, dir, files, transferredBytes };
+}
