@@ -1,0 +1,59 @@
+// Chats per photo, the answers streaming in right now, and the settings for the next question.
+import type { AskEvent, Budget, ChatEntry, PruningMethod } from '../../src-shared/api';
+import { applyAskEvent, mergeEntry, startAsk, type PendingAsks } from '../lib/asks';
+import { client } from './client';
+import { messageOf, notify } from './status.svelte';
+
+export const chat = $state({
+  entries: {} as Record<string, ChatEntry[]>,
+  asks: {} as PendingAsks,
+  /** Method and budget apply to the next question (and to batch runs). */
+  method: 'vtc-cls' as PruningMethod,
+  budgetRatio: 0.25,
+  heatmap: false,
+  /** Which answer's scores the heatmap shows; null means the newest. */
+  heatmapEntryId: null as string | null,
+});
+
+export function nextBudget(): Budget {
+  return { kind: 'ratio', ratio: chat.budgetRatio };
+}
+
+export async function loadChat(photoId: string): Promise<void> {
+  try {
+    chat.entries[photoId] = await client.api.chat({ photoId });
+  } catch (e) {
+    notify('error', `Could not load the chat: ${messageOf(e)}`);
+  }
+}
+
+export async function ask(photoId: string, question: string): Promise<void> {
+  try {
+    const { askId } = await client.api.ask({ photoId, question, method: chat.method, budget: nextBudget() });
+    chat.asks = startAsk(chat.asks, askId, photoId, question);
+  } catch (e) {
+    notify('error', messageOf(e));
+  }
+}
+
+export async function cancelAsk(askId: string): Promise<void> {
+  try {
+    await client.api.cancelAsk({ askId });
+  } catch (e) {
+    notify('error', `Could not stop the answer: ${messageOf(e)}`);
+  }
+}
+
+export function dismissAsk(askId: string): void {
+  const { [askId]: _gone, ...rest } = chat.asks;
+  chat.asks = rest;
+}
+
+export function onAskEvent(event: AskEvent): void {
+  const { asks, finished } = applyAskEvent(chat.asks, event);
+  chat.asks = asks;
+  if (finished) {
+    chat.entries[finished.photoId] = mergeEntry(chat.entries[finished.photoId] ?? [], finished);
+    chat.heatmapEntryId = null;
+  }
+}

@@ -1,0 +1,37 @@
+// Routes the app's event stream to the stores that own each kind of event.
+import { onAskEvent } from './chat.svelte';
+import { onBatchEvent } from './batch.svelte';
+import { client } from './client';
+import { onDownloadEvent } from './models.svelte';
+import { refreshPhotos } from './library.svelte';
+import { status } from './status.svelte';
+
+export function routeEvents(): () => void {
+  const offEvents = client.onEvent((event) => {
+    switch (event.type) {
+      case 'token':
+      case 'done':
+      case 'error':
+        return onAskEvent(event);
+      case 'progress':
+      case 'finished':
+        return onBatchEvent(event);
+      case 'download': {
+        const { type: _type, ...progress } = event;
+        return onDownloadEvent(progress);
+      }
+      case 'engine':
+        status.engine = { state: event.state, message: event.message };
+        return;
+    }
+  });
+  const offConnection = client.onConnection((state) => {
+    // After a host restart the library may have changed underneath us; reload it on reconnect.
+    if (state === 'connected' && status.connection === 'reconnecting') void refreshPhotos();
+    status.connection = state;
+  });
+  return () => {
+    offEvents();
+    offConnection();
+  };
+}
