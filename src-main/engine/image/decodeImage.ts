@@ -1,7 +1,7 @@
 // Decodes a photo into 8-bit RGB the way the reference processors do (sharp, EXIF orientation applied, alpha
 // dropped, grey replicated), and turns every way a file can be wrong into one specific, readable error.
 import { readFile, stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { EngineError } from '../errors';
 
 export interface RgbImage {
@@ -48,7 +48,7 @@ function toRgb(raw: Buffer, width: number, height: number, channels: number): Ui
 
 export async function decodeImage(buf: Uint8Array, label: string): Promise<RgbImage> {
   const format = looksLikeImage(buf);
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch {

@@ -1,0 +1,259 @@
+// The engine facade: one loaded model (three ONNX sessions + its family adapter) answering questions about
+// photos, in full or with pruned visual tokens. Plain Node: no Electron, no UI.
+import type { InferenceSession } from 'onnxruntime-node';
+import type {
+  Answer,
+  Budget,
+  ChatTurn,
+  CompareResult,
+  ExecutionProvider,
+  PrunedAnswer,
+  PruningMethod,
+  SamplingOptions,
+} from '../../src-shared/api';
+import { EngineError } from './errors';
+import { createFamily } from './families/index';
+import type { ConversationTurn, ModelFamily, PhotoLayout } from './families/family';
+import { embedPrompt } from './generation/embedPrompt';
+import { generate, type DecoderShape } from './generation/generate';
+import { readModelFolder, onnxPath, type ModelFolder } from './model/modelFolder';
+import { checkProvider } from './model/providers';
+import { createSession, expectNames } from './model/sessions';
+import { isVariant, MODULES, pickVariant, type ModelModule, type Variant } from './model/variants';
+import { gatherRows } from './pruning/gather';
+import { pruneVisualTokens } from './pruning/prune';
+import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
+import { PhotoEncoder, type EncodedPhoto } from './vision/photoEncoder';
+
+export { availableProviders } from './model/providers';
+
+export interface EngineOptions {
+  ep?: ExecutionProvider;
+  threads?: number;
+  /** Weight variant for every module (fp32, int8, q4, ...); the smallest that runs on `ep` when absent. */
+  variant?: string;
+  /** Per-photo cache of vision features and scores; no caching when absent. */
+  cacheDir?: string;
+  /** Cache size bound in bytes. */
+  cacheMaxBytes?: number;
+}
+
+export interface QuestionParams {
+  /** Path of the photo. */
+  image: string;
+  prompt: string;
+  history?: ChatTurn[];
+  maxNewTokens?: number;
+  sampling?: SamplingOptions;
+  signal?: AbortSignal;
+}
+
+export interface AskParams extends QuestionParams {
+  onToken?: (text: string) => void;
+}
+
+export interface PruneParams {
+  method: PruningMethod;
+  budget: Budget;
+  /** 'contiguous' (default, as the paper) renumbers the shorter sequence; 'original' keeps each token's position. */
+  positions?: 'contiguous' | 'original';
+  /** Keep at least this many tokens from every tile. */
+  perTileFloor?: number;
+  /** Seed of the `random` baseline. */
+  seed?: number;
+  /** vtc-cls-ensemble: number of layers summed, ending at the penultimate. */
+  ensembleLayers?: number;
+}
+
+export interface CompareParams extends QuestionParams, PruneParams {
+  onToken?: (side: 'full' | 'pruned', text: string) => void;
+}
+
+const DEFAULT_MAX_NEW_TOKENS = 64;
+
+function decoderShape(folder: ModelFolder, variant: Variant): DecoderShape {
+  const text = folder.config.text_config ?? folder.config;
+  const heads: number = text.num_attention_heads;
+  const hidden: number = text.hidden_size;
+  const kvDtype = folder.config['transformers.js_config']?.kv_cache_dtype?.[variant];
+  return {
+    layers: text.num_hidden_layers,
+    kvHeads: text.num_key_value_heads ?? heads,
+    headDim: text.head_dim ?? hidden / heads,
+    hidden,
+    kvType: kvDtype === 'float16' ? 'float16' : 'float32',
+  };
+}
+
+function chosenVariants(folder: ModelFolder, ep: ExecutionProvider, requested?: string): Record<ModelModule, Variant> {
+  if (requested !== undefined && !isVariant(requested)) {
+    throw new EngineError('VARIANT_MISSING', `unknown variant '${requested}' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)`);
+  }
+  const out = {} as Record<ModelModule, Variant>;
+  for (const m of MODULES) out[m] = pickVariant(m, folder.onnx.get(m)!, ep, requested);
+  return out;
+}
+
+export class Engine {
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly family: ModelFamily,
+    private readonly tokenizer: TextTokenizer,
+    private readonly photos: PhotoEncoder,
+    private readonly embed: InferenceSession,
+    private readonly decoder: InferenceSession,
+    private readonly shape: DecoderShape,
+    readonly variants: Record<ModelModule, Variant>,
+    readonly ep: ExecutionProvider,
+  ) {}
+
+  static async load(modelDir: string, options: EngineOptions = {}): Promise<Engine> {
+    const ep = checkProvider(options.ep ?? 'cpu');
+    const folder = readModelFolder(modelDir);
+    const variants = chosenVariants(folder, ep, options.variant);
+    const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    const family = createFamily(folder, tokenizer);
+    const shape = decoderShape(folder, variants.decoder_model_merged);
+    const settings = { ep, threads: options.threads };
+    const embedPath = onnxPath(folder, 'embed_tokens', variants.embed_tokens);
+    const decoderPath = onnxPath(folder, 'decoder_model_merged', variants.decoder_model_merged);
+    const [photos, embed, decoder] = await Promise.all([
+      PhotoEncoder.create({
+        folder,
+        family,
+        variant: variants.vision_encoder,
+        settings,
+        cacheDir: options.cacheDir,
+        cacheMaxBytes: options.cacheMaxBytes,
+      }),
+      createSession(embedPath, settings),
+      createSession(decoderPath, settings),
+    ]);
+    expectNames(embed, embedPath, ['input_ids'], ['inputs_embeds']);
+    expectNames(decoder, decoderPath, ['inputs_embeds', 'attention_mask', 'position_ids'], ['logits']);
+    return new Engine(folder, family, tokenizer, photos, embed, decoder, shape, variants, ep);
+  }
+
+  get modelId(): string {
+    return this.folder.id;
+  }
+
+  async ask(req: AskParams): Promise<Answer> {
+    const photo = await this.photos.encode(req.image, req.signal);
+    const all = new Array<number>(photo.layout.tiles).fill(photo.layout.tokensPerTile);
+    return this.answer(photo, req, all, photo.features, undefined, req.onToken);
+  }
+
+  async compare(req: CompareParams): Promise<CompareResult> {
+    const photo = await this.photos.encode(req.image, req.signal, req.method);
+    const { layout } = photo;
+    const { kept, scores } = pruneVisualTokens({
+      method: req.method,
+      budget: req.budget,
+      layout,
+      attention: photo.attention,
+      seed: req.seed,
+      perTileFloor: req.perTileFloor,
+      options: { ensembleLayers: req.ensembleLayers },
+    });
+    const fullCounts = new Array<number>(layout.tiles).fill(layout.tokensPerTile);
+    const prunedCounts = new Array<number>(layout.tiles).fill(0);
+    for (const i of kept) prunedCounts[Math.floor(i / layout.tokensPerTile)]++;
+
+    const full = await this.answer(photo, req, fullCounts, photo.features, undefined, (t) => req.onToken?.('full', t));
+    const positions =
+      req.positions === 'original' ? this.originalPositions(req, layout, fullCounts, prunedCounts, kept) : undefined;
+    const prunedFeatures = gatherRows(photo.features, photo.dim, kept);
+    const pruned: PrunedAnswer = {
+      ...(await this.answer(photo, req, prunedCounts, prunedFeatures, positions, (t) => req.onToken?.('pruned', t))),
+      method: req.method,
+      kept: Array.from(kept),
+    };
+    return { full, pruned, scores: Array.from(scores), grid: layout.grid };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.photos.dispose(), this.embed.release(), this.decoder.release()]);
+  }
+
+  private turns(req: QuestionParams): ConversationTurn[] {
+    if (!req.prompt.trim()) throw new EngineError('BAD_ARGUMENT', 'the question is empty');
+    return [...(req.history ?? []), { role: 'user', text: req.prompt }];
+  }
+
+  /**
+   * Positions of the pruned prompt's tokens in the full prompt: each kept image token keeps the position it had
+   * among all image tokens, and the text tokens keep theirs (only image-token counts differ between the two).
+   */
+  private originalPositions(
+    req: QuestionParams,
+    layout: PhotoLayout,
+    fullCounts: number[],
+    prunedCounts: number[],
+    kept: Int32Array,
+  ): number[] {
+    const turns = this.turns(req);
+    const id = this.family.imageTokenId;
+    const fullIds = this.family.promptIds(turns, layout, fullCounts);
+    const prunedIds = this.family.promptIds(turns, layout, prunedCounts);
+    const fullImage: number[] = [];
+    const fullText: number[] = [];
+    fullIds.forEach((t, i) => (t === id ? fullImage : fullText).push(i));
+    let img = 0;
+    let txt = 0;
+    return prunedIds.map((t) => (t === id ? fullImage[kept[img++]] : fullText[txt++]));
+  }
+
+  private async answer(
+    photo: EncodedPhoto,
+    req: QuestionParams,
+    tokensPerTile: number[],
+    features: Float32Array,
+    positions: number[] | undefined,
+    onText?: (text: string) => void,
+  ): Promise<Answer> {
+    const start = performance.now();
+    const ids = this.family.promptIds(this.turns(req), photo.layout, tokensPerTile);
+    const prompt = await embedPrompt(this.embed, ids, this.family.imageTokenId, features, photo.dim);
+    const embedMs = performance.now() - start;
+    const stream = new StreamingDecoder(this.tokenizer);
+    const result = await generate({
+      embed: this.embed,
+      decoder: this.decoder,
+      shape: this.shape,
+      inputsEmbeds: prompt.embeds,
+      seqLen: prompt.seqLen,
+      positions,
+      maxNewTokens: req.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+      eosTokenIds: this.family.eosTokenIds,
+      sampling: req.sampling,
+      signal: req.signal,
+      onToken: (id) => {
+        const delta = stream.push(id);
+        if (delta) onText?.(delta);
+      },
+    });
+    const timings = {
+      preprocessMs: photo.preprocessMs,
+      visionMs: photo.visionMs,
+      embedMs,
+      prefillMs: result.prefillMs,
+      decodeMs: result.decodeMs,
+      decodeTokens: result.decodeTokens,
+      tokensPerSecond: result.decodeMs > 0 ? (result.decodeTokens * 1000) / result.decodeMs : 0,
+      totalMs: photo.preprocessMs + photo.visionMs + embedMs + result.prefillMs + result.decodeMs,
+    };
+    return {
+      text: stream.text(),
+      tokens: result.tokens,
+      timings,
+      counts: {
+        visualTokens: features.length / photo.dim,
+        promptTokens: prompt.seqLen,
+        generatedTokens: result.tokens.length,
+        kvCacheBytes: result.kvCacheBytes,
+      },
+      visionCached: photo.cached,
+    };
+  }
+}
