@@ -1,0 +1,152 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EngineError } from '../errors';
+import { FIXTURE_MODEL_ID, writeFixtureModel } from '../download/fixture-model';
+import { startHfFixtureServer } from '../download/hf-fixture-server';
+import { pullModel } from '../download/pull-model';
+import { downloadBytes, type ModelManifest } from './manifest';
+import { findInstalledModel, importModelFolder, listModels, modelIdFromFolderName, type CatalogOptions } from './model-catalog';
+
+let root: string;
+let manifest: ModelManifest;
+let options: CatalogOptions;
+
+function modelFolder(dir: string, files: Record<string, string>): string {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+async function engineError(p: Promise<unknown>): Promise<EngineError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(EngineError);
+  return e as EngineError;
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'vtc-catalog-'));
+  manifest = writeFixtureModel(join(root, 'served'), join(root, 'manifests'));
+  options = { dataDir: join(root, 'data'), manifestsDir: join(root, 'manifests'), fixturesDir: join(root, 'fixtures') };
+});
+
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('listModels', () => {
+  it('shows a known model that is not downloaded with its default download size', async () => {
+    expect(await listModels(options)).toEqual([
+      { id: FIXTURE_MODEL_ID, name: 'Tiny test VLM', installed: false, bytes: downloadBytes(manifest), family: 'idefics3', embedded: false },
+    ]);
+  });
+
+  it('shows it installed, with its folder and size on disk, once pulled; a partial pull is not installed', async () => {
+    const server = await startHfFixtureServer(join(root, 'served'));
+    try {
+      server.dropAfter.set('onnx/decoder_model_merged_q4.onnx', 5_000);
+      await engineError(pullModel({ modelId: FIXTURE_MODEL_ID, baseUrl: server.base, ...options }));
+      expect((await listModels(options))[0]).toMatchObject({ id: FIXTURE_MODEL_ID, installed: false, bytes: downloadBytes(manifest) });
+      await pullModel({ modelId: FIXTURE_MODEL_ID, baseUrl: server.base, ...options });
+    } finally {
+      await server.close();
+    }
+    const dir = join(root, 'data', 'models', FIXTURE_MODEL_ID);
+    expect((await listModels(options))[0]).toEqual({
+      id: FIXTURE_MODEL_ID,
+      name: 'Tiny test VLM',
+      dir,
+      installed: true,
+      bytes: downloadBytes(manifest),
+      family: 'idefics3',
+      embedded: false,
+    });
+    expect((await findInstalledModel(FIXTURE_MODEL_ID, options)).dir).toBe(dir);
+  });
+
+  it('lists hand-copied folders, imported folders and embedded fixtures, skipping folders without config.json', async () => {
+    modelFolder(join(root, 'data', 'models', 'copied'), { 'config.json': '{"model_type":"llava"}', 'onnx/a.onnx': '12345' });
+    mkdirSync(join(root, 'data', 'models', 'empty'), { recursive: true });
+    modelFolder(join(root, 'fixtures', 'tiny-idefics3'), { 'config.json': '{"model_type":"idefics3"}' });
+    const outside = modelFolder(join(root, 'elsewhere', 'My Model'), { 'config.json': '{}', 'x.bin': 'abc' });
+    await importModelFolder(outside, options);
+
+    const byId = Object.fromEntries((await listModels(options)).map((m) => [m.id, m]));
+    expect(Object.keys(byId)).toEqual([FIXTURE_MODEL_ID, 'copied', 'my-model', 'tiny-idefics3']);
+    expect(byId.copied).toEqual({
+      id: 'copied',
+      name: 'copied',
+      dir: join(root, 'data', 'models', 'copied'),
+      installed: true,
+      bytes: 22 + 5,
+      family: 'llava',
+      embedded: false,
+    });
+    expect(byId['my-model']).toMatchObject({ name: 'My Model', dir: outside, installed: true, bytes: 5, family: 'unknown', embedded: false });
+    expect(byId['tiny-idefics3']).toMatchObject({ installed: true, embedded: true, family: 'idefics3' });
+  });
+
+  it('marks an imported folder that has since disappeared as not installed', async () => {
+    const outside = modelFolder(join(root, 'gone'), { 'config.json': '{}' });
+    await importModelFolder(outside, options);
+    rmSync(outside, { recursive: true });
+    expect((await listModels(options)).find((m) => m.id === 'gone')).toMatchObject({ installed: false, bytes: 0 });
+    const e = await engineError(findInstalledModel('gone', options));
+    expect(e.code).toBe('MODEL_INCOMPLETE');
+  });
+});
+
+describe('findInstalledModel', () => {
+  it('tells how to get a known model that is not downloaded, and lists ids for an unknown one', async () => {
+    const missing = await engineError(findInstalledModel(FIXTURE_MODEL_ID, options));
+    expect(missing.code).toBe('MODEL_INCOMPLETE');
+    expect(missing.message).toBe(`model '${FIXTURE_MODEL_ID}' is not downloaded yet: run \`vtc models pull ${FIXTURE_MODEL_ID}\``);
+    const unknown = await engineError(findInstalledModel('nope', options));
+    expect(unknown.message).toBe(`unknown model 'nope' (models: ${FIXTURE_MODEL_ID})`);
+  });
+});
+
+describe('importModelFolder', () => {
+  it('registers the folder atomically in <data>/imported-models.json and returns the same entry when imported again', async () => {
+    const config = '{"model_type":"idefics3"}';
+    const dir = modelFolder(join(root, 'a', 'SmolVLM_local'), { 'config.json': config });
+    const first = await importModelFolder(dir, options);
+    const bytes = config.length;
+    expect(first).toEqual({ id: 'smolvlm-local', name: 'SmolVLM_local', dir, installed: true, bytes, family: 'idefics3', embedded: false });
+    expect(JSON.parse(readFileSync(join(root, 'data', 'imported-models.json'), 'utf8'))).toEqual({
+      models: [{ id: 'smolvlm-local', dir, family: 'idefics3' }],
+    });
+    expect(await importModelFolder(dir, options)).toEqual(first);
+  });
+
+  it('gives a folder whose name is taken a fresh id', async () => {
+    const a = await importModelFolder(modelFolder(join(root, 'a', 'm'), { 'config.json': '{}' }), options);
+    const b = await importModelFolder(modelFolder(join(root, 'b', 'm'), { 'config.json': '{}' }), options);
+    const c = await importModelFolder(modelFolder(join(root, 'c', FIXTURE_MODEL_ID), { 'config.json': '{}' }), options);
+    expect([a.id, b.id, c.id]).toEqual(['m', 'm-2', `${FIXTURE_MODEL_ID}-2`]);
+  });
+
+  it('refuses what is not a model folder, saying why', async () => {
+    const missing = await engineError(importModelFolder(join(root, 'nowhere'), options));
+    expect(missing).toMatchObject({ code: 'FILE_NOT_FOUND', message: `folder not found: ${join(root, 'nowhere')}` });
+    const file = join(root, 'file.onnx');
+    writeFileSync(file, 'x');
+    expect(await engineError(importModelFolder(file, options))).toMatchObject({ code: 'BAD_ARGUMENT' });
+    const noConfig = modelFolder(join(root, 'noconfig'), { 'model.onnx': 'x' });
+    expect(await engineError(importModelFolder(noConfig, options))).toMatchObject({
+      code: 'MODEL_INCOMPLETE',
+      message: `${noConfig} has no config.json: not a Hugging Face model folder`,
+    });
+    const badConfig = modelFolder(join(root, 'badconfig'), { 'config.json': '{oops' });
+    expect(await engineError(importModelFolder(badConfig, options))).toMatchObject({ code: 'MODEL_INCOMPLETE' });
+  });
+
+  it('derives ids from folder names', () => {
+    expect(modelIdFromFolderName('SmolVLM 256M (local)')).toBe('smolvlm-256m-local');
+    expect(modelIdFromFolderName('___')).toBe('model');
+  });
+});
