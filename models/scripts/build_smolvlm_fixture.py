@@ -12,7 +12,6 @@ Writes, deterministically (same bytes on every run):
 Check the result with `node models/scripts/check_fixture.mjs`.
 """
 
-import copy
 import json
 import os
 import shutil
