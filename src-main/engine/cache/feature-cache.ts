@@ -1,0 +1,198 @@
+// Per-photo cache of vision features and attention scores, so the next question on the same photo
+// skips vision encoding entirely.
+//
+// Crash safety: an entry is written to a temp file, fsynced, then renamed over its final name, so a
+// reader sees the old entry or the new one, never half of one; a file damaged anyway (disk fault,
+// copy) fails its checksum and is deleted on read. Temp files of crashed writers are swept.
+// LRU: a read or write sets the entry's mtime; eviction removes the oldest mtimes first. The file
+// system is the index, so several processes can share a folder with no lock beyond atomic renames.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EngineError } from '../errors';
+import { type CachedVision, decodeEntry, encodeEntry } from './entry-format';
+
+export interface FeatureCacheOptions {
+  dir: string;
+  /** Upper bound on the entries' total size; the least recently used go first. */
+  maxBytes: number;
+  /** A temp file this old is a crashed write even if its writer's pid is in use again. */
+  staleTempMs?: number;
+}
+
+const ENTRY = /^([0-9a-f]{64})\.vtcf$/;
+const TEMP = /^\.([0-9a-f]{64})\.(\d+)\.[0-9a-f]+\.tmp$/;
+const DEFAULT_STALE_TEMP_MS = 60 * 60 * 1000;
+
+// Several uses in one millisecond must still be ordered, so stamps only move forward.
+let lastStamp = 0;
+function useStamp(): Date {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return new Date(lastStamp);
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM';
+  }
+}
+
+export class FeatureCache {
+  readonly dir: string;
+  readonly maxBytes: number;
+  private readonly staleTempMs: number;
+
+  constructor(opts: FeatureCacheOptions) {
+    if (!Number.isFinite(opts.maxBytes) || opts.maxBytes < 0) {
+      throw new EngineError('BAD_ARGUMENT', `feature cache size must be a number of bytes >= 0, got ${opts.maxBytes}`);
+    }
+    this.dir = opts.dir;
+    this.maxBytes = opts.maxBytes;
+    this.staleTempMs = opts.staleTempMs ?? DEFAULT_STALE_TEMP_MS;
+  }
+
+  private entryPath(key: string): string {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new EngineError('BAD_ARGUMENT', `feature cache key must be a sha256 hex digest, got '${key}'`);
+    return join(this.dir, `${key}.vtcf`);
+  }
+
+  /** The cached value, or undefined on a miss; a damaged entry is deleted and counts as a miss. */
+  async get(key: string): Promise<CachedVision | undefined> {
+    const path = this.entryPath(key);
+    let buf: Buffer;
+    try {
+      buf = await readFile(path);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+    const decoded = decodeEntry(key, buf);
+    if (!decoded.ok) {
+      await removeIfPresent(path);
+      return undefined;
+    }
+    const stamp = useStamp();
+    // Evicted by another process since the read: the value in hand is still good.
+    await utimes(path, stamp, stamp).catch((e: unknown) => {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    });
+    return decoded.value;
+  }
+
+  /** Stores the value and evicts to stay under maxBytes; false when the entry alone exceeds it. */
+  async put(key: string, value: CachedVision): Promise<boolean> {
+    const path = this.entryPath(key);
+    const bytes = encodeEntry(key, value);
+    if (bytes.length > this.maxBytes) return false;
+    await mkdir(this.dir, { recursive: true });
+    const temp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (e) {
+      await removeIfPresent(temp);
+      if (errnoCode(e) === 'ENOSPC') throw new EngineError('DISK_FULL', `no space left to cache vision features in ${this.dir}`);
+      throw e;
+    }
+    await this.syncDir();
+    const stamp = useStamp();
+    await utimes(path, stamp, stamp);
+    await this.sweep(key);
+    return true;
+  }
+
+  async delete(key: string): Promise<void> {
+    await removeIfPresent(this.entryPath(key));
+  }
+
+  /** Entries and their total size on disk. */
+  async usage(): Promise<{ entries: number; bytes: number }> {
+    const entries = await this.listEntries();
+    return { entries: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0) };
+  }
+
+  /**
+   * Removes temp files of crashed writers and evicts least recently used entries until the total
+   * fits maxBytes. `keep` (the entry just written) is never evicted.
+   */
+  async sweep(keep?: string): Promise<void> {
+    await this.removeCrashedTemps();
+    const entries = await this.listEntries();
+    let total = entries.reduce((n, e) => n + e.size, 0);
+    entries.sort((a, b) => a.lastUse - b.lastUse || (a.key < b.key ? -1 : 1));
+    for (const entry of entries) {
+      if (total <= this.maxBytes) break;
+      if (entry.key === keep) continue;
+      await removeIfPresent(join(this.dir, `${entry.key}.vtcf`));
+      total -= entry.size;
+    }
+  }
+
+  private async names(): Promise<string[]> {
+    try {
+      return await readdir(this.dir);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  private async listEntries(): Promise<Array<{ key: string; size: number; lastUse: number }>> {
+    const entries = [];
+    for (const name of await this.names()) {
+      const key = ENTRY.exec(name)?.[1];
+      if (!key) continue;
+      const info = await stat(join(this.dir, name)).catch(() => undefined); // gone meanwhile
+      if (info) entries.push({ key, size: info.size, lastUse: info.mtimeMs });
+    }
+    return entries;
+  }
+
+  private async removeCrashedTemps(): Promise<void> {
+    const now = Date.now();
+    for (const name of await this.names()) {
+      const match = TEMP.exec(name);
+      if (!match) continue;
+      const pid = Number(match[2]);
+      const path = join(this.dir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info) continue;
+      if (!processAlive(pid) || now - info.mtimeMs > this.staleTempMs) await removeIfPresent(path);
+    }
+  }
+
+  /** Makes the rename durable where the platform allows it (Windows cannot open a folder). */
+  private async syncDir(): Promise<void> {
+    try {
+      const handle = await open(this.dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // best effort: the entry itself is already fsynced
+    }
+  }
+}
