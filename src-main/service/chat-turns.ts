@@ -1,0 +1,28 @@
+// Pure helpers over chat entries and answers: the history a follow-up question carries, and how a
+// batch row compares the full and pruned answers.
+import type { ChatEntry, ChatTurn, CompareResult } from '../../src-shared/api';
+
+/** Earlier exchanges passed with a follow-up; older ones add prompt length without helping a small model. */
+export const HISTORY_EXCHANGES = 3;
+
+/** The photo's answered questions as user/assistant turns (the full answer is the assistant's), oldest first. */
+export function historyTurns(entries: ChatEntry[], exchanges = HISTORY_EXCHANGES): ChatTurn[] {
+  return entries
+    .filter((e) => e.result !== undefined)
+    .slice(-exchanges)
+    .flatMap((e): ChatTurn[] => [
+      { role: 'user', text: e.question },
+      { role: 'assistant', text: e.result!.full.text },
+    ]);
+}
+
+/** Same answer up to case, spacing and punctuation. */
+export function answersAgree(a: string, b: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return norm(a) === norm(b);
+}
+
+/** Wall-clock time the pruned run saved over the full run (negative when it was slower). */
+export function savedMs(result: CompareResult): number {
+  return Math.round(result.full.timings.totalMs - result.pruned.timings.totalMs);
+}

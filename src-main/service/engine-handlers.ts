@@ -1,0 +1,38 @@
+// The real engine behind the process protocol: keeps one Engine loaded and reloads it when the model
+// folder, provider, thread count or cache folder of a call differ from the loaded one.
+import { availableProviders, Engine } from '../engine/engine';
+import type { CompareJob } from './engine-protocol';
+import type { EngineHandlers } from './engine-worker-core';
+
+export function engineHandlers(): EngineHandlers {
+  let loaded: { key: string; engine: Engine } | undefined;
+
+  async function engineFor(job: CompareJob): Promise<Engine> {
+    const key = JSON.stringify([job.modelDir, job.ep, job.threads, job.cacheDir]);
+    if (loaded?.key === key) return loaded.engine;
+    const previous = loaded;
+    loaded = undefined;
+    await previous?.engine.dispose();
+    const engine = await Engine.load(job.modelDir, { ep: job.ep, threads: job.threads, cacheDir: job.cacheDir });
+    loaded = { key, engine };
+    return engine;
+  }
+
+  return {
+    providers: async () => availableProviders(),
+    compare: async (args, { signal, emit }) => {
+      const job = args as CompareJob;
+      const engine = await engineFor(job);
+      return engine.compare({
+        image: job.image,
+        prompt: job.prompt,
+        history: job.history,
+        maxNewTokens: job.maxNewTokens,
+        method: job.method,
+        budget: job.budget,
+        signal,
+        onToken: (side, text) => emit({ side, text }),
+      });
+    },
+  };
+}
