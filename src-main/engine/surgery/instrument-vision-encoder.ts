@@ -1,0 +1,152 @@
+// Derives, from a vision encoder's own ONNX file, a graph that also outputs one attention score
+// vector per image (or tile) for each chosen layer, and caches it on disk by the file's content.
+//
+// The instrumented file holds no weights. It points at them where they already are: inline
+// initializers become external-data references into the source .onnx itself (at the offset of
+// their raw bytes), external ones keep their `location`. Both resolve against the source file's
+// folder, which ORT only allows when told so: open the result with createInstrumentedSession.
+
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { EngineError } from '../errors';
+import { hashFile } from '../cache/hash';
+import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './attention-layers';
+import { findStructuralProblems } from './graph-structure';
+import { readOnnxModel, writeOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
+import { BRANCH_TENSOR_PREFIX, SCORE_OUTPUT_PREFIX, buildScoreBranches, type ScoreMode } from './score-branches';
+
+export interface InstrumentOptions {
+  onnxPath: string;
+  /** Attention layer indices in node order (0 = closest to the pixels), or every layer. */
+  layers: number[] | 'all';
+  mode: ScoreMode;
+  cacheDir: string;
+}
+
+export interface InstrumentedEncoder {
+  /** The instrumented graph; open it with createInstrumentedSession. */
+  path: string;
+  /** The source model's folder, against which the external-data references resolve. */
+  externalDataDir: string;
+  /** `attn_scores.<layer>` outputs (float32 [batch, tokens]), in the order of `layers`. */
+  outputNames: string[];
+  /** The instrumented layers, ascending. */
+  layers: number[];
+  /** Attention layers found in the source graph. */
+  layerCount: number;
+  fromCache: boolean;
+}
+
+// ReduceMean with axes as input, Slice with negative axes, Softmax on the last axis.
+const MIN_DEFAULT_OPSET = 11;
+
+export async function instrumentVisionEncoder(options: InstrumentOptions): Promise<InstrumentedEncoder> {
+  const { onnxPath, mode, cacheDir } = options;
+  if (mode !== 'cls' && mode !== 'received') throw new EngineError('BAD_ARGUMENT', `Unknown score mode "${String(mode)}": use cls or received.`);
+  const requested = normalizeLayers(options.layers);
+  const hash = await hashFile(onnxPath);
+  const cachePath = join(cacheDir, `${hash}-${mode}-${requested === 'all' ? 'all' : requested.join('_')}.onnx`);
+  const externalDataDir = dirname(resolve(onnxPath));
+
+  if (existsSync(cachePath)) return { ...describeInstrumented(readOnnxModel(cachePath)), path: cachePath, externalDataDir, fromCache: true };
+
+  const model = readOnnxModel(onnxPath);
+  const { additions, layers, layerCount } = instrumentGraph(model, requested, mode);
+  writeAtomically(cachePath, (tempPath) => writeOnnxModel(model, additions, tempPath));
+  return { path: cachePath, externalDataDir, outputNames: additions.outputs.map((o) => o.name), layers, layerCount, fromCache: false };
+}
+
+/** The nodes and outputs to add to `model` (pure apart from what `model` already holds). */
+export function instrumentGraph(
+  model: OnnxModelFile,
+  requested: number[] | 'all',
+  mode: ScoreMode,
+): { additions: GraphAdditions; layers: number[]; layerCount: number } {
+  const opset = model.opsets.get('') ?? 0;
+  if (opset < MIN_DEFAULT_OPSET) {
+    throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${model.path} uses opset ${opset}; instrumenting needs opset ${MIN_DEFAULT_OPSET} or newer.`);
+  }
+  const found = findAttentionLayers(model.graph, opset);
+  if (found.length === 0) {
+    throw new EngineError(
+      'GRAPH_NOT_INSTRUMENTABLE',
+      `${model.path} has no attention layers (no Softmax feeding a MatMul, no com.microsoft MultiHeadAttention or Attention).`,
+    );
+  }
+  const chosen = requested === 'all' ? found : requested.map((i) => layerAt(found, i, model.path));
+  const instrumentable = chosen.map((layer) => {
+    if (layer.kind === 'unsupported') throw notInstrumentable(layer);
+    return layer;
+  });
+  const additions = buildScoreBranches(instrumentable, mode, opset);
+  assertNoNameClash(model, additions);
+  const problems = findStructuralProblems({
+    ...model.graph,
+    nodes: [...model.graph.nodes, ...additions.nodes],
+    outputs: [...model.graph.outputs, ...additions.outputs],
+  });
+  if (problems.length > 0) {
+    throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `The instrumented graph of ${model.path} would be invalid: ${problems.slice(0, 3).join('; ')}.`);
+  }
+  return { additions, layers: chosen.map((l) => l.layer), layerCount: found.length };
+}
+
+function normalizeLayers(layers: number[] | 'all'): number[] | 'all' {
+  if (layers === 'all') return layers;
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new EngineError('BAD_ARGUMENT', 'Choose at least one attention layer, or "all".');
+  }
+  for (const layer of layers) {
+    if (!Number.isInteger(layer) || layer < 0) throw new EngineError('BAD_ARGUMENT', `Layer ${String(layer)} is not a layer index (0, 1, 2, ...).`);
+  }
+  return [...new Set(layers)].sort((a, b) => a - b);
+}
+
+function layerAt(found: AttentionLayer[], index: number, path: string): AttentionLayer {
+  if (index >= found.length) {
+    throw new EngineError('BAD_ARGUMENT', `Layer ${index} does not exist: ${path} has ${found.length} attention layers (0..${found.length - 1}).`);
+  }
+  return found[index];
+}
+
+function assertNoNameClash(model: OnnxModelFile, additions: GraphAdditions): void {
+  const existing = new Set([
+    ...model.graph.nodes.flatMap((n) => n.output),
+    ...model.graph.inputs.map((i) => i.name),
+    ...model.graph.outputs.map((o) => o.name),
+    ...model.graph.initializers.map((e) => e.tensor.name),
+  ]);
+  const clash = [...additions.nodes.flatMap((n) => n.output), ...additions.outputs.map((o) => o.name)].find((name) => existing.has(name));
+  if (clash) {
+    throw new EngineError(
+      'GRAPH_NOT_INSTRUMENTABLE',
+      `${model.path} already has a tensor named "${clash}" (names starting ${BRANCH_TENSOR_PREFIX} or ${SCORE_OUTPUT_PREFIX} are reserved): is it an instrumented graph?`,
+    );
+  }
+}
+
+/** What an instrumented graph (e.g. one found in the cache) offers. */
+function describeInstrumented(model: OnnxModelFile): Pick<InstrumentedEncoder, 'outputNames' | 'layers' | 'layerCount'> {
+  const outputNames = model.graph.outputs.map((o) => o.name).filter((name) => name.startsWith(SCORE_OUTPUT_PREFIX));
+  return {
+    outputNames,
+    layers: outputNames.map((name) => Number(name.slice(SCORE_OUTPUT_PREFIX.length))),
+    // The side branches hold no Softmax feeding a MatMul, so only the source's layers are counted.
+    layerCount: countAttentionLayers(model),
+  };
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves a half-written cache entry. */
+function writeAtomically(path: string, write: (tempPath: string) => void): void {
+  const tempPath = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    write(tempPath);
+    renameSync(tempPath, path);
+  } catch (e) {
+    rmSync(tempPath, { force: true });
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new EngineError('DISK_FULL', `No space left to write ${path}.`);
+    throw e;
+  }
+}

@@ -1,0 +1,136 @@
+// Builds the nodes that reduce each chosen layer's attention probabilities to one score vector per
+// image (or tile), computed inside the graph so that a run returns [batch, tokens] per layer instead
+// of [batch, heads, tokens, tokens]. Pure: layers in, nodes and outputs out.
+
+import { ATTR_INT, ATTR_INTS, ATTR_TENSOR, DT_FLOAT, DT_INT64, type OnnxAttribute, type OnnxNode } from './onnx-proto';
+import type { FusedLayer, SoftmaxLayer } from './attention-layers';
+import type { GraphAdditions } from './onnx-model-file';
+
+/**
+ * cls: the [CLS] query's row, mean over heads, [CLS] column dropped -> [batch, tokens - 1].
+ * received: attention each token receives, mean over heads and queries -> [batch, tokens].
+ */
+export type ScoreMode = 'cls' | 'received';
+
+export const SCORE_OUTPUT_PREFIX = 'attn_scores.';
+/** Every tensor the branches add starts with this, so clashes with the model's names are easy to check. */
+export const BRANCH_TENSOR_PREFIX = 'vtc_attn/';
+
+export function scoreOutputName(layer: number): string {
+  return `${SCORE_OUTPUT_PREFIX}${layer}`;
+}
+
+export function buildScoreBranches(layers: (SoftmaxLayer | FusedLayer)[], mode: ScoreMode, defaultOpset: number): GraphAdditions {
+  const writer = new NodeWriter(defaultOpset);
+  for (const layer of layers) {
+    writer.scope = `L${layer.layer}`;
+    const probabilities =
+      layer.kind === 'softmax' ? writer.add('Cast', [layer.probabilities], [intAttr('to', DT_FLOAT)]) : recomputeProbabilities(writer, layer);
+    reduce(writer, probabilities, mode, scoreOutputName(layer.layer));
+  }
+  const outputs = layers.map((layer) => ({
+    name: scoreOutputName(layer.layer),
+    type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'attn_scores_tokens' }] } } },
+  }));
+  return { nodes: writer.nodes, outputs };
+}
+
+function reduce(writer: NodeWriter, probabilities: string, mode: ScoreMode, output: string): void {
+  if (mode === 'received') {
+    writer.reduceMean(probabilities, [1, 2], output);
+    return;
+  }
+  const clsRow = writer.add('Gather', [probabilities, writer.int64([], [0])], [intAttr('axis', 2)]);
+  const meanOverHeads = writer.reduceMean(clsRow, [1]);
+  writer.add('Slice', [meanOverHeads, writer.int64([1], [1]), writer.int64([1], [INT64_MAX]), writer.int64([1], [1])], [], output);
+}
+
+const INT64_MAX = 0x7fffffffffffffffn;
+
+/** Softmax(q kᵀ · scale + bias) per head, in float32 whatever the model computes in. */
+function recomputeProbabilities(writer: NodeWriter, layer: FusedLayer): string {
+  const q = splitHeads(writer, projection(writer, layer.query), layer.numHeads, [0, 2, 1, 3]);
+  const kT = splitHeads(writer, projection(writer, layer.key), layer.numHeads, [0, 2, 3, 1]);
+  const scores = writer.add('MatMul', [q, kT]);
+  let scaled = writer.add('Mul', [scores, layer.scale === undefined ? defaultScale(writer, q) : writer.float32(layer.scale)]);
+  if (layer.attentionBias) scaled = writer.add('Add', [scaled, writer.add('Cast', [layer.attentionBias], [intAttr('to', DT_FLOAT)])]);
+  return writer.add('Softmax', [scaled], [intAttr('axis', -1)]);
+}
+
+function projection(writer: NodeWriter, source: FusedLayer['query']): string {
+  if ('packed' in source) {
+    const { input, weights, bias } = source.packed;
+    let qkv = writer.add('MatMul', [input, weights]);
+    if (bias) qkv = writer.add('Add', [qkv, bias]);
+    return writer.add('Cast', [lastAxisSlice(writer, qkv, source.slice[0], source.slice[1])], [intAttr('to', DT_FLOAT)]);
+  }
+  let tensor = source.tensor;
+  if (source.bias) tensor = writer.add('Add', [tensor, lastAxisSlice(writer, source.bias.tensor, source.bias.start, source.bias.end)]);
+  return writer.add('Cast', [tensor], [intAttr('to', DT_FLOAT)]);
+}
+
+function lastAxisSlice(writer: NodeWriter, tensor: string, start: number, end: number): string {
+  return writer.add('Slice', [tensor, writer.int64([1], [start]), writer.int64([1], [end]), writer.int64([1], [-1])]);
+}
+
+/** [batch, seq, hidden] -> [batch, seq, heads, head size], then transposed by `perm`. */
+function splitHeads(writer: NodeWriter, tensor: string, heads: number, perm: number[]): string {
+  const split = writer.add('Reshape', [tensor, writer.int64([4], [0, 0, heads, -1])]);
+  return writer.add('Transpose', [split], [intsAttr('perm', perm)]);
+}
+
+/** 1 / sqrt(head size), with the head size read from q [batch, heads, seq, head size] at run time. */
+function defaultScale(writer: NodeWriter, q: string): string {
+  const headSize = writer.add('Gather', [writer.add('Shape', [q]), writer.int64([], [3])], [intAttr('axis', 0)]);
+  return writer.add('Reciprocal', [writer.add('Sqrt', [writer.add('Cast', [headSize], [intAttr('to', DT_FLOAT)])])]);
+}
+
+function intAttr(name: string, i: number): OnnxAttribute {
+  return { name, type: ATTR_INT, i };
+}
+
+function intsAttr(name: string, ints: number[]): OnnxAttribute {
+  return { name, type: ATTR_INTS, ints };
+}
+
+/** Appends nodes with unique, prefixed tensor names; constants are shared by value. */
+class NodeWriter {
+  readonly nodes: OnnxNode[] = [];
+  scope = '';
+  private count = 0;
+  private readonly constants = new Map<string, string>();
+
+  constructor(private readonly defaultOpset: number) {}
+
+  add(opType: string, inputs: string[], attribute: OnnxAttribute[] = [], output?: string): string {
+    const name = output ?? `${BRANCH_TENSOR_PREFIX}${this.scope}/${opType}_${this.count++}`;
+    this.nodes.push({ input: inputs, output: [name], name, opType, domain: '', attribute });
+    return name;
+  }
+
+  /** ReduceMean without keepdims; `axes` moved from attribute to input in opset 18. */
+  reduceMean(tensor: string, axes: number[], output?: string): string {
+    const keepdims = intAttr('keepdims', 0);
+    if (this.defaultOpset >= 18) return this.add('ReduceMean', [tensor, this.int64([axes.length], axes)], [keepdims], output);
+    return this.add('ReduceMean', [tensor], [intsAttr('axes', axes), keepdims], output);
+  }
+
+  int64(dims: number[], values: (number | bigint)[]): string {
+    // Typed arrays are host-endian; every platform this app ships on is little-endian, as ONNX raw_data is.
+    const data = BigInt64Array.from(values, (v) => BigInt(v));
+    return this.constant(`i64[${dims}]:${values}`, { dims, dataType: DT_INT64, rawData: new Uint8Array(data.buffer) });
+  }
+
+  float32(value: number): string {
+    return this.constant(`f32:${value}`, { dims: [], dataType: DT_FLOAT, rawData: new Uint8Array(Float32Array.of(value).buffer) });
+  }
+
+  private constant(key: string, tensor: { dims: number[]; dataType: number; rawData: Uint8Array }): string {
+    const existing = this.constants.get(key);
+    if (existing) return existing;
+    const name = `${BRANCH_TENSOR_PREFIX}const_${this.constants.size}`;
+    this.nodes.push({ input: [], output: [name], name, opType: 'Constant', domain: '', attribute: [{ name: 'value', type: ATTR_TENSOR, t: { name, ...tensor } }] });
+    this.constants.set(key, name);
+    return name;
+  }
+}
