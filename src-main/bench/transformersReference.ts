@@ -1,33 +1,78 @@
-// transformers.js as the reference: the same model folder, photo and question through its processor and
-// generate(). Test-only (the package is a devDependency); the engine never imports it.
-import { AutoModelForVision2Seq, AutoProcessor, RawImage, env } from '@huggingface/transformers';
-import { basename, dirname } from 'node:path';
+// transformers.js as the reference implementation: the same model folder, photo and question through its
+// processor and generate(). Used by the oracle tests and by `vtc bench`; it is a devDependency, so the product
+// code paths never import this module.
+import { basename, dirname, resolve } from 'node:path';
+import { EngineError } from '../engine/errors';
 
 export interface ReferenceRun {
   inputIds: number[];
   pixelValues: Float32Array;
   tokens: number[];
+  /** Stage times in ms: processor, vision encoder alone, embeddings alone, time to first token, decode, total. */
+  timings: { preprocessMs: number; visionMs: number; embedMs: number; firstTokenMs: number; decodeMs: number; totalMs: number };
 }
 
-export async function loadReference(modelDir: string) {
+async function importTransformers() {
+  try {
+    return await import('@huggingface/transformers');
+  } catch {
+    throw new EngineError('BAD_ARGUMENT', 'the reference needs @huggingface/transformers (a devDependency): run npm install in the repository');
+  }
+}
+
+export async function loadReference(modelDirArg: string) {
+  const { AutoModelForVision2Seq, AutoProcessor, RawImage, env } = await importTransformers();
+  const modelDir = resolve(modelDirArg);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = `${dirname(modelDir)}/`;
   const id = basename(modelDir);
   const processor = await AutoProcessor.from_pretrained(id);
-  const model = await AutoModelForVision2Seq.from_pretrained(id, { dtype: 'fp32' });
+  const model: any = await AutoModelForVision2Seq.from_pretrained(id, { dtype: 'fp32' });
 
-  async function run(imagePath: string, question: string, maxNewTokens: number): Promise<ReferenceRun> {
+  /** Runs the question once; `stages` also times the vision encoder and embeddings alone (they run again inside generate). */
+  async function run(imagePath: string, question: string, maxNewTokens: number, stages = false): Promise<ReferenceRun> {
+    const t0 = performance.now();
     const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
     const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
-    const inputs = await processor(text, [await RawImage.read(imagePath)]);
-    const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false })) as { data: BigInt64Array };
+    const inputs: any = await processor(text, [await RawImage.read(imagePath)]);
+    const preprocessMs = performance.now() - t0;
+    let visionMs = 0;
+    let embedMs = 0;
+    if (stages) {
+      const t = performance.now();
+      await model.encode_image(inputs);
+      visionMs = performance.now() - t;
+      const e = performance.now();
+      await model.encode_text({ input_ids: inputs.input_ids });
+      embedMs = performance.now() - e;
+    }
+    let puts = 0;
+    let firstTokenAt = 0;
+    const streamer = {
+      // generate() first puts the prompt, then each new token.
+      put() {
+        if (++puts === 2) firstTokenAt = performance.now();
+      },
+      end() {},
+    };
+    const g = performance.now();
+    const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer })) as { data: BigInt64Array };
+    const end = performance.now();
     const inputIds = Array.from(inputs.input_ids.data as BigInt64Array, Number);
     return {
       inputIds,
       pixelValues: inputs.pixel_values.data as Float32Array,
       tokens: Array.from(out.data, Number).slice(inputIds.length),
+      timings: {
+        preprocessMs,
+        visionMs,
+        embedMs,
+        firstTokenMs: firstTokenAt - g,
+        decodeMs: end - firstTokenAt,
+        totalMs: preprocessMs + (end - g),
+      },
     };
   }
-  return { run, dispose: () => model.dispose() };
+  return { run, dispose: () => model.dispose() as Promise<void> };
 }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine';
 import { decodeImageFile } from '../image/decodeImage';
-import { loadReference } from './referenceOracle';
+import { loadReference } from '../../bench/transformersReference';
 import { fixtureDir, photo } from './paths';
 
 const QUESTION = 'What is in this photo?';

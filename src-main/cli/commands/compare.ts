@@ -1,0 +1,64 @@
+// `vtc compare`: the same question answered with all visual tokens and with a pruned set, side by side.
+import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
+import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
+import { ENGINE_OPTIONS, loadEngine, parseBudget, QUESTION_OPTIONS, samplingOptions } from '../engineOptions';
+import { countLine, timingLine } from '../report';
+
+export const summary =
+  'full vs pruned answer: --model DIR --image FILE --prompt TEXT --method vtc-cls --keep 0.25 [--positions original] [--json]';
+
+export function parseMethod(text: string): PruningMethod {
+  if (!(PRUNING_METHODS as readonly string[]).includes(text)) {
+    throw new CliUsageError(`unknown method '${text}' (known: ${PRUNING_METHODS.join(', ')})`);
+  }
+  return text as PruningMethod;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseOptions(argv, {
+    ...ENGINE_OPTIONS,
+    ...QUESTION_OPTIONS,
+    method: { type: 'string' },
+    keep: { type: 'string' },
+    positions: { type: 'string' },
+    'per-tile-floor': { type: 'string' },
+  });
+  const image = requireOption(values, 'image');
+  const prompt = requireOption(values, 'prompt');
+  const method = parseMethod(requireOption(values, 'method'));
+  const budget = parseBudget(requireOption(values, 'keep'));
+  const positions = values.positions ?? 'contiguous';
+  if (positions !== 'contiguous' && positions !== 'original') throw new CliUsageError(`--positions must be contiguous or original`);
+  const json = values.json === true;
+  const engine = await loadEngine(values);
+  let side: string | undefined;
+  const result = await engine.compare({
+    image,
+    prompt,
+    method,
+    budget,
+    positions,
+    perTileFloor: intOption(values, 'per-tile-floor', 0),
+    maxNewTokens: intOption(values, 'max-new-tokens', 64, 1),
+    sampling: samplingOptions(values),
+    onToken: json
+      ? undefined
+      : (s, text) => {
+          if (s !== side) process.stdout.write(`${side ? '\n\n' : ''}[${s}] `);
+          side = s;
+          process.stdout.write(text);
+        },
+  });
+  await engine.dispose();
+  if (json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const { full, pruned } = result;
+  process.stdout.write('\n\n');
+  console.log(`full:   ${timingLine(full)}\n        ${countLine(full)}`);
+  console.log(`pruned: ${timingLine(pruned)}\n        ${countLine(pruned)}`);
+  console.log(
+    `${method} kept ${pruned.kept.length} of ${full.counts.visualTokens} visual tokens | prefill ${(pruned.timings.prefillMs / full.timings.prefillMs).toFixed(2)}x of full | answers ${full.text === pruned.text ? 'agree' : 'differ'}`,
+  );
+}

@@ -1,0 +1,101 @@
+// `vtc models list|pull|import`: the model catalogue and downloads, the same code the desktop app calls.
+import type { DownloadProgress, ModelInfo } from '../../../src-shared/api';
+import { importModelFolder, listModels } from '../../engine/catalog/model-catalog';
+import { pullModel } from '../../engine/download/pull-model';
+import { CliUsageError, parseOptions } from '../args';
+
+export const summary = 'list [--json] | pull ID [--variant V] [--base URL] | import DIR';
+
+export function formatBytes(n: number): string {
+  if (n < 1e3) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+function status(m: ModelInfo): string {
+  if (m.embedded) return 'embedded';
+  return m.installed ? 'installed' : 'not installed';
+}
+
+export function modelTable(models: ModelInfo[]): string {
+  const rows = [['ID', 'STATUS', 'SIZE', 'FAMILY', 'FOLDER'], ...models.map((m) => [m.id, status(m), formatBytes(m.bytes), m.family, m.dir ?? ''])];
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+}
+
+export function progressLine(p: DownloadProgress): string {
+  const amount = `${formatBytes(p.receivedBytes)} / ${formatBytes(p.totalBytes)}`;
+  const percent = p.totalBytes > 0 ? ` ${Math.floor((100 * p.receivedBytes) / p.totalBytes)}%` : '';
+  return `${p.file}  ${p.state}  ${amount}${percent}`;
+}
+
+interface Terminal {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+/**
+ * On a terminal, one line per file rewritten in place (at most every 100 ms); in a log or a pipe, one line
+ * per file when it is settled, so the output stays readable.
+ */
+export function progressPrinter(out: Terminal, now: () => number = Date.now): (p: DownloadProgress) => void {
+  let lastDraw = 0;
+  return (p) => {
+    const settled = p.state !== 'downloading' && p.state !== 'verifying';
+    if (!out.isTTY) {
+      if (settled) out.write(`${progressLine(p)}\n`);
+      return;
+    }
+    if (!settled && now() - lastDraw < 100) return;
+    lastDraw = now();
+    out.write(`\r\x1b[K${progressLine(p)}${settled ? '\n' : ''}`);
+  };
+}
+
+async function list(argv: string[]): Promise<void> {
+  const { values } = parseOptions(argv, { json: { type: 'boolean' } });
+  const models = await listModels();
+  console.log(values.json ? JSON.stringify(models, null, 2) : modelTable(models));
+}
+
+async function pull(argv: string[]): Promise<void> {
+  const { values, positionals } = parseOptions(argv, { variant: { type: 'string' }, base: { type: 'string' } }, true);
+  if (positionals.length !== 1) throw new CliUsageError('usage: vtc models pull ID [--variant V] [--base URL]');
+  // Ctrl-C pauses: the partial file stays and the next pull resumes it.
+  const controller = new AbortController();
+  const pause = () => controller.abort();
+  process.once('SIGINT', pause);
+  try {
+    const result = await pullModel({
+      modelId: positionals[0],
+      variant: values.variant,
+      baseUrl: values.base,
+      signal: controller.signal,
+      onProgress: progressPrinter(process.stderr),
+    });
+    const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
+    console.log(
+      `${result.modelId} (${result.variant}): ${result.files.length} files, ${formatBytes(total)} in ${result.dir}` +
+        ` (${formatBytes(result.transferredBytes)} downloaded)`,
+    );
+  } finally {
+    process.off('SIGINT', pause);
+  }
+}
+
+async function importFolder(argv: string[]): Promise<void> {
+  const { positionals } = parseOptions(argv, {}, true);
+  if (positionals.length !== 1) throw new CliUsageError('usage: vtc models import DIR');
+  const model = await importModelFolder(positionals[0]);
+  console.log(`imported ${model.dir} as '${model.id}' (${model.family}, ${formatBytes(model.bytes)})`);
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<void>> = { list, pull, import: importFolder };
+
+export async function run(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  const sub = name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (!sub) throw new CliUsageError(`usage: vtc models ${summary}`);
+  await sub(rest);
+}
