@@ -31,6 +31,16 @@ function useStamp(): Date {
   return new Date(lastStamp);
 }
 
+/** Records a use for LRU order; an entry another process evicted meanwhile needs no stamp. */
+async function markUsed(path: string): Promise<void> {
+  const stamp = useStamp();
+  try {
+    await utimes(path, stamp, stamp);
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+  }
+}
+
 function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
 }
@@ -86,11 +96,7 @@ export class FeatureCache {
       await removeIfPresent(path);
       return undefined;
     }
-    const stamp = useStamp();
-    // Evicted by another process since the read: the value in hand is still good.
-    await utimes(path, stamp, stamp).catch((e: unknown) => {
-      if (errnoCode(e) !== 'ENOENT') throw e;
-    });
+    await markUsed(path);
     return decoded.value;
   }
 
@@ -116,8 +122,7 @@ export class FeatureCache {
       throw e;
     }
     await this.syncDir();
-    const stamp = useStamp();
-    await utimes(path, stamp, stamp);
+    await markUsed(path);
     await this.sweep(key);
     return true;
   }
