@@ -1,0 +1,200 @@
+// The browser host end to end, against the embedded fixture models: import, ask, heatmap, batch,
+// models, bad files, and a host restart on the same data folder. Steps share one page and run in order.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { launchChromium, screenshot } from './browser.mjs';
+import { repoRoot, startHost } from './host.mjs';
+
+const PHOTOS = path.resolve(repoRoot, '../shared/photos');
+const ANSWER_TIMEOUT = 240_000;
+const QUESTION = 'What colour is the biggest shape?';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vtc-e2e-data-'));
+const badDir = mkdtempSync(path.join(os.tmpdir(), 'vtc-e2e-bad-'));
+let host;
+let browser;
+let page;
+
+const tiles = () => page.getByTestId('photo-tile');
+const tile = (name) => tiles().filter({ hasText: name });
+const photoCount = async () => Number((await page.getByTestId('photo-count').textContent()).split(' ')[0]);
+
+async function waitForCount(expected) {
+  await page.waitForFunction((n) => document.querySelector('[data-testid="photo-count"]')?.textContent?.startsWith(`${n} `), expected);
+}
+
+async function openLibrary() {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('search').fill('');
+  await page.getByTestId('photo-count').waitFor();
+}
+
+async function askAndWait(question, entriesBefore) {
+  await page.getByTestId('ask-input').fill(question);
+  await page.getByTestId('ask-input').press('Enter');
+  await page.getByTestId('chat-entry').nth(entriesBefore).getByTestId('timings').waitFor({ timeout: ANSWER_TIMEOUT });
+  return page.getByTestId('chat-entry').nth(entriesBefore);
+}
+
+describe('browser host', { timeout: 900_000 }, () => {
+  before(async () => {
+    host = await startHost(dataDir);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(host.url);
+    await page.getByTestId('photo-count').waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(badDir, { recursive: true, force: true });
+  });
+
+  test('first run uses the embedded model and says how to get SmolVLM', async () => {
+    const banner = page.getByTestId('first-run');
+    await banner.waitFor();
+    assert.match(await banner.textContent(), /built-in model/);
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('model-row').first().waitFor();
+    assert.ok((await page.getByTestId('model-row').count()) >= 2, 'installed and downloadable models are listed');
+    assert.match(await page.getByTestId('machine-info').textContent(), /CPU threads; execution providers available: .*CPU/);
+    await screenshot(page, 'models');
+  });
+
+  test('imports the shared photos folder into a grid of thumbnails', async () => {
+    await openLibrary();
+    const before = await photoCount();
+    await page.getByTestId('import-path').fill(PHOTOS);
+    await page.getByTestId('import-path').press('Enter');
+    await waitForCount(before + 7);
+    await tile('chelsea.png').waitFor();
+    // Thumbnails really load (naturalWidth > 0), not just tiles.
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('[data-testid="photo-tile"] img')];
+      return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+    });
+    await screenshot(page, 'library');
+  });
+
+  test('a corrupt file and a non-image get a clear message and nothing else breaks', async () => {
+    const before = await photoCount();
+    const corrupt = path.join(badDir, 'broken-photo.jpg');
+    const text = path.join(badDir, 'notes.txt');
+    // A JPEG signature followed by garbage: looks like a photo by name and header, but cannot be decoded.
+    writeFileSync(corrupt, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0 this is not image data '.repeat(40))]));
+    writeFileSync(text, 'Shopping list: milk, eggs.\n');
+    await page.getByTestId('import').setInputFiles([corrupt, text]);
+    const report = page.getByTestId('import-errors');
+    await report.waitFor();
+    const problems = await page.getByTestId('import-error').allTextContents();
+    assert.equal(problems.length, 2, problems.join('\n'));
+    const byName = (name) => problems.find((p) => p.startsWith(name));
+    assert.match(byName('broken-photo.jpg') ?? '', /broken-photo\.jpg: .{10,}/);
+    assert.match(byName('notes.txt') ?? '', /notes\.txt: .*(not an? .*image|image)/i);
+    for (const p of problems) assert.doesNotMatch(p, /\n\s+at |Error:|undefined/, 'messages are for people, not stack traces');
+    await screenshot(page, 'import-errors');
+    assert.equal(await photoCount(), before, 'no photo was added or lost');
+    await page.getByTestId('search').fill('chelsea');
+    await waitForCount(1);
+    await page.getByTestId('search').fill('');
+    await waitForCount(before);
+  });
+
+  test('asking shows both answers side by side with timings', async () => {
+    await tile('chelsea.png').locator('button.open').click();
+    await page.getByTestId('ask-input').waitFor();
+    const entry = await askAndWait(QUESTION, 0);
+    const full = await entry.getByTestId('answer-full').textContent();
+    const pruned = await entry.getByTestId('answer-pruned').textContent();
+    assert.match(full, /Full\s*\d+ visual tokens/);
+    assert.match(pruned, /Pruned\s*\d+ tokens · vtc-cls/);
+    const [n, k] = (await entry.getByTestId('token-counts').textContent()).split('→').map((s) => Number(s.trim()));
+    assert.ok(k < n, `pruned keeps fewer visual tokens (${k}) than full (${n})`);
+    assert.match(await entry.getByTestId('speedup').textContent(), /^\d+\.\d+×$/);
+    assert.match(await entry.getByTestId('kv-cache').textContent(), /B → .*B/);
+  });
+
+  test('the heatmap toggles over the photo', async () => {
+    const toggle = page.getByTestId('heatmap-toggle');
+    await toggle.check();
+    const canvas = page.getByTestId('heatmap');
+    await canvas.waitFor();
+    const kept = Number(await canvas.getAttribute('data-kept'));
+    const cells = Number(await canvas.getAttribute('data-cells'));
+    assert.ok(kept > 0 && kept < cells, `some but not all tokens are kept (${kept}/${cells})`);
+    const painted = await canvas.evaluate((c) => {
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+      return n / (c.width * c.height);
+    });
+    assert.ok(painted > 0.5, `the overlay covers the photo (${(painted * 100).toFixed(0)}% painted)`);
+    const photoBox = await page.getByTestId('photo').boundingBox();
+    const canvasBox = await canvas.boundingBox();
+    assert.ok(Math.abs(photoBox.width - canvasBox.width) < 2 && Math.abs(photoBox.height - canvasBox.height) < 2, 'the overlay lines up with the photo');
+    await screenshot(page, 'photo-heatmap');
+    await toggle.uncheck();
+    await canvas.waitFor({ state: 'detached' });
+  });
+
+  test('a follow-up keeps the history and reuses the cached vision features', async () => {
+    const entry = await askAndWait('And what is next to it?', 1);
+    assert.equal(await page.getByTestId('chat-entry').count(), 2);
+    await entry.getByTestId('vision-cached').waitFor({ timeout: 5_000 });
+    await screenshot(page, 'photo-chat');
+  });
+
+  test('search finds photos by file name and by past questions', async () => {
+    await openLibrary();
+    await page.getByTestId('search').fill('rocket');
+    await waitForCount(1);
+    assert.match(await tiles().first().textContent(), /rocket\.jpg/);
+    await page.getByTestId('search').fill('biggest shape');
+    await waitForCount(1);
+    assert.match(await tiles().first().textContent(), /chelsea\.png/);
+    await page.getByTestId('search').fill('');
+  });
+
+  test('a batch question over a selection fills the results table', async () => {
+    const total = await photoCount();
+    await waitForCount(total);
+    for (const name of ['coffee.png', 'coins.png']) await tile(name).getByTestId('photo-select').check();
+    await page.getByTestId('batch-selected').click();
+    await page.getByTestId('batch-question').fill('What is in the picture?');
+    await page.getByTestId('batch-start').click();
+    await page.getByTestId('batch-progress').filter({ hasText: /2\/2 · finished/ }).waitFor({ timeout: ANSWER_TIMEOUT });
+    const rows = page.getByTestId('batch-results').locator('tbody tr');
+    assert.equal(await rows.count(), 2);
+    assert.match(await rows.allTextContents().then((t) => t.join('\n')), /coffee\.png[\s\S]*coins\.png|coins\.png[\s\S]*coffee\.png/);
+    await page.getByTestId('batch-summary').waitFor();
+    await screenshot(page, 'batch');
+  });
+
+  test('removing a photo takes it out of the library', async () => {
+    await openLibrary();
+    const before = await photoCount();
+    await tile('rocket.jpg').hover();
+    await tile('rocket.jpg').getByTestId('remove-photo').click();
+    await waitForCount(before - 1);
+    assert.equal(await tile('rocket.jpg').count(), 0);
+  });
+
+  test('a host restart on the same data folder keeps the library and the chat history', async () => {
+    const before = await photoCount();
+    await host.stop();
+    host = await startHost(dataDir);
+    await page.goto(host.url);
+    await waitForCount(before);
+    assert.equal(await tile('rocket.jpg').count(), 0, 'the removal survived');
+    await tile('chelsea.png').locator('button.open').click();
+    await page.getByTestId('chat-entry').nth(1).waitFor();
+    const questions = await page.locator('[data-testid="chat-entry"] .question').allTextContents();
+    assert.deepEqual(questions, [QUESTION, 'And what is next to it?']);
+    await page.getByTestId('chat-entry').first().getByTestId('timings').waitFor();
+  });
+});
