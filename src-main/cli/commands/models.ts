@@ -40,7 +40,7 @@ interface Terminal {
  * per file when it is settled, so the output stays readable.
  */
 export function progressPrinter(out: Terminal, now: () => number = Date.now): (p: DownloadProgress) => void {
-  let lastDraw = 0;
+  let lastDraw = -Infinity;
   return (p) => {
     const settled = p.state !== 'downloading' && p.state !== 'verifying';
     if (!out.isTTY) {

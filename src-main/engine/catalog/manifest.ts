@@ -29,7 +29,10 @@ export interface ModelManifest {
   files: Record<string, ManifestFile>;
 }
 
-export const DEFAULT_MANIFESTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'manifests');
+/** models/manifests in the repository, unless VTC_MANIFESTS_DIR points at another catalogue (tests, private mirrors). */
+export function manifestsDir(env: Record<string, string | undefined> = process.env): string {
+  return env.VTC_MANIFESTS_DIR || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'manifests');
+}
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -100,12 +103,12 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
   return manifest;
 }
 
-export async function loadManifests(dir = DEFAULT_MANIFESTS_DIR): Promise<ModelManifest[]> {
+export async function loadManifests(dir = manifestsDir()): Promise<ModelManifest[]> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(names.map(async (name) => parseManifest(await readJsonIfExists(join(dir, name)), join(dir, name))));
 }
 
-export async function loadManifest(modelId: string, dir = DEFAULT_MANIFESTS_DIR): Promise<ModelManifest> {
+export async function loadManifest(modelId: string, dir = manifestsDir()): Promise<ModelManifest> {
   const manifests = await loadManifests(dir);
   const found = manifests.find((m) => m.id === modelId);
   if (!found) {

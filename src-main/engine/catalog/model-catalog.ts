@@ -8,7 +8,7 @@ import type { ModelInfo } from '../../../src-shared/api';
 import { EngineError } from '../errors';
 import { modelsRoot, userDataDir } from './data-dir';
 import { readImportedModels, writeImportedModels } from './imported-registry';
-import { DEFAULT_MANIFESTS_DIR, downloadBytes, loadManifests } from './manifest';
+import { downloadBytes, loadManifests } from './manifest';
 import { folderBytes, isCompleteInstall, readModelType } from './model-folder';
 
 export const DEFAULT_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'fixtures');
@@ -39,7 +39,7 @@ export async function listModels(options: CatalogOptions = {}): Promise<ModelInf
   const root = modelsRoot(dataDir);
   const models: ModelInfo[] = [];
 
-  const manifests = await loadManifests(options.manifestsDir ?? DEFAULT_MANIFESTS_DIR);
+  const manifests = await loadManifests(options.manifestsDir);
   for (const m of manifests) {
     const dir = join(root, m.id);
     const installed = isCompleteInstall(dir, m);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DownloadProgress } from '../../../src-shared/api';
 import { isEngineError, EngineError } from '../errors';
 import { userDataDir, modelsRoot } from '../catalog/data-dir';
-import { loadManifest, variantFiles, DEFAULT_MANIFESTS_DIR } from '../catalog/manifest';
+import { loadManifest, variantFiles } from '../catalog/manifest';
 import { asDiskError, downloadFile, type DownloadIo } from './download-file';
 import { hfFileUrl, resolveHfBase } from './hf-url';
 import { sha256File } from './sha256';
@@ -59,7 +59,7 @@ async function statIfExists(path: string) {
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 export async function pullModel(options: PullOptions): Promise<PullResult> {
-  const manifest = await loadManifest(options.modelId, options.manifestsDir ?? DEFAULT_MANIFESTS_DIR);
+  const manifest = await loadManifest(options.modelId, options.manifestsDir);
   const variant = options.variant ?? manifest.defaultVariant;
   const paths = variantFiles(manifest, variant);
   const base = resolveHfBase(options.baseUrl);
