@@ -11,6 +11,8 @@ import type {
   PruningMethod,
   SamplingOptions,
 } from '../../src-shared/api';
+import { join } from 'node:path';
+import { userDataDir } from './catalog/data-dir';
 import { EngineError } from './errors';
 import { createFamily } from './families/index';
 import type { ConversationTurn, ModelFamily, PhotoLayout } from './families/family';
@@ -18,10 +20,11 @@ import { embedPrompt } from './generation/embedPrompt';
 import { generate, type DecoderShape } from './generation/generate';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/modelFolder';
 import { checkProvider } from './model/providers';
-import { createSession, expectNames } from './model/sessions';
+import { expectNames, openSession } from './model/sessions';
 import { isVariant, MODULES, pickVariant, type ModelModule, type Variant } from './model/variants';
 import { gatherRows } from './pruning/gather';
 import { pruneVisualTokens } from './pruning/prune';
+import { getScorer } from './pruning/scorers/index';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
 import { PhotoEncoder, type EncodedPhoto } from './vision/photoEncoder';
 
@@ -34,6 +37,8 @@ export interface EngineOptions {
   variant?: string;
   /** Per-photo cache of vision features and scores; no caching when absent. */
   cacheDir?: string;
+  /** Where instrumented vision-encoder graphs are kept; under the user data folder when absent. */
+  graphCacheDir?: string;
   /** Cache size bound in bytes. */
   cacheMaxBytes?: number;
 }
@@ -123,11 +128,12 @@ export class Engine {
         family,
         variant: variants.vision_encoder,
         settings,
+        graphCacheDir: options.graphCacheDir ?? join(userDataDir(), 'cache', 'graphs'),
         cacheDir: options.cacheDir,
         cacheMaxBytes: options.cacheMaxBytes,
       }),
-      createSession(embedPath, settings),
-      createSession(decoderPath, settings),
+      openSession(embedPath, settings),
+      openSession(decoderPath, settings),
     ]);
     expectNames(embed, embedPath, ['input_ids'], ['inputs_embeds']);
     expectNames(decoder, decoderPath, ['inputs_embeds', 'attention_mask', 'position_ids'], ['logits']);
@@ -140,13 +146,38 @@ export class Engine {
 
   async ask(req: AskParams): Promise<Answer> {
     const photo = await this.photos.encode(req.image, req.signal);
-    const all = new Array<number>(photo.layout.tiles).fill(photo.layout.tokensPerTile);
-    return this.answer(photo, req, all, photo.features, undefined, req.onToken);
+    return this.answerFull(photo, req, req.onToken);
   }
 
+  /** The pruned answer alone, with the scores behind it. */
+  async askPruned(req: AskParams & PruneParams): Promise<PrunedAnswer & { scores: number[] }> {
+    const photo = await this.photos.encode(req.image, req.signal);
+    const { answer, scores } = await this.answerPruned(photo, req, req.onToken);
+    return { ...answer, scores: Array.from(scores) };
+  }
+
+  /** One question answered twice, in full and pruned, from one encoding of the photo. */
   async compare(req: CompareParams): Promise<CompareResult> {
-    const photo = await this.photos.encode(req.image, req.signal, req.method);
+    const photo = await this.photos.encode(req.image, req.signal);
+    const full = await this.answerFull(photo, req, (t) => req.onToken?.('full', t));
+    const { answer: pruned, scores } = await this.answerPruned(photo, req, (t) => req.onToken?.('pruned', t));
+    return { full, pruned, scores: Array.from(scores), grid: photo.layout.grid };
+  }
+
+  private answerFull(photo: EncodedPhoto, req: QuestionParams, onText?: (text: string) => void): Promise<Answer> {
+    const all = new Array<number>(photo.layout.tiles).fill(photo.layout.tokensPerTile);
+    return this.answer(photo, req, all, photo.features, undefined, onText);
+  }
+
+  private async answerPruned(
+    photo: EncodedPhoto,
+    req: QuestionParams & PruneParams,
+    onText?: (text: string) => void,
+  ): Promise<{ answer: PrunedAnswer; scores: Float32Array }> {
     const { layout } = photo;
+    if (!photo.attention && getScorer(req.method).needs(2, {}).kind !== 'none') {
+      throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${req.method} needs the vision encoder's attention: ${photo.attentionUnavailable}`);
+    }
     const { kept, scores } = pruneVisualTokens({
       method: req.method,
       budget: req.budget,
@@ -156,20 +187,12 @@ export class Engine {
       perTileFloor: req.perTileFloor,
       options: { ensembleLayers: req.ensembleLayers },
     });
-    const fullCounts = new Array<number>(layout.tiles).fill(layout.tokensPerTile);
     const prunedCounts = new Array<number>(layout.tiles).fill(0);
     for (const i of kept) prunedCounts[Math.floor(i / layout.tokensPerTile)]++;
-
-    const full = await this.answer(photo, req, fullCounts, photo.features, undefined, (t) => req.onToken?.('full', t));
-    const positions =
-      req.positions === 'original' ? this.originalPositions(req, layout, fullCounts, prunedCounts, kept) : undefined;
-    const prunedFeatures = gatherRows(photo.features, photo.dim, kept);
-    const pruned: PrunedAnswer = {
-      ...(await this.answer(photo, req, prunedCounts, prunedFeatures, positions, (t) => req.onToken?.('pruned', t))),
-      method: req.method,
-      kept: Array.from(kept),
-    };
-    return { full, pruned, scores: Array.from(scores), grid: layout.grid };
+    const positions = req.positions === 'original' ? this.originalPositions(req, layout, prunedCounts, kept) : undefined;
+    const features = gatherRows(photo.features, photo.dim, kept);
+    const answer = await this.answer(photo, req, prunedCounts, features, positions, onText);
+    return { answer: { ...answer, method: req.method, kept: Array.from(kept) }, scores };
   }
 
   async dispose(): Promise<void> {
@@ -185,14 +208,9 @@ export class Engine {
    * Positions of the pruned prompt's tokens in the full prompt: each kept image token keeps the position it had
    * among all image tokens, and the text tokens keep theirs (only image-token counts differ between the two).
    */
-  private originalPositions(
-    req: QuestionParams,
-    layout: PhotoLayout,
-    fullCounts: number[],
-    prunedCounts: number[],
-    kept: Int32Array,
-  ): number[] {
+  private originalPositions(req: QuestionParams, layout: PhotoLayout, prunedCounts: number[], kept: Int32Array): number[] {
     const turns = this.turns(req);
+    const fullCounts = new Array<number>(layout.tiles).fill(layout.tokensPerTile);
     const id = this.family.imageTokenId;
     const fullIds = this.family.promptIds(turns, layout, fullCounts);
     const prunedIds = this.family.promptIds(turns, layout, prunedCounts);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
+import { engineErrorOf } from '../download/engine-error-of';
 import { FIXTURE_MODEL_ID, writeFixtureModel } from '../download/fixture-model';
 import { startHfFixtureServer } from '../download/hf-fixture-server';
 import { pullModel } from '../download/pull-model';
@@ -19,15 +19,6 @@ function modelFolder(dir: string, files: Record<string, string>): string {
     writeFileSync(join(dir, path), text);
   }
   return dir;
-}
-
-async function engineError(p: Promise<unknown>): Promise<EngineError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(EngineError);
-  return e as EngineError;
 }
 
 beforeEach(() => {
@@ -49,7 +40,7 @@ describe('listModels', () => {
     const server = await startHfFixtureServer(join(root, 'served'));
     try {
       server.dropAfter.set('onnx/decoder_model_merged_q4.onnx', 5_000);
-      await engineError(pullModel({ modelId: FIXTURE_MODEL_ID, baseUrl: server.base, ...options }));
+      await engineErrorOf(pullModel({ modelId: FIXTURE_MODEL_ID, baseUrl: server.base, ...options }));
       expect((await listModels(options))[0]).toMatchObject({ id: FIXTURE_MODEL_ID, installed: false, bytes: downloadBytes(manifest) });
       await pullModel({ modelId: FIXTURE_MODEL_ID, baseUrl: server.base, ...options });
     } finally {
@@ -95,17 +86,17 @@ describe('listModels', () => {
     await importModelFolder(outside, options);
     rmSync(outside, { recursive: true });
     expect((await listModels(options)).find((m) => m.id === 'gone')).toMatchObject({ installed: false, bytes: 0 });
-    const e = await engineError(findInstalledModel('gone', options));
+    const e = await engineErrorOf(findInstalledModel('gone', options));
     expect(e.code).toBe('MODEL_INCOMPLETE');
   });
 });
 
 describe('findInstalledModel', () => {
   it('tells how to get a known model that is not downloaded, and lists ids for an unknown one', async () => {
-    const missing = await engineError(findInstalledModel(FIXTURE_MODEL_ID, options));
+    const missing = await engineErrorOf(findInstalledModel(FIXTURE_MODEL_ID, options));
     expect(missing.code).toBe('MODEL_INCOMPLETE');
     expect(missing.message).toBe(`model '${FIXTURE_MODEL_ID}' is not downloaded yet: run \`vtc models pull ${FIXTURE_MODEL_ID}\``);
-    const unknown = await engineError(findInstalledModel('nope', options));
+    const unknown = await engineErrorOf(findInstalledModel('nope', options));
     expect(unknown.message).toBe(`unknown model 'nope' (models: ${FIXTURE_MODEL_ID})`);
   });
 });
@@ -131,18 +122,18 @@ describe('importModelFolder', () => {
   });
 
   it('refuses what is not a model folder, saying why', async () => {
-    const missing = await engineError(importModelFolder(join(root, 'nowhere'), options));
+    const missing = await engineErrorOf(importModelFolder(join(root, 'nowhere'), options));
     expect(missing).toMatchObject({ code: 'FILE_NOT_FOUND', message: `folder not found: ${join(root, 'nowhere')}` });
     const file = join(root, 'file.onnx');
     writeFileSync(file, 'x');
-    expect(await engineError(importModelFolder(file, options))).toMatchObject({ code: 'BAD_ARGUMENT' });
+    expect(await engineErrorOf(importModelFolder(file, options))).toMatchObject({ code: 'BAD_ARGUMENT' });
     const noConfig = modelFolder(join(root, 'noconfig'), { 'model.onnx': 'x' });
-    expect(await engineError(importModelFolder(noConfig, options))).toMatchObject({
+    expect(await engineErrorOf(importModelFolder(noConfig, options))).toMatchObject({
       code: 'MODEL_INCOMPLETE',
       message: `${noConfig} has no config.json: not a Hugging Face model folder`,
     });
     const badConfig = modelFolder(join(root, 'badconfig'), { 'config.json': '{oops' });
-    expect(await engineError(importModelFolder(badConfig, options))).toMatchObject({ code: 'MODEL_INCOMPLETE' });
+    expect(await engineErrorOf(importModelFolder(badConfig, options))).toMatchObject({ code: 'MODEL_INCOMPLETE' });
   });
 
   it('derives ids from folder names', () => {

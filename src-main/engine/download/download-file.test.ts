@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
+import { engineErrorOf } from './engine-error-of';
 import { downloadFile, type FileDownload, type FileProgress } from './download-file';
 import { startHfFixtureServer, type HfFixtureServer } from './hf-fixture-server';
 
@@ -27,15 +27,6 @@ function job(extra: Partial<FileDownload> = {}): FileDownload {
     label: FILE,
     ...extra,
   };
-}
-
-async function engineError(p: Promise<unknown>): Promise<EngineError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(EngineError);
-  return e as EngineError;
 }
 
 beforeEach(async () => {
@@ -72,7 +63,7 @@ describe('downloadFile', () => {
 
   it('keeps the partial when the connection drops and resumes it with Range on the next attempt', async () => {
     server.dropAfter.set(FILE, 100_000);
-    const e = await engineError(downloadFile(job()));
+    const e = await engineErrorOf(downloadFile(job()));
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toContain('connection lost');
     expect(existsSync(dest)).toBe(false);
@@ -101,7 +92,7 @@ describe('downloadFile', () => {
     const corrupted = Buffer.from(content);
     corrupted[1234] ^= 0xff;
     writeFileSync(join(root, 'served', REPO, FILE), corrupted);
-    const e = await engineError(downloadFile(job()));
+    const e = await engineErrorOf(downloadFile(job()));
     expect(e.code).toBe('CHECKSUM_MISMATCH');
     expect(e.message).toContain(FILE);
     expect(e.message).toContain(sha256(content));
@@ -112,7 +103,7 @@ describe('downloadFile', () => {
 
   it('rejects a file of the wrong size before downloading it', async () => {
     writeFileSync(join(root, 'served', REPO, FILE), content.subarray(0, SIZE - 10));
-    const e = await engineError(downloadFile(job()));
+    const e = await engineErrorOf(downloadFile(job()));
     expect(e.code).toBe('CHECKSUM_MISMATCH');
     expect(e.message).toContain(`the server has ${SIZE - 10} bytes, the manifest expects ${SIZE}`);
     expect(existsSync(`${dest}.partial`)).toBe(false);
@@ -122,13 +113,13 @@ describe('downloadFile', () => {
     mkdirSync(join(root, 'data', 'models', 'm', 'onnx'), { recursive: true });
     writeFileSync(dest, 'previous version');
     writeFileSync(join(root, 'served', REPO, FILE), randomBytes(SIZE));
-    await engineError(downloadFile(job()));
+    await engineErrorOf(downloadFile(job()));
     expect(readFileSync(dest, 'utf8')).toBe('previous version');
   });
 
   it('names the URL on 404', async () => {
     const url = `${server.base}/${REPO}/resolve/main/onnx/missing.onnx`;
-    const e = await engineError(downloadFile(job({ url })));
+    const e = await engineErrorOf(downloadFile(job({ url })));
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toBe(`not found (HTTP 404): ${url}`);
   });
@@ -136,7 +127,7 @@ describe('downloadFile', () => {
   it('reports a server that cannot be reached', async () => {
     const url = `${server.base}/${REPO}/resolve/main/${FILE}`;
     await server.close();
-    const e = await engineError(downloadFile(job({ url })));
+    const e = await engineErrorOf(downloadFile(job({ url })));
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toContain(`cannot reach ${url}`);
   });
@@ -147,7 +138,7 @@ describe('downloadFile', () => {
     const onProgress = (p: FileProgress) => {
       if (p.receivedBytes >= 120_000) controller.abort();
     };
-    const e = await engineError(downloadFile(job({ signal: controller.signal, onProgress })));
+    const e = await engineErrorOf(downloadFile(job({ signal: controller.signal, onProgress })));
     expect(e.code).toBe('CANCELLED');
     expect(e.message).toContain('paused');
     expect(statSync(`${dest}.partial`).size).toBe(120_000);
@@ -169,7 +160,7 @@ describe('downloadFile', () => {
       await file.write(chunk);
       written += chunk.length;
     };
-    const e = await engineError(downloadFile(job({ io: { writeChunk } })));
+    const e = await engineErrorOf(downloadFile(job({ io: { writeChunk } })));
     expect(e.code).toBe('DISK_FULL');
     expect(e.message).toContain(`${dest}.partial`);
     expect(e.message).toContain('free some space');
@@ -194,7 +185,7 @@ describe('downloadFile', () => {
     mkdirSync(join(root, 'data', 'models', 'm', 'onnx'), { recursive: true });
     writeFileSync(`${dest}.partial`, content.subarray(0, 1000));
     writeFileSync(join(root, 'served', REPO, FILE), content.subarray(0, 500));
-    const e = await engineError(downloadFile(job()));
+    const e = await engineErrorOf(downloadFile(job()));
     expect(e.code).toBe('CHECKSUM_MISMATCH');
     expect(server.requests.map((r) => r.range)).toEqual(['bytes=1000-']);
     expect(existsSync(`${dest}.partial`)).toBe(false);

@@ -46,7 +46,7 @@ async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
 
 export const defaultDownloadIo: DownloadIo = { fetch: (input, init) => fetch(input, init), writeChunk: writeAll };
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+export const megabytes = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** ENOSPC / EDQUOT become DISK_FULL; anything else is passed on unchanged. */
 export function asDiskError(e: unknown, path: string, kept: string): unknown {
@@ -81,7 +81,7 @@ export async function downloadFile(job: FileDownload): Promise<FileDownloadResul
   const partial = `${dest}.partial`;
   const total = expected.bytes;
   const progress = (receivedBytes: number, state: FileProgress['state']) => job.onProgress?.({ receivedBytes, totalBytes: total, state });
-  const keptNote = (n: number) => `${mb(n)} of ${mb(total)} of ${label} kept; the next pull resumes from there`;
+  const keptNote = (n: number) => `${megabytes(n)} of ${megabytes(total)} of ${label} kept; the next pull resumes from there`;
 
   const mismatch = async (why: string): Promise<never> => {
     await rm(partial, { force: true });

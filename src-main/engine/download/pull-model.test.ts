@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadProgress } from '../../../src-shared/api';
-import { EngineError } from '../errors';
+import { engineErrorOf } from './engine-error-of';
 import { FIXTURE_MODEL_ID, FIXTURE_REPO, writeFixtureModel } from './fixture-model';
 import { startHfFixtureServer, type HfFixtureServer } from './hf-fixture-server';
 import { pullModel, type PullOptions } from './pull-model';
@@ -32,15 +32,6 @@ function pull(extra: Partial<PullOptions> = {}) {
     manifestsDir: join(root, 'manifests'),
     ...extra,
   });
-}
-
-async function engineError(p: Promise<unknown>): Promise<EngineError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(EngineError);
-  return e as EngineError;
 }
 
 /** Files in the model folder, as repository paths, without the verification marker. */
@@ -120,17 +111,17 @@ describe('pullModel', () => {
   });
 
   it('refuses an unknown variant and an unknown model, listing what exists', async () => {
-    const v = await engineError(pull({ variant: 'fp8' }));
+    const v = await engineErrorOf(pull({ variant: 'fp8' }));
     expect(v.code).toBe('VARIANT_MISSING');
     expect(v.message).toBe(`model '${FIXTURE_MODEL_ID}' has no variant 'fp8' (variants: cpu, fp32, q4)`);
-    const m = await engineError(pull({ modelId: 'no-such-model' }));
+    const m = await engineErrorOf(pull({ modelId: 'no-such-model' }));
     expect(m.code).toBe('BAD_ARGUMENT');
     expect(m.message).toBe(`unknown model 'no-such-model' (known models: ${FIXTURE_MODEL_ID})`);
   });
 
   it('resumes an interrupted pull where it stopped: finished files stay, the cut file continues with Range', async () => {
     server.dropAfter.set('onnx/embed_tokens_int8.onnx', 8_000);
-    const e = await engineError(pull());
+    const e = await engineErrorOf(pull());
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(existsSync(join(modelDir, 'onnx/vision_encoder_q4.onnx'))).toBe(true);
     expect(existsSync(join(modelDir, 'onnx/embed_tokens_int8.onnx'))).toBe(false);
@@ -151,7 +142,7 @@ describe('pullModel', () => {
       progress.push(p);
       if (p.file === 'onnx/decoder_model_merged_q4.onnx' && p.receivedBytes >= 10_000) controller.abort();
     };
-    const e = await engineError(pull({ signal: controller.signal, onProgress }));
+    const e = await engineErrorOf(pull({ signal: controller.signal, onProgress }));
     expect(e.code).toBe('CANCELLED');
     expect(progress.at(-1)).toMatchObject({ file: 'onnx/decoder_model_merged_q4.onnx', state: 'paused', receivedBytes: 10_000 });
     expect(readFileSync(join(modelDir, 'onnx/decoder_model_merged_q4.onnx.partial')).length).toBe(10_000);
@@ -171,7 +162,7 @@ describe('pullModel', () => {
       await file.write(chunk);
     };
     const progress: DownloadProgress[] = [];
-    const e = await engineError(pull({ io: { writeChunk }, onProgress: (p) => progress.push(p) }));
+    const e = await engineErrorOf(pull({ io: { writeChunk }, onProgress: (p) => progress.push(p) }));
     expect(e.code).toBe('DISK_FULL');
     expect(progress.at(-1)).toMatchObject({ state: 'error', error: e.message });
     expect(existsSync(join(modelDir, 'config.json'))).toBe(true);
@@ -180,7 +171,7 @@ describe('pullModel', () => {
   });
 
   it('refuses up front when the disk lacks room for what is missing', async () => {
-    const e = await engineError(pull({ freeBytes: async () => 1_000 }));
+    const e = await engineErrorOf(pull({ freeBytes: async () => 1_000 }));
     expect(e.code).toBe('DISK_FULL');
     expect(e.message).toMatch(/needs 0\.1 MB more in .*, but only 0\.0 MB is free/);
     expect(server.requests).toEqual([]);
@@ -188,7 +179,7 @@ describe('pullModel', () => {
 
   it('stops at a 404 naming the URL', async () => {
     rmSync(join(served, FIXTURE_REPO, 'tokenizer.json'));
-    const e = await engineError(pull());
+    const e = await engineErrorOf(pull());
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toBe(`not found (HTTP 404): ${server.base}/${FIXTURE_REPO}/resolve/main/tokenizer.json`);
   });

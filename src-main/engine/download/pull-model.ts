@@ -6,7 +6,7 @@ import type { DownloadProgress } from '../../../src-shared/api';
 import { isEngineError, EngineError } from '../errors';
 import { userDataDir, modelsRoot } from '../catalog/data-dir';
 import { loadManifest, variantFiles } from '../catalog/manifest';
-import { asDiskError, downloadFile, type DownloadIo } from './download-file';
+import { asDiskError, downloadFile, megabytes, type DownloadIo } from './download-file';
 import { hfFileUrl, resolveHfBase } from './hf-url';
 import { sha256File } from './sha256';
 import { isRecordedVerified, readVerifiedFiles, writeVerifiedFiles } from './verified-files';
@@ -56,8 +56,6 @@ async function statIfExists(path: string) {
   }
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-
 export async function pullModel(options: PullOptions): Promise<PullResult> {
   const manifest = await loadManifest(options.modelId, options.manifestsDir);
   const variant = options.variant ?? manifest.defaultVariant;
@@ -103,7 +101,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   }
   const free = await (options.freeBytes ?? diskFreeBytes)(dir);
   if (missingBytes > free) {
-    throw new EngineError('DISK_FULL', `${manifest.id} (${variant}) needs ${mb(missingBytes)} more in ${dir}, but only ${mb(free)} is free`);
+    throw new EngineError('DISK_FULL', `${manifest.id} (${variant}) needs ${megabytes(missingBytes)} more in ${dir}, but only ${megabytes(free)} is free`);
   }
 
   const files: PulledFile[] = [];

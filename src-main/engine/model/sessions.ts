@@ -9,13 +9,22 @@ export interface SessionSettings {
   threads?: number;
 }
 
-export async function createSession(path: string, settings: SessionSettings): Promise<InferenceSession> {
+export function sessionOptions(settings: SessionSettings): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [settings.ep],
+    graphOptimizationLevel: 'all',
+    ...(settings.threads ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+  };
+}
+
+/** Creates a session, turning onnxruntime's failure into an error that names the file and the provider. */
+export async function openSession(
+  path: string,
+  settings: SessionSettings,
+  create: () => Promise<InferenceSession> = () => InferenceSession.create(path, sessionOptions(settings)),
+): Promise<InferenceSession> {
   try {
-    return await InferenceSession.create(path, {
-      executionProviders: [settings.ep],
-      graphOptimizationLevel: 'all',
-      ...(settings.threads ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
-    });
+    return await create();
   } catch (e) {
     const reason = (e as Error).message.split('\n')[0];
     throw new EngineError('MODEL_MISMATCH', `cannot load ${path} on the ${settings.ep} provider: ${reason}`);

@@ -1,22 +1,29 @@
 // Photo → visual tokens: decode, preprocess with the family's processor, run the vision encoder. The encoder
 // session is the instrumented copy of the model's own graph when it can be derived, so one encoding yields both
-// the features and the attention summaries the pruning scorers need.
+// the features and the attention summaries the pruning scorers need; both are kept in the per-photo cache, so
+// the next question on the same photo skips decoding, preprocessing and the encoder.
 import type { InferenceSession } from 'onnxruntime-node';
-import type { PruningMethod } from '../../../src-shared/api';
-import { EngineError } from '../errors';
+import { FeatureCache } from '../cache/feature-cache';
+import { featureCacheKey, hashFile } from '../cache/hash';
+import type { CachedVision, JsonValue } from '../cache/entry-format';
+import { EngineError, isEngineError } from '../errors';
 import type { ModelFamily, PhotoLayout } from '../families/family';
 import { decodeImageFile } from '../image/decodeImage';
 import { onnxPath, type ModelFolder } from '../model/modelFolder';
-import { createSession, expectNames, type SessionSettings } from '../model/sessions';
+import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
 import type { Variant } from '../model/variants';
 import type { AttentionScores } from '../pruning/types';
+import { instrumentVisionEncoder } from '../surgery/instrument-vision-encoder';
+import { createInstrumentedSession } from '../surgery/instrumented-session';
 import { readAttention, readFeatures } from './visionOutputs';
 
 export interface EncodedPhoto {
-  layout: PhotoLayout & { tokensPerTile: number };
+  layout: PhotoLayout;
   features: Float32Array;
   dim: number;
   attention?: AttentionScores;
+  /** Why there are no attention scores, when there are none. */
+  attentionUnavailable?: string;
   preprocessMs: number;
   visionMs: number;
   /** True when features came from the per-photo cache and the encoder did not run. */
@@ -28,39 +35,105 @@ export interface PhotoEncoderOptions {
   family: ModelFamily;
   variant: Variant;
   settings: SessionSettings;
+  /** Where instrumented encoder graphs are kept (small files: the weights stay in the model folder). */
+  graphCacheDir: string;
+  /** Per-photo cache of features and scores; none when absent. */
   cacheDir?: string;
   cacheMaxBytes?: number;
+}
+
+const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
+
+interface EncoderSession {
+  session: InferenceSession;
+  layerCount: number;
+  attentionUnavailable?: string;
+}
+
+async function openEncoder(path: string, options: PhotoEncoderOptions): Promise<EncoderSession> {
+  try {
+    const instrumented = await instrumentVisionEncoder({
+      onnxPath: path,
+      // All layers: the reduced outputs are a vector per tile per layer, and any ensemble depth stays possible.
+      layers: 'all',
+      mode: options.family.attentionKind,
+      cacheDir: options.graphCacheDir,
+    });
+    const session = await openSession(path, options.settings, () =>
+      createInstrumentedSession(instrumented, sessionOptions(options.settings)),
+    );
+    return { session, layerCount: instrumented.layerCount };
+  } catch (e) {
+    // A graph we cannot instrument still answers questions in full; only the attention methods are off.
+    if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;
+    return { session: await openSession(path, options.settings), layerCount: 0, attentionUnavailable: e.message };
+  }
 }
 
 export class PhotoEncoder {
   private constructor(
     private readonly family: ModelFamily,
-    private readonly session: InferenceSession,
-    private readonly layerCount: number,
+    private readonly encoder: EncoderSession,
+    private readonly cache: FeatureCache | undefined,
+    private readonly cacheIdentity: { modelId: string; variant: string; processor: unknown },
   ) {}
 
   static async create(options: PhotoEncoderOptions): Promise<PhotoEncoder> {
     const path = onnxPath(options.folder, 'vision_encoder', options.variant);
-    const session = await createSession(path, options.settings);
-    expectNames(session, path, [], ['image_features']);
-    return new PhotoEncoder(options.family, session, 0);
+    const encoder = await openEncoder(path, options);
+    expectNames(encoder.session, path, [], ['image_features']);
+    const cache = options.cacheDir
+      ? new FeatureCache({ dir: options.cacheDir, maxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES })
+      : undefined;
+    // The encoder file's content identifies the model: two folders with the same name never share entries.
+    const identity = {
+      modelId: cache ? await hashFile(path) : '',
+      variant: options.variant,
+      processor: { settings: options.family.settingsKey, attention: options.family.attentionKind, layers: encoder.layerCount },
+    };
+    return new PhotoEncoder(options.family, encoder, cache, identity);
   }
 
-  async encode(imagePath: string, signal?: AbortSignal, _method?: PruningMethod): Promise<EncodedPhoto> {
+  get attentionLayerCount(): number {
+    return this.encoder.layerCount;
+  }
+
+  async encode(imagePath: string, signal?: AbortSignal): Promise<EncodedPhoto> {
     const t0 = performance.now();
+    const key = this.cache ? featureCacheKey({ imageHash: await hashFile(imagePath).catch(() => ''), ...this.cacheIdentity }) : '';
+    const hit = this.cache && (await this.cache.get(key));
+    if (hit) return this.fromCache(hit, performance.now() - t0);
+
     const prepared = await this.family.prepareImage(await decodeImageFile(imagePath));
     const preprocessMs = performance.now() - t0;
     if (signal?.aborted) throw new EngineError('CANCELLED', 'generation was cancelled');
     const t1 = performance.now();
-    const out = await this.session.run(prepared.visionFeeds);
+    const out = await this.encoder.session.run(prepared.visionFeeds);
     const visionMs = performance.now() - t1;
     const { visionFeeds: _pixels, ...layout } = prepared;
     const { features, dim } = readFeatures(out, layout.tiles * layout.tokensPerTile);
-    const attention = readAttention(out, this.family.attentionKind, this.layerCount, layout.tiles);
-    return { layout, features, dim, attention, preprocessMs, visionMs, cached: false };
+    const attention = readAttention(out, this.family.attentionKind, this.encoder.layerCount, layout.tiles);
+    if (this.cache) {
+      const entry: CachedVision = { features, featureDims: [features.length / dim, dim], attention, meta: layout as unknown as JsonValue };
+      await this.cache.put(key, entry);
+    }
+    return { layout, features, dim, attention, attentionUnavailable: this.encoder.attentionUnavailable, preprocessMs, visionMs, cached: false };
+  }
+
+  private fromCache(hit: CachedVision, lookupMs: number): EncodedPhoto {
+    return {
+      layout: hit.meta as unknown as PhotoLayout,
+      features: hit.features,
+      dim: hit.featureDims[1],
+      attention: hit.attention,
+      attentionUnavailable: this.encoder.attentionUnavailable,
+      preprocessMs: lookupMs,
+      visionMs: 0,
+      cached: true,
+    };
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.encoder.session.release();
   }
 }

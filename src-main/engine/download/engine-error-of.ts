@@ -1,0 +1,12 @@
+// Test helper: the EngineError a promise rejects with, so a test can check its code and its whole message.
+import { expect } from 'vitest';
+import { EngineError } from '../errors';
+
+export async function engineErrorOf(p: Promise<unknown>): Promise<EngineError> {
+  const outcome = await p.then(
+    () => 'resolved',
+    (err: unknown) => err,
+  );
+  expect(outcome).toBeInstanceOf(EngineError);
+  return outcome as EngineError;
+}
