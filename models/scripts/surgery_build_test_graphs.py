@@ -9,6 +9,7 @@ One set of weights, written as several ONNX graphs that must give the same atten
   vit-packed-opset17.onnx    com.microsoft:Attention with packed QKV weights and bias.
   vit-gqa.onnx               layer 1 is a GroupQueryAttention: cannot be instrumented.
   vit-softmax-axis1.onnx     layer 0 normalises over heads: no attention row to read.
+  mlp-only.onnx              no attention at all.
 
 The token sequence is [CLS] + 16 patches, so both score modes have something to read.
 Run: /usr/bin/python3 models/scripts/surgery_build_test_graphs.py
@@ -29,13 +30,13 @@ SCALE = HEAD_DIM ** -0.5
 def weights() -> dict:
     rng = np.random.default_rng(20241207)
 
-    def w(*shape, std=0.35):
+    def w(*shape, std=0.15):
         return (rng.standard_normal(shape) * std).astype(np.float32)
 
-    params = {"patch_w": w(PATCH_DIM, HIDDEN), "cls": w(1, 1, HIDDEN, std=1.0), "pos": w(1, PATCHES + 1, HIDDEN, std=0.5)}
+    params = {"patch_w": w(PATCH_DIM, HIDDEN), "cls": w(1, 1, HIDDEN, std=0.5), "pos": w(1, PATCHES + 1, HIDDEN, std=0.3)}
     for l in range(LAYERS):
         for name in ("q", "k", "v", "o"):
-            params[f"l{l}.{name}_w"] = w(HIDDEN, HIDDEN)
+            params[f"l{l}.{name}_w"] = w(HIDDEN, HIDDEN, std=0.3 if name in ("q", "k") else 0.15)
             params[f"l{l}.{name}_b"] = w(HIDDEN, std=0.1)
         params[f"l{l}.fc1_w"], params[f"l{l}.fc1_b"] = w(HIDDEN, MLP, std=0.15), w(MLP, std=0.1)
         params[f"l{l}.fc2_w"], params[f"l{l}.fc2_b"] = w(MLP, HIDDEN, std=0.15), w(HIDDEN, std=0.1)
@@ -99,6 +100,10 @@ def gqa_attention(g: Graph, l: int, x: str) -> str:
     return g.op("GroupQueryAttention", [q, k, v], f"l{l}.ctx", domain="com.microsoft", num_heads=HEADS, kv_num_heads=HEADS)
 
 
+def no_attention(g: Graph, l: int, x: str) -> str:
+    return g.linear(x, f"l{l}.v", f"l{l}.v")
+
+
 def build(attention, opset: int) -> onnx.ModelProto:
     g = Graph(dict(weights()))
     emb = g.op("MatMul", ["patches", g.p("patch_w")], "emb")
@@ -137,6 +142,7 @@ def main() -> None:
     onnx.save(build(lambda g, l, x: gqa_attention(g, l, x) if l == 1 else mha_attention(g, l, x), 18),
               os.path.join(OUT, "vit-gqa.onnx"))
     onnx.save(build(lambda g, l, x: eager_attention(g, l, x, 1 if l == 0 else -1), 14), os.path.join(OUT, "vit-softmax-axis1.onnx"))
+    onnx.save(build(no_attention, 14), os.path.join(OUT, "mlp-only.onnx"))
 
 
 if __name__ == "__main__":
