@@ -1,12 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DownloadProgress } from '../../../src-shared/api';
 import { engineErrorOf } from './engine-error-of';
 import { FIXTURE_MODEL_ID, FIXTURE_REPO, writeFixtureModel } from './fixture-model';
 import { startHfFixtureServer, type HfFixtureServer } from './hf-fixture-server';
+import { PULL_LOCK } from './pull-lock';
 import { pullModel, type PullOptions } from './pull-model';
 import type { ModelManifest } from '../catalog/manifest';
 
@@ -182,5 +184,31 @@ describe('pullModel', () => {
     const e = await engineErrorOf(pull());
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toBe(`not found (HTTP 404): ${server.base}/${FIXTURE_REPO}/resolve/main/tokenizer.json`);
+  });
+});
+
+describe('pull lock', () => {
+  it('refuses a second pull of the same model while one runs, and frees the lock when it ends', async () => {
+    server.stallAfter.set('onnx/vision_encoder_q4.onnx', 1_000);
+    const controller = new AbortController();
+    const first = pull({ signal: controller.signal });
+    await vi.waitFor(() => expect(server.requests.some((r) => r.file === 'onnx/vision_encoder_q4.onnx')).toBe(true));
+    const second = await engineErrorOf(pull());
+    expect(second.code).toBe('DOWNLOAD_FAILED');
+    expect(second.message).toBe(`${FIXTURE_MODEL_ID} is already being downloaded by process ${process.pid}; wait for it to finish or stop it`);
+    controller.abort();
+    expect((await engineErrorOf(first)).code).toBe('CANCELLED');
+    expect(existsSync(join(modelDir, PULL_LOCK))).toBe(false);
+    await pull();
+    expect(installedFiles()).toEqual([...CPU_FILES].sort());
+  });
+
+  it('takes over a lock left by a process that has exited', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    mkdirSync(modelDir, { recursive: true });
+    writeFileSync(join(modelDir, PULL_LOCK), String(dead));
+    await pull();
+    expect(installedFiles()).toEqual([...CPU_FILES].sort());
+    expect(existsSync(join(modelDir, PULL_LOCK))).toBe(false);
   });
 });

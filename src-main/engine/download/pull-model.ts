@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { DownloadProgress } from '../../../src-shared/api';
 import { isEngineError, EngineError } from '../errors';
 import { userDataDir, modelsRoot } from '../catalog/data-dir';
-import { loadManifest, variantFiles } from '../catalog/manifest';
+import { loadManifest, variantFiles, type ModelManifest } from '../catalog/manifest';
 import { asDiskError, downloadFile, megabytes, type DownloadIo } from './download-file';
 import { hfFileUrl, resolveHfBase } from './hf-url';
+import { acquirePullLock } from './pull-lock';
 import { sha256File } from './sha256';
 import { isRecordedVerified, readVerifiedFiles, writeVerifiedFiles } from './verified-files';
 
@@ -62,15 +63,33 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   const paths = variantFiles(manifest, variant);
   const base = resolveHfBase(options.baseUrl);
   const dir = join(modelsRoot(options.dataDir ?? userDataDir()), manifest.id);
-  const localPath = (path: string) => join(dir, ...path.split('/'));
-  const report = (file: string, receivedBytes: number, state: DownloadProgress['state'], error?: string) =>
-    options.onProgress?.({ modelId: manifest.id, file, receivedBytes, totalBytes: manifest.files[file].bytes, state, error });
 
+  let release: () => Promise<void>;
   try {
     await mkdir(dir, { recursive: true });
+    release = await acquirePullLock(dir, manifest.id);
   } catch (e) {
     throw asDiskError(e, dir, 'nothing downloaded yet');
   }
+  try {
+    return await pullFiles({ manifest, variant, paths, base, dir }, options);
+  } finally {
+    await release();
+  }
+}
+
+interface PullPlan {
+  manifest: ModelManifest;
+  variant: string;
+  paths: string[];
+  base: string;
+  dir: string;
+}
+
+async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, options: PullOptions): Promise<PullResult> {
+  const localPath = (path: string) => join(dir, ...path.split('/'));
+  const report = (file: string, receivedBytes: number, state: DownloadProgress['state'], error?: string) =>
+    options.onProgress?.({ modelId: manifest.id, file, receivedBytes, totalBytes: manifest.files[file].bytes, state, error });
   const verified = await readVerifiedFiles(dir);
   const saveVerified = async (path: string) => {
     const stats = await stat(localPath(path));
