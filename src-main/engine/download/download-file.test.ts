@@ -124,6 +124,16 @@ describe('downloadFile', () => {
     expect(e.message).toBe(`not found (HTTP 404): ${url}`);
   });
 
+  it('names the status of other HTTP errors, with a hint for gated repositories', async () => {
+    const url = job().url;
+    server.failWith.set(FILE, 403);
+    expect((await engineErrorOf(downloadFile(job()))).message).toBe(`HTTP 403 Forbidden from ${url} (the repository may be private or gated)`);
+    server.failWith.set(FILE, 503);
+    expect((await engineErrorOf(downloadFile(job()))).message).toBe(`HTTP 503 Service Unavailable from ${url}`);
+    await downloadFile(job());
+    expect(readFileSync(dest).equals(content)).toBe(true);
+  });
+
   it('reports a server that cannot be reached', async () => {
     const url = `${server.base}/${REPO}/resolve/main/${FILE}`;
     await server.close();

@@ -75,6 +75,13 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+function httpErrorMessage(res: Response, url: string): string {
+  if (res.status === 404) return `not found (HTTP 404): ${url}`;
+  // Hugging Face answers 401/403 for gated or private repositories.
+  const hint = res.status === 401 || res.status === 403 ? ' (the repository may be private or gated)' : '';
+  return `HTTP ${res.status} ${res.statusText} from ${url}${hint}`;
+}
+
 export async function downloadFile(job: FileDownload): Promise<FileDownloadResult> {
   const io: DownloadIo = { ...defaultDownloadIo, ...job.io };
   const { url, dest, expected, label, signal } = job;
@@ -134,8 +141,10 @@ export async function downloadFile(job: FileDownload): Promise<FileDownloadResul
     await res.body?.cancel();
     return mismatch(`the server has fewer than the ${offset} bytes already downloaded, the manifest expects ${total}`);
   }
-  if (res.status === 404) throw new EngineError('DOWNLOAD_FAILED', `not found (HTTP 404): ${url}`);
-  if (!res.ok || !res.body) throw new EngineError('DOWNLOAD_FAILED', `HTTP ${res.status} ${res.statusText} from ${url}`);
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new EngineError('DOWNLOAD_FAILED', httpErrorMessage(res, url));
+  }
 
   let serverTotal: number | undefined;
   if (res.status === 206) {

@@ -21,6 +21,8 @@ export interface HfFixtureServer {
   dropAfter: Map<string, number>;
   /** file -> bytes: the next answer for that file sends this many body bytes, then stalls until the client leaves. */
   stallAfter: Map<string, number>;
+  /** file -> HTTP status: the next request for that file gets this error status instead. */
+  failWith: Map<string, number>;
   ignoreRange: boolean;
   /** Answer `/resolve/` with a 302 to `/cdn/...`, as huggingface.co does for large files. */
   redirect: boolean;
@@ -45,6 +47,7 @@ export async function startHfFixtureServer(root: string): Promise<HfFixtureServe
     requests: [] as SeenRequest[],
     dropAfter: new Map<string, number>(),
     stallAfter: new Map<string, number>(),
+    failWith: new Map<string, number>(),
     ignoreRange: false,
     redirect: false,
   };
@@ -57,6 +60,11 @@ export async function startHfFixtureServer(root: string): Promise<HfFixtureServe
       state.requests.push({ file, range: req.headers.range, acceptEncoding: req.headers['accept-encoding'], redirected });
       if (state.redirect && !redirected) {
         return void res.writeHead(302, { location: req.url!.replace('/resolve/', '/cdn/') }).end();
+      }
+      const status = state.failWith.get(file);
+      if (status !== undefined) {
+        state.failWith.delete(file);
+        return void res.writeHead(status).end('error page');
       }
       let data: Buffer;
       try {
