@@ -1,5 +1,7 @@
 // Options every model-running command shares, and turning them into a loaded Engine.
 import type { Budget, SamplingOptions } from '../../src-shared/api';
+import { existsSync } from 'node:fs';
+import { findInstalledModel } from '../engine/catalog/model-catalog';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { CliUsageError, intOption, numberOption, requireOption } from './args';
 
@@ -32,8 +34,14 @@ export function engineOptions(values: Values): EngineOptions {
   };
 }
 
+/** `--model` is a model folder, or the id of an installed or embedded model (see `vtc models list`). */
+export async function resolveModelDir(model: string): Promise<string> {
+  if (existsSync(model) || model.includes('/') || model.includes('\\')) return model;
+  return (await findInstalledModel(model)).dir;
+}
+
 export async function loadEngine(values: Values): Promise<Engine> {
-  return Engine.load(requireOption(values, 'model'), engineOptions(values));
+  return Engine.load(await resolveModelDir(requireOption(values, 'model')), engineOptions(values));
 }
 
 export function samplingOptions(values: Values): SamplingOptions {

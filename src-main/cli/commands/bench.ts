@@ -4,7 +4,7 @@
 import { loadReference } from '../../bench/transformersReference';
 import { formatTable, Samples } from '../../bench/stats';
 import { intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseBudget } from '../engineOptions';
+import { ENGINE_OPTIONS, loadEngine, parseBudget, resolveModelDir } from '../engineOptions';
 import { parseMethod } from './compare';
 
 export const summary = 'engine vs transformers.js, medians per stage: --model DIR --image FILE --prompt TEXT [--runs N] [--method M --keep K] [--json]';
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<void> {
     keep: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const model = requireOption(values, 'model');
+  const model = await resolveModelDir(requireOption(values, 'model'));
   const image = requireOption(values, 'image');
   const prompt = requireOption(values, 'prompt');
   const runs = intOption(values, 'runs', 5, 1);
@@ -31,7 +31,7 @@ export async function run(argv: string[]): Promise<void> {
   const budget = parseBudget((values.keep as string | undefined) ?? '0.25');
 
   // The per-photo cache stays off: every run must encode the photo, like the reference does.
-  const engine = await loadEngine({ ...values, 'cache-dir': undefined });
+  const engine = await loadEngine({ ...values, model, 'cache-dir': undefined });
   const reference = await loadReference(model);
   const samples = new Samples();
   let tokensAgree = true;
