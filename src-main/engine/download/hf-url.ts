@@ -4,9 +4,9 @@ import { EngineError } from '../errors';
 
 export const DEFAULT_HF_BASE = 'https://huggingface.co';
 
-/** The explicit option wins, then VTC_HF_BASE, then huggingface.co. */
+/** The explicit option wins, then VTC_HF_BASE, then HF_ENDPOINT (the Hugging Face tools' own mirror setting). */
 export function resolveHfBase(option: string | undefined, env: Record<string, string | undefined> = process.env): string {
-  const base = option ?? env.VTC_HF_BASE ?? DEFAULT_HF_BASE;
+  const base = option || env.VTC_HF_BASE || env.HF_ENDPOINT || DEFAULT_HF_BASE;
   let url: URL;
   try {
     url = new URL(base);
