@@ -1,0 +1,46 @@
+// `npm run serve [-- --port N] [-- --data-dir DIR]`: the app in a browser. Builds the renderer if needed,
+// starts the service with the engine in a forked process, and prints the address (token included) to open.
+import path from 'node:path';
+import { intOption, parseOptions } from '../cli/args';
+import { userDataDir } from '../engine/catalog/data-dir';
+import { createAppService } from '../service/app-service';
+import { forkLauncher } from '../service/engine-launcher';
+import { buildRenderer, rendererIsStale, rendererPaths } from './renderer-build';
+import { startHost } from './server';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+async function main(): Promise<void> {
+  const { values } = parseOptions(process.argv.slice(2), { port: { type: 'string' }, 'data-dir': { type: 'string' } });
+  const port = intOption(values, 'port', 0);
+  if (port > 65535) throw new Error(`--port must be at most 65535, got ${port}`);
+  const dataDir = path.resolve((values['data-dir'] as string | undefined) ?? userDataDir());
+
+  const renderer = rendererPaths(ROOT);
+  if (await rendererIsStale(renderer)) {
+    console.log('Building the renderer…');
+    await buildRenderer(renderer);
+  }
+  const service = await createAppService({
+    dataDir,
+    launcher: forkLauncher(path.join(ROOT, 'src-main', 'service', 'engine-worker.ts')),
+    demoAlbum: true,
+  });
+  const host = await startHost({ service, staticDir: renderer.outDir, port });
+  console.log(`Data folder: ${dataDir}`);
+  console.log(`VTC host ready: ${host.url}`);
+
+  const stop = async () => {
+    await host.close();
+    await service.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  const err = e as NodeJS.ErrnoException;
+  console.error(err.code === 'EADDRINUSE' ? `That port is already in use: ${err.message}` : `vtc serve: ${err.message ?? String(e)}`);
+  process.exit(1);
+});
