@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from 'onnxruntime-node';
-import { findAttentionLayers } from './attention-layers';
 import { findStructuralProblems } from './graph-structure';
 import { instrumentVisionEncoder, type InstrumentedEncoder } from './instrument-vision-encoder';
-import { createInstrumentedSession } from './instrumented-session';
-import { readOnnxModel, writeOnnxModel } from './onnx-model-file';
+import { readOnnxModel } from './onnx-model-file';
 import type { ScoreMode } from './score-branches';
 import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from './test-paths';
+import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from './test-reductions';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-instrument-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,67 +20,20 @@ const input = () => ({
   patches: new Tensor('float32', Float32Array.from({ length: BATCH * patches * patchDim }, (_, i) => Math.sin(i * 1.3) + 0.3 * Math.cos(i * 0.7)), [BATCH, patches, patchDim]),
 });
 
-async function run(encoder: Pick<InstrumentedEncoder, 'path' | 'externalDataDir'>, names: string[]) {
-  const session = await createInstrumentedSession(encoder, { intraOpNumThreads: 1 });
-  const out = await session.run(input());
-  await session.release();
-  return names.map((name) => out[name] as Tensor);
-}
+const run = (encoder: Pick<InstrumentedEncoder, 'path' | 'externalDataDir'>, names: string[]) => runOutputs(encoder, input(), names);
 
 async function scores(onnxPath: string, mode: ScoreMode, layers: number[] | 'all' = 'all') {
   const encoder = await instrumentVisionEncoder({ onnxPath, layers, mode, cacheDir });
   return run(encoder, encoder.outputNames);
 }
 
-/** The unfused model's raw Softmax outputs [batch, heads, queries, keys], exposed as extra outputs in a copy. */
-async function rawProbabilities(): Promise<Tensor[]> {
-  const model = readOnnxModel(TINY_VIT.unfused);
-  const names = findAttentionLayers(model.graph, 14).map((l) => (l.kind === 'softmax' ? l.probabilities : ''));
-  const exposed = join(dir, 'exposed-softmax.onnx');
-  writeOnnxModel(model, { nodes: [], outputs: names.map((name) => ({ name, type: { tensorType: { elemType: 1 } } })) }, exposed);
-  return run({ path: exposed, externalDataDir: dirname(TINY_VIT.unfused) }, names);
-}
-
-/** Hand reduction of p [B, H, S, S]: the [CLS] row (query 0) averaged over heads, [CLS] column dropped. */
-function clsByHand(p: Tensor): number[] {
-  const [b, h, s] = p.dims;
-  const data = p.data as Float32Array;
-  const out: number[] = [];
-  for (let i = 0; i < b; i++) {
-    for (let key = 1; key < s; key++) {
-      let sum = 0;
-      for (let head = 0; head < h; head++) sum += data[((i * h + head) * s + 0) * s + key];
-      out.push(sum / h);
-    }
-  }
-  return out;
-}
-
-/** Hand reduction of p [B, H, S, S]: attention each key receives, averaged over heads and queries. */
-function receivedByHand(p: Tensor): number[] {
-  const [b, h, s] = p.dims;
-  const data = p.data as Float32Array;
-  const out: number[] = [];
-  for (let i = 0; i < b; i++) {
-    for (let key = 0; key < s; key++) {
-      let sum = 0;
-      for (let head = 0; head < h; head++) for (let query = 0; query < s; query++) sum += data[((i * h + head) * s + query) * s + key];
-      out.push(sum / (h * s));
-    }
-  }
-  return out;
-}
-
-function expectClose(actual: Tensor, expected: number[], tolerance: number): void {
-  const values = Array.from(actual.data as Float32Array);
-  expect(values).toHaveLength(expected.length);
-  const worst = Math.max(...values.map((v, i) => Math.abs(v - expected[i])));
-  expect(worst).toBeLessThan(tolerance);
+function expectClose(actual: Tensor, expected: ArrayLike<number>, tolerance: number): void {
+  expect(maxAbsDifference(actual, expected)).toBeLessThan(tolerance);
 }
 
 describe('instrumentVisionEncoder on eager (MatMul, Softmax, MatMul) attention', () => {
   it('outputs, per layer, the [CLS] row averaged over heads without the [CLS] column, as computed by hand', async () => {
-    const raw = await rawProbabilities();
+    const raw = await rawProbabilities(TINY_VIT.unfused, input(), dir);
     expect(raw[0].dims).toEqual([BATCH, heads, tokens, tokens]);
     const out = await scores(TINY_VIT.unfused, 'cls');
     expect(out).toHaveLength(LAYERS);
@@ -93,7 +45,7 @@ describe('instrumentVisionEncoder on eager (MatMul, Softmax, MatMul) attention',
   });
 
   it('outputs, per layer, the attention each token receives, averaged over heads and queries, as computed by hand', async () => {
-    const raw = await rawProbabilities();
+    const raw = await rawProbabilities(TINY_VIT.unfused, input(), dir);
     const out = await scores(TINY_VIT.unfused, 'received');
     out.forEach((scoresOfLayer, layer) => {
       expect(scoresOfLayer.dims).toEqual([BATCH, tokens]);
@@ -135,7 +87,7 @@ describe('instrumentVisionEncoder on fused attention (same weights)', () => {
         expect(actual).toHaveLength(LAYERS);
         actual.forEach((layer, i) => {
           expect(layer.dims).toEqual(expected[i].dims);
-          expectClose(layer, Array.from(expected[i].data as Float32Array), 1e-5);
+          expectClose(layer, expected[i].data as Float32Array, 1e-5);
         });
       });
     }
@@ -147,7 +99,7 @@ describe('instrumentVisionEncoder on fused attention (same weights)', () => {
     expect(instrumented.graph.nodes.filter((n) => n.opType === 'MultiHeadAttention')).toHaveLength(LAYERS);
     const [features] = await run(encoder, ['features']);
     const [unfused] = await run({ path: TINY_VIT.unfused, externalDataDir: dirname(TINY_VIT.unfused) }, ['features']);
-    expectClose(features, Array.from(unfused.data as Float32Array), 1e-4);
+    expectClose(features, unfused.data as Float32Array, 1e-4);
   });
 });
 

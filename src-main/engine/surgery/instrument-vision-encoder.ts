@@ -58,7 +58,7 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
 }
 
 /** The nodes and outputs to add to `model` (pure apart from what `model` already holds). */
-export function instrumentGraph(
+function instrumentGraph(
   model: OnnxModelFile,
   requested: number[] | 'all',
   mode: ScoreMode,

@@ -16,5 +16,15 @@ export const TINY_VIT = {
 /** [CLS] + 16 patches, 4 heads, 3 layers; input `patches` [batch, 16, 12]. */
 export const TINY_VIT_SHAPE = { tokens: 17, heads: 4, layers: 3, patches: 16, patchDim: 12 };
 
+// Built by models/scripts/build_smolvlm_fixture.py: eager and MultiHeadAttention twins of the same weights.
+const graphs = (name: string) => fileURLToPath(new URL(`../../../models/fixtures/graphs/${name}`, import.meta.url));
+export const FIXTURE_GRAPHS = {
+  siglipUnfused: graphs('tiny-siglip-unfused.onnx'),
+  siglipFused: graphs('tiny-siglip-fused.onnx'),
+  clipUnfused: graphs('tiny-clip-unfused.onnx'),
+  clipFused: graphs('tiny-clip-fused.onnx'),
+};
+export const TINY_SMOLVLM_VISION = fileURLToPath(new URL('../../../models/fixtures/tiny-smolvlm/onnx/vision_encoder.onnx', import.meta.url));
+
 const gemma = '/work/shared/onnx-graphs/gemma3-4b-vision-encoder';
 export const GEMMA3_VISION = { fp32: `${gemma}/vision_encoder.onnx`, q4: `${gemma}/vision_encoder_q4.onnx` };
