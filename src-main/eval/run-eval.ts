@@ -1,0 +1,106 @@
+// Runs an evaluation: every question under every condition. The runs of one question follow each other (full,
+// then each method and keep), so a slow spell of a shared machine falls on all conditions alike and the prefill
+// ratios stay fair. The photo is encoded once, on the first run, and read from the per-photo cache after that.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Answer } from '../../src-shared/api';
+import { Engine, type EngineOptions } from '../engine/engine';
+import { isCorrectAnswer } from './answer-match';
+import type { EvalCondition } from './conditions';
+import type { EvalItem } from './eval-data';
+import type { RunOutcome } from './summarize';
+
+export type EvalEngine = Pick<Engine, 'ask' | 'askPruned'>;
+
+export interface EvalRunOptions {
+  maxNewTokens: number;
+  /** Seed of the `random` baseline; question i uses seed + i, so its kept set differs from photo to photo. */
+  seed: number;
+  onProgress?: (progress: EvalProgress) => void;
+}
+
+export interface EvalProgress {
+  done: number;
+  total: number;
+  elapsedMs: number;
+  /** Questions answered correctly so far by the full model. */
+  fullCorrect: number;
+}
+
+/** An outcome with the answer behind it, so a caller can show or check what the model said. */
+export interface ScoredRun extends RunOutcome {
+  item: EvalItem;
+  text: string;
+  /** True when the photo's features came from the per-photo cache. */
+  visionCached: boolean;
+}
+
+function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalCondition, seed: number, maxNewTokens: number): Promise<Answer> {
+  const question = { image: item.image, prompt: item.question, maxNewTokens };
+  if (condition.method === 'full') return engine.ask(question);
+  return engine.askPruned({ ...question, method: condition.method, budget: { kind: 'ratio', ratio: condition.keep }, seed });
+}
+
+/**
+ * Every condition once on the first question, one new token each, before anything is measured. A method the
+ * model cannot serve (vtc-cls on an encoder without [CLS], or one whose attention could not be instrumented)
+ * fails here with the engine's own message rather than after hours of runs; and the sessions' first, slower
+ * runs at each sequence length stay out of the timings.
+ */
+export async function warmUp(engine: EvalEngine, items: readonly EvalItem[], conditions: readonly EvalCondition[], seed: number): Promise<void> {
+  for (const condition of conditions) await answerUnder(engine, items[0], condition, seed, 1);
+}
+
+export async function runEvaluation(
+  engine: EvalEngine,
+  items: readonly EvalItem[],
+  conditions: readonly EvalCondition[],
+  options: EvalRunOptions,
+): Promise<ScoredRun[]> {
+  await warmUp(engine, items, conditions, options.seed);
+  const started = performance.now();
+  const runs: ScoredRun[] = [];
+  let fullCorrect = 0;
+  for (const [i, item] of items.entries()) {
+    for (const condition of conditions) {
+      const answer = await answerUnder(engine, item, condition, options.seed + i, options.maxNewTokens);
+      const correct = isCorrectAnswer(answer.text, item.answer);
+      if (condition.method === 'full' && correct) fullCorrect++;
+      runs.push({
+        condition,
+        correct,
+        prefillMs: answer.timings.prefillMs,
+        visualTokens: answer.counts.visualTokens,
+        item,
+        text: answer.text,
+        visionCached: answer.visionCached,
+      });
+    }
+    options.onProgress?.({ done: i + 1, total: items.length, elapsedMs: performance.now() - started, fullCorrect });
+  }
+  return runs;
+}
+
+/**
+ * An engine for evaluating: with no cache folder given, a fresh temporary one, so each photo is encoded once for
+ * all its runs and nothing outlives the evaluation. `close` releases the engine and removes that folder.
+ */
+export async function openEvalEngine(modelDir: string, options: EngineOptions): Promise<{ engine: Engine; cacheDir: string; close(): Promise<void> }> {
+  const ownCache = options.cacheDir === undefined;
+  const cacheDir = options.cacheDir ?? (await mkdtemp(join(tmpdir(), 'vtc-eval-cache-')));
+  try {
+    const engine = await Engine.load(modelDir, { ...options, cacheDir });
+    return {
+      engine,
+      cacheDir,
+      async close() {
+        await engine.dispose();
+        if (ownCache) await rm(cacheDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    if (ownCache) await rm(cacheDir, { recursive: true, force: true });
+    throw e;
+  }
+}
