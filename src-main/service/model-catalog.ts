@@ -1,6 +1,6 @@
 // What the service needs from the model catalogue and downloader (src-main/engine/catalog, .../download).
 import type { DownloadProgress, ModelInfo } from '../../src-shared/api';
-import { importModelFolder, listModels } from '../engine/catalog/model-catalog';
+import { importModelFolder, listModels, type CatalogOptions } from '../engine/catalog/model-catalog';
 import { pullModel } from '../engine/download/pull-model';
 
 export interface ModelCatalog {
@@ -18,11 +18,15 @@ export function defaultModelId(models: ModelInfo[]): string | undefined {
   return installed[0]?.id;
 }
 
-/** The catalogue and downloader of src-main/engine, bound to the app's data folder. */
-export function engineCatalog(dataDir: string): ModelCatalog {
+/**
+ * The catalogue and downloader of src-main/engine, bound to the app's data folder. A bundled app passes
+ * where its manifests and embedded models are, since bundling moves the code away from the repository layout.
+ */
+export function engineCatalog(dataDir: string, dirs: Pick<CatalogOptions, 'manifestsDir' | 'fixturesDir'> = {}): ModelCatalog {
+  const options = { dataDir, ...dirs };
   return {
-    listModels: () => listModels({ dataDir }),
-    pullModel: (modelId, { onProgress, signal }) => pullModel({ modelId, dataDir, onProgress, signal }),
-    importModelFolder: (dir) => importModelFolder(dir, { dataDir }),
+    listModels: () => listModels(options),
+    pullModel: (modelId, { onProgress, signal }) => pullModel({ modelId, onProgress, signal, ...options }),
+    importModelFolder: (dir) => importModelFolder(dir, options),
   };
 }

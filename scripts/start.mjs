@@ -1,0 +1,43 @@
+// `npm start`: the desktop app through electron-vite when the Electron binary is installed, otherwise the
+// browser host (same renderer, same API) with a note saying so. Extra arguments go to whichever runs.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+
+/**
+ * Where the `electron` package keeps its binary (path.txt names it inside dist/). Requiring the package
+ * instead would try to download a missing binary, which an offline machine cannot.
+ */
+function electronBinary() {
+  let pkgDir;
+  try {
+    pkgDir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return undefined;
+  }
+  const pathFile = join(pkgDir, 'path.txt');
+  if (!existsSync(pathFile)) return undefined;
+  const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(pkgDir, 'dist');
+  const binary = join(distDir, readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? binary : undefined;
+}
+
+function run(command, commandArgs) {
+  const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
+}
+
+if (electronBinary()) {
+  run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'preview', ...args]);
+} else {
+  console.log('Electron is not installed on this machine (no Electron binary), so the app starts in browser mode:');
+  console.log('open the address printed below in Chromium or any modern browser.');
+  run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src-main', 'host', 'serve.ts'), ...args]);
+}

@@ -1,0 +1,58 @@
+// The Electron app's URL rules, as plain functions (no Electron import) so they are easy to test:
+// the renderer loads from vtc-app://app/, photos come from vtc-media://<kind>/<photoId>, and nothing else
+// (no http, no file://) is fetched or trusted.
+import path from 'node:path';
+
+export const APP_SCHEME = 'vtc-app';
+export const MEDIA_SCHEME = 'vtc-media';
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+export const APP_START_URL = `${APP_ORIGIN}/index.html`;
+
+export function parseMediaUrl(url: string): { kind: 'thumb' | 'photo'; photoId: string } | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== `${MEDIA_SCHEME}:` || (parsed.hostname !== 'thumb' && parsed.hostname !== 'photo')) return undefined;
+  const photoId = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (photoId === '' || photoId.includes('/')) return undefined;
+  return { kind: parsed.hostname, photoId };
+}
+
+/** The file under `rendererDir` that a vtc-app:// URL names, or undefined when it would leave that folder. */
+export function rendererFile(rendererDir: string, url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  // Custom schemes have an opaque origin in the URL parser, so compare scheme and host.
+  if (`${parsed.protocol}//${parsed.host}` !== APP_ORIGIN) return undefined;
+  const relative = decodeURIComponent(parsed.pathname).replace(/^\/+/, '') || 'index.html';
+  const root = path.resolve(rendererDir);
+  const file = path.resolve(root, relative);
+  return file.startsWith(root + path.sep) ? file : undefined;
+}
+
+/** Pages allowed to call the API: our renderer, or the electron-vite dev server when developing. */
+export function isTrustedPage(url: string, devServerUrl?: string): boolean {
+  if (url.startsWith(`${APP_ORIGIN}/`)) return true;
+  return devServerUrl !== undefined && sameOrigin(url, devServerUrl);
+}
+
+/** Requests the window may make at all: our two schemes, inline data, devtools, and the dev server. */
+export function isAllowedRequest(url: string, devServerUrl?: string): boolean {
+  if (/^(vtc-app|vtc-media|data|blob|devtools):/.test(url)) return true;
+  return devServerUrl !== undefined && sameOrigin(url, devServerUrl);
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}

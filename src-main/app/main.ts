@@ -1,0 +1,152 @@
+// Electron main process: one window, the service with the engine in a utilityProcess, the IPC bridge and
+// two privileged schemes (vtc-app for the renderer, vtc-media for photos). Security: sandboxed renderer
+// with context isolation and no Node, a strict CSP, no remote requests, no new windows, no navigation away,
+// every IPC call from our own page only and its argument checked by the service.
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { userDataDir } from '../engine/catalog/data-dir';
+import { createAppService, type AppService } from '../service/app-service';
+import { contentSecurityPolicy } from '../service/content-security-policy';
+import { engineCatalog } from '../service/model-catalog';
+import { toWireError } from '../service/wire-error';
+import { APP_SCHEME, APP_START_URL, isAllowedRequest, isTrustedPage, MEDIA_SCHEME, parseMediaUrl, rendererFile } from './app-urls';
+import { utilityLauncher } from './utility-launcher';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url)); // out/main
+const RENDERER_DIR = path.join(HERE, '..', 'renderer');
+const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
+const CSP = contentSecurityPolicy({ mediaScheme: MEDIA_SCHEME });
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+app.enableSandbox();
+
+let service: AppService | undefined;
+let window: BrowserWindow | undefined;
+
+function resourcesRoot(): string {
+  // In a package, models/ ships beside the asar (see electron-builder extraResources); in development it is the repository's.
+  return app.isPackaged ? process.resourcesPath : app.getAppPath();
+}
+
+function registerProtocols(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFile(RENDERER_DIR, request.url);
+    if (!file) return new Response('Not found', { status: 404 });
+    try {
+      const data = await fsp.readFile(file);
+      const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+      return new Response(Uint8Array.from(data), { headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' } });
+    } catch {
+      return new Response('Not found', { status: 404 });
+    }
+  });
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    const media = parseMediaUrl(request.url);
+    if (!media || !service) return new Response('Not found', { status: 404 });
+    try {
+      const rendition = await service.media(media.kind, media.photoId);
+      return new Response(Uint8Array.from(rendition.data), { headers: { 'content-type': rendition.contentType, 'cache-control': 'no-cache' } });
+    } catch (e) {
+      return new Response(toWireError(e).message, { status: 404 });
+    }
+  });
+}
+
+function hardenSession(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url, DEV_SERVER_URL) }));
+  if (DEV_SERVER_URL) {
+    // The dev server sends no CSP of its own.
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
+    );
+  }
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-navigate', (event, url) => {
+      if (!isTrustedPage(url, DEV_SERVER_URL)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+function trusted(event: IpcMainInvokeEvent): boolean {
+  return isTrustedPage(event.senderFrame?.url ?? '', DEV_SERVER_URL);
+}
+
+function registerIpc(appService: AppService): void {
+  // Replies carry the same envelope as the browser host, so error codes survive the trip.
+  ipcMain.handle('vtc:invoke', async (event, method: unknown, arg: unknown) => {
+    if (!trusted(event)) return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use the assistant' } };
+    try {
+      return { ok: true, value: await appService.invoke(method, arg) };
+    } catch (e) {
+      return { ok: false, error: toWireError(e) };
+    }
+  });
+  ipcMain.handle('vtc:pick', async (event, what: unknown) => {
+    if (!trusted(event) || (what !== 'files' && what !== 'folder') || !window) return [];
+    const result = await dialog.showOpenDialog(window, {
+      properties: what === 'folder' ? ['openDirectory'] : ['openFile', 'multiSelections'],
+      filters: what === 'folder' ? [] : [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'heic'] }],
+    });
+    return result.canceled ? [] : result.filePaths;
+  });
+  appService.onEvent((event) => window?.webContents.send('vtc:event', event));
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    title: 'VTC Photo Assistant',
+    backgroundColor: '#16171a',
+    webPreferences: {
+      preload: path.join(HERE, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  window.on('closed', () => (window = undefined));
+  void window.loadURL(DEV_SERVER_URL ?? APP_START_URL);
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  hardenSession();
+  registerProtocols();
+  const dataDir = userDataDir();
+  const models = path.join(resourcesRoot(), 'models');
+  service = await createAppService({
+    dataDir,
+    launcher: utilityLauncher(path.join(HERE, 'engine-process.js')),
+    catalog: engineCatalog(dataDir, { manifestsDir: path.join(models, 'manifests'), fixturesDir: path.join(models, 'fixtures') }),
+    demoAlbum: true,
+  });
+  registerIpc(service);
+  createWindow();
+  app.on('activate', () => {
+    if (!window) createWindow();
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('will-quit', () => {
+  void service?.close();
+});
+
+start().catch((e: unknown) => {
+  dialog.showErrorBox('VTC Photo Assistant could not start', e instanceof Error ? e.message : String(e));
+  app.exit(1);
+});
