@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
+import { engineErrorOf } from '../download/engine-error-of';
+import type { EngineError } from '../errors';
 import { photo } from '../test/paths';
 import { decodeImage, decodeImageFile, MAX_IMAGE_PIXELS } from './decodeImage';
 
@@ -18,13 +19,9 @@ function encode(pixels: number[], width: number, height: number, channels: 1 | 2
 }
 
 async function expectCode(promise: Promise<unknown>, code: EngineError['code'], message: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  expect((error as EngineError).code).toBe(code);
-  expect((error as EngineError).message).toMatch(message);
+  const error = await engineErrorOf(promise);
+  expect(error.code).toBe(code);
+  expect(error.message).toMatch(message);
 }
 
 /** A valid 1x1 PNG whose header then claims `width` x `height` (IHDR checksum fixed up, pixel data left as is). */

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
 import { fixtureDir } from '../test/paths';
+import { thrownEngineError } from '../test/thrownEngineError';
 import { onnxPath, readModelFolder } from './modelFolder';
 
 const FIXTURE = fixtureDir('tiny-smolvlm');
@@ -39,16 +39,6 @@ const tokenizerConfigWithout = (key: string) => {
 };
 const templateJson = (template: string) => JSON.stringify({ chat_template: template });
 
-function engineError(run: () => unknown): EngineError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EngineError);
-    return e as EngineError;
-  }
-  throw new Error('expected an EngineError, nothing was thrown');
-}
-
 describe('readModelFolder', () => {
   it('reads the complete tiny-smolvlm fixture', () => {
     const folder = readModelFolder(FIXTURE);
@@ -74,13 +64,13 @@ describe('readModelFolder', () => {
   });
 
   it('reports a missing folder as not found', () => {
-    const e = engineError(() => readModelFolder(join(tmp, 'no-such-model')));
+    const e = thrownEngineError(() => readModelFolder(join(tmp, 'no-such-model')));
     expect(e.code).toBe('FILE_NOT_FOUND');
     expect(e.message).toBe(`model folder not found: ${join(tmp, 'no-such-model')}`);
   });
 
   it('reports a file in place of the folder as not found', () => {
-    const e = engineError(() => readModelFolder(join(FIXTURE, 'config.json')));
+    const e = thrownEngineError(() => readModelFolder(join(FIXTURE, 'config.json')));
     expect(e.code).toBe('FILE_NOT_FOUND');
   });
 
@@ -88,7 +78,7 @@ describe('readModelFolder', () => {
     const dir = folderCopy(['tokenizer.json', 'onnx/decoder_model_merged.onnx', 'chat_template.json'], {
       'tokenizer_config.json': tokenizerConfigWithout('chat_template'),
     });
-    const e = engineError(() => readModelFolder(dir));
+    const e = thrownEngineError(() => readModelFolder(dir));
     expect(e.code).toBe('MODEL_INCOMPLETE');
     expect(e.message).toBe(
       `model folder ${dir} is incomplete: missing tokenizer.json, onnx/decoder_model_merged*.onnx, ` +
@@ -98,7 +88,7 @@ describe('readModelFolder', () => {
 
   it('names each missing required config file', () => {
     const dir = folderCopy(['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'onnx/vision_encoder.onnx']);
-    const e = engineError(() => readModelFolder(dir));
+    const e = thrownEngineError(() => readModelFolder(dir));
     expect(e.code).toBe('MODEL_INCOMPLETE');
     expect(e.message).toBe(
       `model folder ${dir} is incomplete: missing config.json, preprocessor_config.json, tokenizer_config.json, onnx/vision_encoder*.onnx`,
@@ -107,7 +97,7 @@ describe('readModelFolder', () => {
 
   it('names all three graphs when the onnx folder is empty', () => {
     const dir = folderCopy(['onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx']);
-    expect(engineError(() => readModelFolder(dir)).message).toMatch(
+    expect(thrownEngineError(() => readModelFolder(dir)).message).toMatch(
       /missing onnx\/vision_encoder\*\.onnx, onnx\/embed_tokens\*\.onnx, onnx\/decoder_model_merged\*\.onnx$/,
     );
   });
@@ -116,7 +106,7 @@ describe('readModelFolder', () => {
     'names %s when it is not valid JSON',
     (name) => {
       const dir = folderCopy([], { [name]: '{"truncated": ' });
-      const e = engineError(() => readModelFolder(dir));
+      const e = thrownEngineError(() => readModelFolder(dir));
       expect(e.code).toBe('MODEL_INCOMPLETE');
       expect(e.message).toMatch(new RegExp(`^model folder ${dir}: ${name.replace('.', '\\.')} is not valid JSON \\(.+\\)$`));
     },
@@ -124,7 +114,7 @@ describe('readModelFolder', () => {
 
   it('refuses a config.json without model_type', () => {
     const dir = folderCopy([], { 'config.json': JSON.stringify({ architectures: ['Idefics3ForConditionalGeneration'] }) });
-    const e = engineError(() => readModelFolder(dir));
+    const e = thrownEngineError(() => readModelFolder(dir));
     expect(e.code).toBe('MODEL_MISMATCH');
     expect(e.message).toBe(`model folder ${dir}: config.json has no model_type`);
   });
