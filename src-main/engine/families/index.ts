@@ -4,10 +4,12 @@ import type { ModelFolder } from '../model/modelFolder';
 import type { TextTokenizer } from '../text/tokenizer';
 import type { FamilyFactory, ModelFamily } from './family';
 import { createIdefics3Family } from './idefics3/family';
+import { createLlavaFamily } from './llava/family';
 
 const FAMILIES: Record<string, FamilyFactory> = {
   idefics3: createIdefics3Family,
   smolvlm: createIdefics3Family,
+  llava: createLlavaFamily,
 };
 
 export function createFamily(folder: ModelFolder, tokenizer: TextTokenizer): ModelFamily {
