@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSynthDataset } from '../../engine/synth/dataset';
+import { fixtureDir, REPO_ROOT } from '../../engine/test/paths';
+import { parseKeepList, parseMethodList } from './eval';
+
+describe('eval option lists', () => {
+  it('reads methods, accepting full (always run) and refusing unknown names', () => {
+    expect(parseMethodList('full, vtc-cls,random')).toEqual(['vtc-cls', 'random']);
+    expect(() => parseMethodList('full,fastv')).toThrow("unknown method 'fastv'");
+    expect(() => parseMethodList('random,,uniform')).toThrow("--methods is a comma-separated list without empty entries, got 'random,,uniform'");
+  });
+
+  it('reads kept fractions and refuses token counts', () => {
+    expect(parseKeepList('0.5,0.25,.11')).toEqual([0.5, 0.25, 0.11]);
+    expect(() => parseKeepList('0.5,64')).toThrow("--keep takes fractions of the visual tokens such as 0.25, got '64'");
+    expect(() => parseKeepList('0.5,half')).toThrow("--keep must be a fraction like 0.25 or a token count like 64, got 'half'");
+  });
+});
+
+describe('vtc eval on tiny-smolvlm', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vtc-eval-cli-'));
+  const data = join(dir, 'set', 'data.jsonl');
+  const vtc = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src-main/cli/main.ts'), 'eval', ...args], { cwd: REPO_ROOT });
+
+  beforeAll(() => writeSynthDataset({ out: join(dir, 'set'), count: 2, seed: 3 }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON result per condition, full first with keep 1, and progress on stderr', async () => {
+    const { stdout, stderr } = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,uniform', '--keep', '0.25', '--max-new-tokens', '2', '--json');
+    const out = JSON.parse(stdout);
+    expect(out.questions).toBe(2);
+    expect(out.results.map((r: { method: string; keep: number }) => [r.method, r.keep])).toEqual([
+      ['full', 1],
+      ['uniform', 0.25],
+    ]);
+    const [full, uniform] = out.results;
+    expect(Object.keys(full).sort()).toEqual(['accuracy', 'keep', 'method', 'prefill_ms', 'retention', 'speedup', 'visual_tokens']);
+    expect(full.speedup).toBe(1);
+    expect(uniform.visual_tokens).toBe(Math.round(0.25 * full.visual_tokens));
+    expect(uniform.speedup).toBeCloseTo(full.prefill_ms / uniform.prefill_ms, 9);
+    expect(stderr).toContain('eval 2/2 questions');
+  });
+
+  it('stops with one line before any run when a method needs attention the model lacks', async () => {
+    const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,vtc-cls', '--keep', '0.25').catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr.trim().split('\n').filter((l: string) => !l.startsWith('npm warn'))).toEqual([
+      "vtc: vtc-cls needs [CLS] attention, but this vision encoder has no [CLS] token (it gave 'received' attention): use 'received'",
+    ]);
+    expect(failure.stdout).toBe('');
+  });
+});
