@@ -83,6 +83,10 @@ describe('AppService with the real engine process', () => {
     const follow = (await rec.until(askEnd(followId))) as Extract<AskEvent, { type: 'done' }>;
     // The first exchange rides along as history, so the follow-up's prompt is longer than its question alone makes it.
     expect(follow.entry.result!.full.counts.promptTokens).toBeGreaterThan(entry.result!.full.counts.promptTokens);
+    // The second question on a photo reuses its vision features from the cache in the data folder.
+    expect(entry.result!.full.visionCached).toBe(false);
+    expect(follow.entry.result!.full.visionCached).toBe(true);
+    expect((await fsp.readdir(path.join(dataDir, 'cache', 'vision-features'))).length).toBeGreaterThan(0);
     expect((await service.api.chat({ photoId: photoIds[0] })).map((c) => c.question)).toEqual(['What colour is this?', 'And the shape?']);
     expect((await service.api.listPhotos({ query: 'shape' })).map((p) => p.id)).toEqual([photoIds[0]]);
   });

@@ -83,8 +83,13 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   const cpus = os.availableParallelism();
 
   if (options.demoAlbum && !store.hasFlag(DEMO_ALBUM_FLAG)) {
-    await seedDemoAlbum(library, dataDir);
-    await store.setFlag(DEMO_ALBUM_FLAG);
+    // The demo album is a courtesy: an app that cannot write it (say, a full disk) still starts.
+    try {
+      await seedDemoAlbum(library, dataDir);
+      await store.setFlag(DEMO_ALBUM_FLAG);
+    } catch (e) {
+      console.warn(`Could not create the demo album: ${messageOf(e)}`);
+    }
   }
   // Start the engine now so that the first question does not also pay for the process start.
   engine.start().catch(() => undefined);
