@@ -10,8 +10,8 @@ describe('eval report', () => {
     expect(rows).toEqual([
       'method   keep  visual tokens  accuracy  retention  prefill ms  speedup',
       '-------  ----  -------------  --------  ---------  ----------  -------',
-      'full     1.00          576.0     81.3%     100.0%       120.0    1.00x',
-      'vtc-cls  0.11           63.5     50.0%          -        30.0    4.00x',
+      'full     1.00          576.0     81.3%     100.0%      120.04    1.00x',
+      'vtc-cls  0.11           63.5     50.0%          -       30.00    4.00x',
     ]);
   });
 

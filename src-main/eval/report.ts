@@ -23,7 +23,7 @@ export function evalTable(results: readonly EvalResult[]): string {
       r.visual_tokens.toFixed(1),
       pct(r.accuracy),
       r.retention === null ? '-' : pct(r.retention),
-      r.prefill_ms.toFixed(1),
+      r.prefill_ms.toFixed(2),
       `${r.speedup.toFixed(2)}x`,
     ]),
   );
