@@ -26,6 +26,10 @@ async function main(): Promise<void> {
     launcher: forkLauncher(path.join(ROOT, 'src-main', 'service', 'engine-worker.ts')),
     demoAlbum: true,
   });
+  // One line per engine (re)start, so people and the end-to-end tests can see which process does the work.
+  service.onEvent((event) => {
+    if (event.type === 'engine' && event.state === 'ready') console.log(`VTC engine ready: pid ${service.enginePid()}`);
+  });
   const host = await startHost({ service, staticDir: renderer.outDir, port });
   console.log(`Data folder: ${dataDir}`);
   console.log(`VTC host ready: ${host.url}`);

@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { EngineError } from '../engine/errors';
+import { asStorageError } from './storage-error';
 
 /** Larger images are refused at import: decoding them would take gigabytes of memory. */
 export const MAX_IMAGE_PIXELS = 100_000_000;
@@ -74,8 +75,13 @@ export async function ensureThumbnail(file: string, thumbFile: string): Promise<
   }
   // Write then rename, so a crash never leaves a half thumbnail that the cache would trust.
   const temp = `${thumbFile}.${process.pid}.tmp`;
-  await fsp.writeFile(temp, data);
-  await fsp.rename(temp, thumbFile);
+  try {
+    await fsp.writeFile(temp, data);
+    await fsp.rename(temp, thumbFile);
+  } catch (e) {
+    await fsp.rm(temp, { force: true });
+    throw asStorageError(e, thumbFile);
+  }
   return thumbFile;
 }
 

@@ -3,7 +3,7 @@
 // and compaction rewrites the live state atomically (temp file, fsync, rename) so the file stays small.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { EngineError } from '../engine/errors';
+import { asStorageError } from './storage-error';
 
 /** The file operations the journal needs; tests wrap the real ones to inject failures such as a full disk. */
 export interface JournalFileSystem {
@@ -114,7 +114,7 @@ export class Journal<R> {
         await this.fs.appendDurably(this.file, line);
       } catch (e) {
         await this.fs.truncate(this.file, this.bytes).catch(() => undefined);
-        throw storageError(e, this.file);
+        throw asStorageError(e, this.file);
       }
       this.bytes += Buffer.byteLength(line);
       this.appendsSinceCompaction++;
@@ -128,7 +128,7 @@ export class Journal<R> {
       try {
         await this.fs.replaceDurably(this.file, text);
       } catch (e) {
-        throw storageError(e, this.file);
+        throw asStorageError(e, this.file);
       }
       this.bytes = Buffer.byteLength(text);
       this.appendsSinceCompaction = 0;
@@ -145,12 +145,4 @@ export class Journal<R> {
     this.queue = next.catch(() => undefined);
     return next;
   }
-}
-
-function storageError(e: unknown, file: string): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
-    return new EngineError('DISK_FULL', `Could not save to ${file}: the disk is full. Free some space and try again; nothing saved before was lost.`);
-  }
-  return e instanceof Error ? e : new Error(String(e));
 }

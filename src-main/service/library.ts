@@ -7,6 +7,7 @@ import type { ChatEntry, Photo } from '../../src-shared/api';
 import { EngineError, isEngineError } from '../engine/errors';
 import { ensureThumbnail, inspectImage } from './images';
 import type { LibraryStore } from './library-store';
+import { asStorageError } from './storage-error';
 
 /** Extensions picked up when a folder is imported; files named one by one are checked whatever their name. */
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
@@ -83,7 +84,12 @@ export class Library {
     const dir = path.join(this.dataDir, 'uploads');
     await fsp.mkdir(dir, { recursive: true });
     const file = path.join(dir, `${randomUUID().slice(0, 8)}-${safeFileName(name)}`);
-    await fsp.writeFile(file, data);
+    try {
+      await fsp.writeFile(file, data);
+    } catch (e) {
+      await fsp.rm(file, { force: true });
+      throw asStorageError(e, file);
+    }
     try {
       return await this.importFile(file, name);
     } catch (e) {
