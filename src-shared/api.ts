@@ -93,6 +93,8 @@ export interface ModelInfo {
   bytes: number;
   family: string;
   embedded: boolean;
+  /** Pruning methods this model supports (the attention methods depend on its vision encoder). */
+  methods: PruningMethod[];
 }
 
 export interface DownloadProgress {

@@ -23,7 +23,7 @@ import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
 import { isVariant, MODULES, pickVariant, type ModelModule, type Variant } from './model/variants';
 import { gatherRows } from './pruning/gather';
-import { pruneVisualTokens } from './pruning/prune';
+import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { getScorer } from './pruning/scorers/index';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
 import { PhotoEncoder, type EncodedPhoto } from './vision/photoEncoder';
@@ -152,16 +152,19 @@ export class Engine {
   /** The pruned answer alone, with the scores behind it. */
   async askPruned(req: AskParams & PruneParams): Promise<PrunedAnswer & { scores: number[] }> {
     const photo = await this.photos.encode(req.image, req.signal);
-    const { answer, scores } = await this.answerPruned(photo, req, req.onToken);
-    return { ...answer, scores: Array.from(scores) };
+    const selection = this.selectTokens(photo, req);
+    const answer = await this.answerPruned(photo, req, selection, req.onToken);
+    return { ...answer, scores: Array.from(selection.scores) };
   }
 
   /** One question answered twice, in full and pruned, from one encoding of the photo. */
   async compare(req: CompareParams): Promise<CompareResult> {
     const photo = await this.photos.encode(req.image, req.signal);
+    // Select first: a method the model cannot serve or a bad budget fails before any answer is spent.
+    const selection = this.selectTokens(photo, req);
     const full = await this.answerFull(photo, req, (t) => req.onToken?.('full', t));
-    const { answer: pruned, scores } = await this.answerPruned(photo, req, (t) => req.onToken?.('pruned', t));
-    return { full, pruned, scores: Array.from(scores), grid: photo.layout.grid };
+    const pruned = await this.answerPruned(photo, req, selection, (t) => req.onToken?.('pruned', t));
+    return { full, pruned, scores: Array.from(selection.scores), grid: photo.layout.grid };
   }
 
   private answerFull(photo: EncodedPhoto, req: QuestionParams, onText?: (text: string) => void): Promise<Answer> {
@@ -169,30 +172,34 @@ export class Engine {
     return this.answer(photo, req, all, photo.features, undefined, onText);
   }
 
-  private async answerPruned(
-    photo: EncodedPhoto,
-    req: QuestionParams & PruneParams,
-    onText?: (text: string) => void,
-  ): Promise<{ answer: PrunedAnswer; scores: Float32Array }> {
-    const { layout } = photo;
+  private selectTokens(photo: EncodedPhoto, req: PruneParams): PruneResult {
     if (!photo.attention && getScorer(req.method).needs(2, {}).kind !== 'none') {
       throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${req.method} needs the vision encoder's attention: ${photo.attentionUnavailable}`);
     }
-    const { kept, scores } = pruneVisualTokens({
+    return pruneVisualTokens({
       method: req.method,
       budget: req.budget,
-      layout,
+      layout: photo.layout,
       attention: photo.attention,
       seed: req.seed,
       perTileFloor: req.perTileFloor,
       options: { ensembleLayers: req.ensembleLayers },
     });
+  }
+
+  private async answerPruned(
+    photo: EncodedPhoto,
+    req: QuestionParams & PruneParams,
+    { kept }: PruneResult,
+    onText?: (text: string) => void,
+  ): Promise<PrunedAnswer> {
+    const { layout } = photo;
     const prunedCounts = new Array<number>(layout.tiles).fill(0);
     for (const i of kept) prunedCounts[Math.floor(i / layout.tokensPerTile)]++;
     const positions = req.positions === 'original' ? this.originalPositions(req, layout, prunedCounts, kept) : undefined;
     const features = gatherRows(photo.features, photo.dim, kept);
     const answer = await this.answer(photo, req, prunedCounts, features, positions, onText);
-    return { answer: { ...answer, method: req.method, kept: Array.from(kept) }, scores };
+    return { ...answer, method: req.method, kept: Array.from(kept) };
   }
 
   async dispose(): Promise<void> {

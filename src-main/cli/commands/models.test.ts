@@ -25,8 +25,8 @@ describe('models command output', () => {
 
   it('prints an aligned table with status, size and folder', () => {
     const models: ModelInfo[] = [
-      { id: 'big-model', name: 'Big', installed: false, bytes: 182_324_497, family: 'idefics3', embedded: false },
-      { id: 'fx', name: 'fx', dir: '/repo/models/fixtures/fx', installed: true, bytes: 12_000, family: 'idefics3', embedded: true },
+      { id: 'big-model', name: 'Big', installed: false, bytes: 182_324_497, family: 'idefics3', embedded: false, methods: ['received', 'random', 'uniform'] },
+      { id: 'fx', name: 'fx', dir: '/repo/models/fixtures/fx', installed: true, bytes: 12_000, family: 'idefics3', embedded: true, methods: ['received', 'random', 'uniform'] },
     ];
     expect(modelTable(models).split('\n')).toEqual([
       'ID         STATUS         SIZE      FAMILY    FOLDER',

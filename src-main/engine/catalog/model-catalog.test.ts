@@ -1,3 +1,4 @@
+import { supportedMethods } from '../families/index';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +30,21 @@ beforeEach(() => {
 
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+// The [CLS] methods arrive with the LLaVA family; until it is registered a llava folder offers the baselines.
+const SUPPORTED_BY_LLAVA = supportedMethods('llava');
+
 describe('listModels', () => {
   it('shows a known model that is not downloaded with its default download size', async () => {
     expect(await listModels(options)).toEqual([
-      { id: FIXTURE_MODEL_ID, name: 'Tiny test VLM', installed: false, bytes: downloadBytes(manifest), family: 'idefics3', embedded: false },
+      {
+        id: FIXTURE_MODEL_ID,
+        name: 'Tiny test VLM',
+        installed: false,
+        bytes: downloadBytes(manifest),
+        family: 'idefics3',
+        embedded: false,
+        methods: ['received', 'random', 'uniform'],
+      },
     ]);
   });
 
@@ -55,6 +67,7 @@ describe('listModels', () => {
       bytes: downloadBytes(manifest),
       family: 'idefics3',
       embedded: false,
+      methods: ['received', 'random', 'uniform'],
     });
     expect((await findInstalledModel(FIXTURE_MODEL_ID, options)).dir).toBe(dir);
   });
@@ -76,8 +89,10 @@ describe('listModels', () => {
       bytes: 22 + 5,
       family: 'llava',
       embedded: false,
+      methods: SUPPORTED_BY_LLAVA,
     });
-    expect(byId['my-model']).toMatchObject({ name: 'My Model', dir: outside, installed: true, bytes: 5, family: 'unknown', embedded: false });
+    // An unknown family can still run the baselines, which need no attention.
+    expect(byId['my-model']).toMatchObject({ name: 'My Model', dir: outside, installed: true, bytes: 5, family: 'unknown', embedded: false, methods: ['random', 'uniform'] });
     expect(byId['tiny-idefics3']).toMatchObject({ installed: true, embedded: true, family: 'idefics3' });
   });
 
@@ -107,7 +122,7 @@ describe('importModelFolder', () => {
     const dir = modelFolder(join(root, 'a', 'SmolVLM_local'), { 'config.json': config });
     const first = await importModelFolder(dir, options);
     const bytes = config.length;
-    expect(first).toEqual({ id: 'smolvlm-local', name: 'SmolVLM_local', dir, installed: true, bytes, family: 'idefics3', embedded: false });
+    expect(first).toEqual({ id: 'smolvlm-local', name: 'SmolVLM_local', dir, installed: true, bytes, family: 'idefics3', embedded: false, methods: ['received', 'random', 'uniform'] });
     expect(JSON.parse(readFileSync(join(root, 'data', 'imported-models.json'), 'utf8'))).toEqual({
       models: [{ id: 'smolvlm-local', dir, family: 'idefics3' }],
     });

@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelInfo } from '../../../src-shared/api';
 import { EngineError } from '../errors';
+import { supportedMethods } from '../families/index';
 import { modelsRoot, userDataDir } from './data-dir';
 import { readImportedModels, writeImportedModels } from './imported-registry';
 import { downloadBytes, loadManifests } from './manifest';
@@ -28,16 +29,21 @@ async function subfolders(dir: string): Promise<string[]> {
 }
 
 /** A folder with a config.json, described as installed; undefined for anything else. */
-async function folderModel(id: string, dir: string, embedded: boolean): Promise<ModelInfo | undefined> {
+async function folderModel(id: string, dir: string, embedded: boolean): Promise<CatalogEntry | undefined> {
   const family = await readModelType(dir);
   if (family === undefined) return undefined;
   return { id, name: id, dir, installed: true, bytes: await folderBytes(dir), family, embedded };
 }
 
+/** What the catalogue finds; the supported pruning methods follow from the family. */
+type CatalogEntry = Omit<ModelInfo, 'methods'>;
+
+const withMethods = (m: CatalogEntry): ModelInfo => ({ ...m, methods: supportedMethods(m.family) });
+
 export async function listModels(options: CatalogOptions = {}): Promise<ModelInfo[]> {
   const dataDir = options.dataDir ?? userDataDir();
   const root = modelsRoot(dataDir);
-  const models: ModelInfo[] = [];
+  const models: CatalogEntry[] = [];
 
   const manifests = await loadManifests(options.manifestsDir);
   for (const m of manifests) {
@@ -54,7 +60,7 @@ export async function listModels(options: CatalogOptions = {}): Promise<ModelInf
     });
   }
   const seen = new Set(models.map((m) => m.id));
-  const add = (info: ModelInfo | undefined) => {
+  const add = (info: CatalogEntry | undefined) => {
     if (info && !seen.has(info.id)) {
       seen.add(info.id);
       models.push(info);
@@ -76,7 +82,7 @@ export async function listModels(options: CatalogOptions = {}): Promise<ModelInf
   }
   const fixturesDir = options.fixturesDir ?? DEFAULT_FIXTURES_DIR;
   for (const name of await subfolders(fixturesDir)) add(await folderModel(name, join(fixturesDir, name), true));
-  return models;
+  return models.map(withMethods);
 }
 
 /** The installed model with this id, or an error saying how to get it. */
@@ -123,5 +129,5 @@ export async function importModelFolder(dir: string, options: CatalogOptions = {
   let id = stem;
   for (let n = 2; taken.has(id); n++) id = `${stem}-${n}`;
   await writeImportedModels(dataDir, [...imported, { id, dir: absolute, family }]);
-  return { id, name: basename(absolute), dir: absolute, installed: true, bytes: await folderBytes(absolute), family, embedded: false };
+  return withMethods({ id, name: basename(absolute), dir: absolute, installed: true, bytes: await folderBytes(absolute), family, embedded: false });
 }

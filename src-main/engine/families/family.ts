@@ -48,7 +48,8 @@ export interface ModelFamily {
   promptIds(turns: ConversationTurn[], image: PhotoLayout, tokensPerTile: number[]): number[];
 }
 
-export type FamilyFactory = (folder: ModelFolder, tokenizer: TextTokenizer) => ModelFamily;
+/** A family's adapter; the registry adds the attention kind, which it also needs without loading a model. */
+export type FamilyFactory = (folder: ModelFolder, tokenizer: TextTokenizer) => Omit<ModelFamily, 'attentionKind'>;
 
 /** eos ids from generation_config.json (a number or a list), as generation stops on any of them. */
 export function eosIds(folder: ModelFolder): number[] {

@@ -3,7 +3,7 @@
 import { Tensor } from 'onnxruntime-node';
 import { ChatTemplate } from '../../text/chatTemplate';
 import { renderConversation } from '../conversation';
-import { eosIds, type FamilyFactory, type ModelFamily, type PreparedImage } from '../family';
+import { eosIds, type FamilyFactory, type PreparedImage } from '../family';
 import { idefics3ImageSettings, preprocessIdefics3 } from './imageProcessor';
 import { expandImagePrompt, IMAGE_TOKEN } from './prompt';
 
@@ -16,11 +16,10 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
   const tokensPerTile: number = folder.processorConfig.image_seq_len ?? (patchesPerSide / poolFactor) ** 2;
   const imageTokenId = folder.config.image_token_id ?? tokenizer.requireId(IMAGE_TOKEN);
 
-  const family: ModelFamily = {
+  return {
     name: 'idefics3',
     imageTokenId,
     eosTokenIds: eosIds(folder),
-    attentionKind: 'received',
     settingsKey: JSON.stringify({ family: 'idefics3', ...settings, tokensPerTile }),
 
     async prepareImage(image): Promise<PreparedImage> {
@@ -49,5 +48,4 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
       return tokenizer.encode(text);
     },
   };
-  return family;
 };
