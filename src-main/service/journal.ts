@@ -13,39 +13,39 @@ export interface JournalFileSystem {
   replaceDurably(file: string, data: string): Promise<void>;
 }
 
+/** Writes and waits until the data is on the disk, not just in the OS cache. */
+async function writeSynced(file: string, flag: 'a' | 'w', data: string): Promise<void> {
+  const handle = await fsp.open(file, flag);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export const nodeJournalFileSystem: JournalFileSystem = {
   readFile: (file) => fsp.readFile(file, 'utf8'),
-  async appendDurably(file, data) {
-    const handle = await fsp.open(file, 'a');
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  },
+  appendDurably: (file, data) => writeSynced(file, 'a', data),
   truncate: (file, length) => fsp.truncate(file, length),
   async replaceDurably(file, data) {
     const temp = `${file}.${process.pid}.tmp`;
-    const handle = await fsp.open(temp, 'w');
     try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      await writeSynced(temp, 'w', data);
       await fsp.rename(temp, file);
     } catch (e) {
       await fsp.rm(temp, { force: true });
       throw e;
     }
-    // The rename itself is only durable once the directory entry is flushed.
-    const dir = await fsp.open(path.dirname(file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
+    // The rename itself is only durable once the directory entry is flushed. Windows cannot open a
+    // directory for this; NTFS journals the rename itself.
+    if (process.platform !== 'win32') {
+      const dir = await fsp.open(path.dirname(file), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
     }
   },
 };
