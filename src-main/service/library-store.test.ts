@@ -61,12 +61,24 @@ describe('LibraryStore', () => {
     expect(parseJournal(await fsp.readFile(file, 'utf8')).skippedLines).toBe(0);
   });
 
-  it('removing a photo drops its chats too', async () => {
+  it('removing a photo drops its chats too, and an answer that arrives later is not kept', async () => {
     const store = await LibraryStore.open(dir);
     await store.addPhoto(photo('p1'));
     await store.putChat(chat('c1', 'p1', 'q'));
     await store.removePhoto('p1');
-    expect(store.chats('p1')).toEqual([]);
+    await store.putChat(chat('c2', 'p1', 'late answer'));
+    expect(store.allChats()).toEqual([]);
+    expect((await LibraryStore.open(dir)).allChats()).toEqual([]);
+  });
+
+  it('compacts on open a journal that grew over many short runs', async () => {
+    for (let run = 0; run < 3; run++) {
+      const store = await LibraryStore.open(dir);
+      for (let i = 0; i < 150; i++) await store.setSettings({ modelId: `m${run}-${i}`, ep: 'cpu', threads: 1 });
+    }
+    const lines = (await fsp.readFile(path.join(dir, 'library.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(1 + 200);
+    expect((await LibraryStore.open(dir)).settings()?.modelId).toBe('m2-149');
   });
 
   it('compacts to the live state and replays to the same result', async () => {

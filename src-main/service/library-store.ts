@@ -27,6 +27,8 @@ export class LibraryStore {
     const { journal, records } = await Journal.open<StoreRecord>(path.join(dataDir, 'library.jsonl'), fs);
     const store = new LibraryStore(journal);
     for (const r of records) store.apply(r);
+    // Appends are counted per run: a journal that grew over many short runs is compacted here.
+    if (records.length > store.snapshot().length + COMPACT_EVERY) await store.compact();
     return store;
   }
 
@@ -40,6 +42,11 @@ export class LibraryStore {
 
   photoByPath(file: string): Photo | undefined {
     return this.photos().find((p) => p.path === file);
+  }
+
+  /** Every chat entry, in no particular order. */
+  allChats(): ChatEntry[] {
+    return [...this.chatMap.values()];
   }
 
   /** Chat entries of one photo, oldest first. */
@@ -112,7 +119,8 @@ export class LibraryStore {
         for (const [id, entry] of this.chatMap) if (entry.photoId === r.photoId) this.chatMap.delete(id);
         break;
       case 'chat':
-        this.chatMap.set(r.entry.id, r.entry);
+        // An ask that finishes after its photo was removed leaves nothing behind.
+        if (this.photoMap.has(r.entry.photoId)) this.chatMap.set(r.entry.id, r.entry);
         break;
       case 'settings':
         this.settingsValue = r.settings;

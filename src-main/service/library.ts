@@ -46,8 +46,10 @@ export class Library {
     const photos = this.store.photos().sort((a, b) => b.addedAt - a.addedAt || a.name.localeCompare(b.name));
     const words = (query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     if (words.length === 0) return photos;
+    const texts = new Map<string, string[]>();
+    for (const c of this.store.allChats()) texts.set(c.photoId, [...(texts.get(c.photoId) ?? []), chatText(c)]);
     return photos.filter((p) => {
-      const haystack = [p.name, ...this.store.chats(p.id).map(chatText)].join('\n').toLowerCase();
+      const haystack = [p.name, ...(texts.get(p.id) ?? [])].join('\n').toLowerCase();
       return words.every((w) => haystack.includes(w));
     });
   }
