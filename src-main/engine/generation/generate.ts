@@ -77,6 +77,10 @@ function checkCancelled(signal?: AbortSignal) {
 
 export async function generate(req: GenerateRequest): Promise<GenerateResult> {
   const { shape, seqLen } = req;
+  // The loop stops on a count it compares against: NaN or a fraction would run to eos, which may never come.
+  if (!Number.isInteger(req.maxNewTokens) || req.maxNewTokens < 1) {
+    throw new EngineError('BAD_ARGUMENT', `maxNewTokens must be a whole number of at least 1, got ${req.maxNewTokens}`);
+  }
   const pick = tokenPicker(req.sampling);
   const positions = req.positions ?? Array.from({ length: seqLen }, (_, i) => i);
   const tokens: number[] = [];
