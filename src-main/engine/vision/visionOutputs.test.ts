@@ -1,0 +1,61 @@
+import { Tensor } from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { thrownEngineError } from '../test/thrownEngineError';
+import { readAttention, readFeatures } from './visionOutputs';
+
+const floats = (n: number, start = 0) => Float32Array.from({ length: n }, (_, i) => start + i);
+
+describe('readFeatures', () => {
+  it('reads [tokens, dim] whatever the leading dims', () => {
+    const out = { image_features: new Tensor('float32', floats(2 * 3 * 4), [2, 3, 4]) };
+    const { features, dim } = readFeatures(out, 6);
+    expect(dim).toBe(4);
+    expect(Array.from(features)).toEqual(Array.from(floats(24)));
+  });
+
+  it('refuses a token count other than the processor expects', () => {
+    const e = thrownEngineError(() => readFeatures({ image_features: new Tensor('float32', floats(12), [3, 4]) }, 4));
+    expect(e.code).toBe('MODEL_MISMATCH');
+    expect(e.message).toBe('the vision encoder gave 3 visual tokens where the processor expects 4');
+  });
+
+  it('refuses outputs without image_features', () => {
+    const e = thrownEngineError(() => readFeatures({ last_hidden_state: new Tensor('float32', floats(4), [1, 4]) }, 1));
+    expect(e.code).toBe('MODEL_MISMATCH');
+    expect(e.message).toBe('the vision encoder has no image_features output');
+  });
+});
+
+describe('readAttention', () => {
+  it('splits each attn_scores.<layer> output into one vector per tile, ignoring other outputs', () => {
+    const out = {
+      image_features: new Tensor('float32', floats(8), [2, 4]),
+      'attn_scores.0': new Tensor('float32', floats(6), [2, 3]),
+      'attn_scores.11': new Tensor('float32', floats(6, 100), [2, 3]),
+      'attn_scores.x': new Tensor('float32', floats(6), [2, 3]),
+    };
+    const attention = readAttention(out, 'received', 12, 2)!;
+    expect(attention.kind).toBe('received');
+    expect(attention.layerCount).toBe(12);
+    expect([...attention.layers.keys()].sort((a, b) => a - b)).toEqual([0, 11]);
+    expect(attention.layers.get(0)!.map((t) => Array.from(t))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    expect(attention.layers.get(11)!.map((t) => Array.from(t))).toEqual([
+      [100, 101, 102],
+      [103, 104, 105],
+    ]);
+  });
+
+  it('copies the tile vectors out of the output tensor', () => {
+    const data = floats(4);
+    const attention = readAttention({ 'attn_scores.1': new Tensor('float32', data, [1, 4]) }, 'cls', 3, 1)!;
+    data[0] = 99;
+    expect(attention.layers.get(1)![0][0]).toBe(0);
+  });
+
+  it('gives nothing for an encoder that was not instrumented', () => {
+    expect(readAttention({ image_features: new Tensor('float32', floats(4), [1, 4]) }, 'cls', 0, 1)).toBeUndefined();
+  });
+});
