@@ -112,6 +112,9 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   async function compareJob(photo: Photo, question: string, req: Pick<AskRequest, 'method' | 'budget' | 'maxNewTokens'>, withHistory: boolean): Promise<CompareJob> {
     const settings = await currentSettings();
     const model = await installedModel(settings.modelId);
+    if (!model.methods.includes(req.method)) {
+      throw new EngineError('BAD_ARGUMENT', `${model.name} cannot use ${req.method} (its vision encoder allows: ${model.methods.join(', ')})`);
+    }
     return {
       modelDir: model.dir,
       ep: settings.ep,

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelInfo } from '../../src-shared/api';
+import { defaultModelId } from './model-catalog';
+
+const model = (id: string, installed: boolean): ModelInfo => ({ id, name: id, installed, bytes: 1, family: 'f', embedded: false, methods: ['uniform'] });
+
+describe('defaultModelId', () => {
+  it('prefers tiny-llava, then tiny-smolvlm, then any installed model', () => {
+    expect(defaultModelId([model('tiny-smolvlm', true), model('tiny-llava', true)])).toBe('tiny-llava');
+    expect(defaultModelId([model('tiny-llava', false), model('tiny-smolvlm', true)])).toBe('tiny-smolvlm');
+    expect(defaultModelId([model('smolvlm-256m-instruct', true), model('tiny-llava', false)])).toBe('smolvlm-256m-instruct');
+    expect(defaultModelId([model('smolvlm-256m-instruct', false)])).toBeUndefined();
+  });
+});
