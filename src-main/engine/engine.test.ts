@@ -1,0 +1,241 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompareResult } from '../../src-shared/api';
+import { engineErrorOf } from './download/engine-error-of';
+import { Engine } from './engine';
+import { fixtureDir, photo } from './test/paths';
+
+const MODEL = fixtureDir('tiny-smolvlm');
+const CHELSEA = photo('chelsea.png'); // 3x4 tiles + global = 13 tiles of 64 tokens
+const VISUAL = 13 * 64;
+const QUESTION = 'What is in this photo?';
+const TOKENS = 4;
+
+const tmp = mkdtempSync(join(tmpdir(), 'vtc-engine-'));
+const previousDataDir = process.env.VTC_DATA_DIR;
+let engine: Engine;
+
+beforeAll(async () => {
+  // The instrumented encoder graph goes under the data folder when no graphCacheDir is given.
+  process.env.VTC_DATA_DIR = join(tmp, 'data');
+  engine = await Engine.load(MODEL, { cacheDir: join(tmp, 'photo-cache'), threads: 1 });
+});
+afterAll(async () => {
+  await engine?.dispose();
+  if (previousDataDir === undefined) delete process.env.VTC_DATA_DIR;
+  else process.env.VTC_DATA_DIR = previousDataDir;
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const compareOn = (image: string, extra: Partial<Parameters<Engine['compare']>[0]> = {}) =>
+  engine.compare({ image, prompt: QUESTION, method: 'received', budget: { kind: 'ratio', ratio: 0.25 }, maxNewTokens: TOKENS, ...extra });
+
+describe('Engine.load', () => {
+  it('loads the fixture on cpu with its fp32 graphs and keeps the instrumented graph in the data folder', () => {
+    expect(engine.modelId).toBe('tiny-smolvlm');
+    expect(engine.ep).toBe('cpu');
+    expect(engine.variants).toEqual({ vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
+    const graphs = join(tmp, 'data', 'cache', 'graphs');
+    expect(existsSync(graphs) && readdirSync(graphs).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [{ variant: 'q8' }, 'VARIANT_MISSING', "unknown variant 'q8' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)"],
+    [{ variant: 'q4' }, 'VARIANT_MISSING', "variant 'q4' of onnx/vision_encoder_q4.onnx is not in the model folder (available: fp32)"],
+    [{ ep: 'tpu' as never }, 'PROVIDER_UNAVAILABLE', "unknown execution provider 'tpu' (known: cpu, cuda, dml, coreml, webgpu)"],
+  ])('refuses %j before opening any session', async (options, code, message) => {
+    const e = await engineErrorOf(Engine.load(MODEL, options));
+    expect([e.code, e.message]).toEqual([code, message]);
+  });
+
+  it('reports a missing model folder', async () => {
+    const e = await engineErrorOf(Engine.load(join(tmp, 'no-model')));
+    expect([e.code, e.message]).toEqual(['FILE_NOT_FOUND', `model folder not found: ${join(tmp, 'no-model')}`]);
+  });
+});
+
+describe('ask', () => {
+  it('answers with exactly maxNewTokens tokens, streaming deltas that add up to the text', async () => {
+    const deltas: string[] = [];
+    const answer = await engine.ask({ image: CHELSEA, prompt: QUESTION, maxNewTokens: TOKENS, onToken: (t) => deltas.push(t) });
+    expect(answer.tokens).toHaveLength(TOKENS);
+    expect(answer.text.length).toBeGreaterThan(0);
+    expect(deltas.join('')).toBe(answer.text);
+    expect(answer.counts).toMatchObject({ visualTokens: VISUAL, generatedTokens: TOKENS });
+    expect(answer.counts.promptTokens).toBeGreaterThan(VISUAL);
+    // fixture text model: 2 layers x (key, value) x 2 heads x 8 x 4 bytes per cached token
+    expect(answer.counts.kvCacheBytes).toBe(2 * 2 * 2 * 8 * 4 * (answer.counts.promptTokens + TOKENS - 1));
+    const t = answer.timings;
+    expect(t.decodeTokens).toBe(TOKENS - 1);
+    expect(t.totalMs).toBeCloseTo(t.preprocessMs + t.visionMs + t.embedMs + t.prefillMs + t.decodeMs, 6);
+  });
+
+  it('is deterministic when greedy, and reproducible when sampled with a seed', async () => {
+    const params = { image: CHELSEA, prompt: QUESTION, maxNewTokens: 6 };
+    const [a, b] = [await engine.ask(params), await engine.ask(params)];
+    expect(a.tokens).toEqual(b.tokens);
+    const sampled = (seed: number) => engine.ask({ ...params, sampling: { temperature: 1.5, seed } });
+    const [s1, s2, s3] = [await sampled(3), await sampled(3), await sampled(4)];
+    expect(s1.tokens).toEqual(s2.tokens);
+    expect(s1.tokens).not.toEqual(s3.tokens);
+  });
+
+  it('grows the prompt with the history of a multi-turn chat', async () => {
+    const first = await engine.ask({ image: CHELSEA, prompt: QUESTION, maxNewTokens: 2 });
+    const followUp = await engine.ask({
+      image: CHELSEA,
+      prompt: 'And what colour is it?',
+      history: [
+        { role: 'user', text: QUESTION },
+        { role: 'assistant', text: first.text },
+      ],
+      maxNewTokens: 2,
+    });
+    expect(followUp.counts.visualTokens).toBe(VISUAL);
+    expect(followUp.counts.promptTokens).toBeGreaterThan(first.counts.promptTokens + 5);
+  });
+
+  it('stops with CANCELLED when aborted while answering', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    const e = await engineErrorOf(
+      engine.ask({
+        image: CHELSEA,
+        prompt: QUESTION,
+        maxNewTokens: 50,
+        signal: controller.signal,
+        onToken: () => {
+          if (++seen === 1) controller.abort();
+        },
+      }),
+    );
+    expect(e.code).toBe('CANCELLED');
+    expect(seen).toBe(1);
+  });
+
+  it.each([
+    [{ prompt: '   ' }, 'BAD_ARGUMENT', 'the question is empty'],
+    [{ prompt: 'where is <image>?' }, 'BAD_ARGUMENT', 'the text may not contain the reserved token <image>'],
+    [{ maxNewTokens: 0 }, 'BAD_ARGUMENT', 'maxNewTokens must be a whole number of at least 1, got 0'],
+    [{ image: '/nonexistent/photo.jpg' }, 'FILE_NOT_FOUND', 'image not found: /nonexistent/photo.jpg'],
+  ])('refuses %j', async (bad, code, message) => {
+    const e = await engineErrorOf(engine.ask({ image: CHELSEA, prompt: QUESTION, maxNewTokens: 2, ...bad }));
+    expect([e.code, e.message]).toEqual([code, message]);
+  });
+});
+
+describe('compare', () => {
+  let result: CompareResult;
+  const deltas = { full: [] as string[], pruned: [] as string[] };
+  beforeAll(async () => {
+    result = await compareOn(CHELSEA, { onToken: (side, t) => deltas[side].push(t) });
+  });
+
+  it('keeps exactly the resolved budget, ascending and unique', () => {
+    const { kept } = result.pruned;
+    expect(kept).toHaveLength(VISUAL / 4);
+    expect(result.pruned.counts.visualTokens).toBe(VISUAL / 4);
+    expect(result.full.counts.visualTokens).toBe(VISUAL);
+    expect(kept.every((k, i) => Number.isInteger(k) && k >= 0 && k < VISUAL && (i === 0 || k > kept[i - 1]))).toBe(true);
+    expect(result.pruned.method).toBe('received');
+  });
+
+  it('keeps the highest-scoring tokens', () => {
+    expect(result.scores).toHaveLength(VISUAL);
+    const keptSet = new Set(result.pruned.kept);
+    const lowestKept = Math.min(...result.pruned.kept.map((k) => result.scores[k]));
+    const highestDropped = Math.max(...result.scores.filter((_, i) => !keptSet.has(i)));
+    expect(lowestKept).toBeGreaterThanOrEqual(highestDropped);
+  });
+
+  it('shortens the prompt by exactly the dropped visual tokens', () => {
+    expect(result.full.counts.promptTokens - result.pruned.counts.promptTokens).toBe(VISUAL - VISUAL / 4);
+    expect(result.pruned.counts.kvCacheBytes).toBeLessThan(result.full.counts.kvCacheBytes);
+  });
+
+  it('streams each side separately, each adding up to its text', () => {
+    expect(deltas.full.join('')).toBe(result.full.text);
+    expect(deltas.pruned.join('')).toBe(result.pruned.text);
+    expect(result.full.tokens).toHaveLength(TOKENS);
+    expect(result.pruned.tokens).toHaveLength(TOKENS);
+  });
+
+  it('describes the token grid of the photo', () => {
+    expect(result.grid.tiles).toHaveLength(13);
+    expect(result.grid.tiles.reduce((n, t) => n + t.rows * t.cols, 0)).toBe(VISUAL);
+  });
+
+  it('gives the same full answer as ask, and the same pruned answer as askPruned', async () => {
+    const full = await engine.ask({ image: CHELSEA, prompt: QUESTION, maxNewTokens: TOKENS });
+    expect(full.tokens).toEqual(result.full.tokens);
+    const pruned = await engine.askPruned({ image: CHELSEA, prompt: QUESTION, method: 'received', budget: { kind: 'ratio', ratio: 0.25 }, maxNewTokens: TOKENS });
+    expect(pruned.kept).toEqual(result.pruned.kept);
+    expect(pruned.tokens).toEqual(result.pruned.tokens);
+    expect(pruned.scores).toEqual(result.scores);
+  });
+
+  it("keeps each token's position with positions 'original': same tokens kept, same prompt length, another answer", async () => {
+    const original = await compareOn(CHELSEA, { positions: 'original' });
+    expect(original.pruned.kept).toEqual(result.pruned.kept);
+    expect(original.pruned.counts.promptTokens).toBe(result.pruned.counts.promptTokens);
+    expect(original.pruned.tokens).toHaveLength(TOKENS);
+    expect(original.full.tokens).toEqual(result.full.tokens);
+    expect(original.pruned.tokens).not.toEqual(result.pruned.tokens);
+  });
+
+  it('takes a token count as the budget', async () => {
+    const r = await compareOn(CHELSEA, { budget: { kind: 'count', count: 100 }, maxNewTokens: 1 });
+    expect(r.pruned.kept).toHaveLength(100);
+    expect(r.full.counts.promptTokens - r.pruned.counts.promptTokens).toBe(VISUAL - 100);
+  });
+
+  it('draws the same random set for the same seed and another for another seed', async () => {
+    const random = (seed: number) => compareOn(CHELSEA, { method: 'random', seed, maxNewTokens: 1 });
+    const [a, b, c] = [await random(1), await random(1), await random(2)];
+    expect(a.pruned.kept).toEqual(b.pruned.kept);
+    expect(a.pruned.kept).not.toEqual(c.pruned.kept);
+    expect(c.pruned.kept).toHaveLength(VISUAL / 4);
+  });
+
+  it('keeps at least perTileFloor tokens of every tile', async () => {
+    const r = await compareOn(CHELSEA, { budget: { kind: 'count', count: 13 * 3 }, perTileFloor: 3, maxNewTokens: 1 });
+    const perTile = new Array(13).fill(0);
+    for (const k of r.pruned.kept) perTile[Math.floor(k / 64)]++;
+    expect(perTile).toEqual(new Array(13).fill(3));
+  });
+
+  it('refuses vtc-cls on SmolVLM, whose SigLIP encoder has no [CLS] token', async () => {
+    const e = await engineErrorOf(compareOn(CHELSEA, { method: 'vtc-cls' }));
+    expect(e.code).toBe('BAD_ARGUMENT');
+    expect(e.message).toMatch(/vtc-cls needs \[CLS\] attention, but this vision encoder has no \[CLS\] token.*'received'/);
+  });
+
+  it.each([
+    [{ kind: 'ratio', ratio: 1.5 }, 'token ratio must be in (0, 1], got 1.5'],
+    [{ kind: 'count', count: 0 }, 'token budget must be at least 1, got 0'],
+    [{ kind: 'count', count: VISUAL + 1 }, `token budget ${VISUAL + 1} exceeds the ${VISUAL} visual tokens of this image`],
+  ] as const)('refuses the budget %j', async (budget, message) => {
+    let streamed = 0;
+    const e = await engineErrorOf(compareOn(CHELSEA, { budget, onToken: () => streamed++ }));
+    expect([e.code, e.message]).toEqual(['BAD_BUDGET', message]);
+    expect(streamed).toBe(0);
+  });
+
+  it('encodes a photo once: the second compare takes features from the cache and answers the same', async () => {
+    const rocket = photo('rocket.jpg');
+    const first = await compareOn(rocket);
+    const second = await compareOn(rocket);
+    expect([first.full.visionCached, first.pruned.visionCached]).toEqual([false, false]);
+    expect(first.full.timings.visionMs).toBeGreaterThan(0);
+    expect([second.full.visionCached, second.pruned.visionCached]).toEqual([true, true]);
+    expect([second.full.timings.visionMs, second.pruned.timings.visionMs]).toEqual([0, 0]);
+    expect(second.full.tokens).toEqual(first.full.tokens);
+    expect(second.pruned.tokens).toEqual(first.pruned.tokens);
+    expect(second.pruned.kept).toEqual(first.pruned.kept);
+    expect(second.scores).toEqual(first.scores);
+    // The answer depends on the photo: rocket and chelsea differ.
+    expect(first.full.tokens).not.toEqual(result.full.tokens);
+  });
+});
