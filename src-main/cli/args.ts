@@ -19,10 +19,15 @@ export function requireOption(values: Record<string, unknown>, name: string): st
   return v;
 }
 
+// Number('') and Number('  ') are 0: an empty value (`--seed ""`) must be an error, not a silent zero.
+function numberIn(v: unknown): number {
+  return typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+}
+
 export function intOption(values: Record<string, unknown>, name: string, fallback: number, min = 0): number {
   const v = values[name];
   if (v === undefined) return fallback;
-  const n = Number(v);
+  const n = numberIn(v);
   if (!Number.isInteger(n) || n < min) throw new CliUsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
   return n;
 }
@@ -30,7 +35,7 @@ export function intOption(values: Record<string, unknown>, name: string, fallbac
 export function numberOption(values: Record<string, unknown>, name: string, fallback: number): number {
   const v = values[name];
   if (v === undefined) return fallback;
-  const n = Number(v);
+  const n = numberIn(v);
   if (!Number.isFinite(n)) throw new CliUsageError(`--${name} must be a number, got '${String(v)}'`);
   return n;
 }

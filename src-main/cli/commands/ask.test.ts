@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureDir, photo, REPO_ROOT } from '../../engine/test/paths';
+import { runVtc, stderrLines, type VtcRun } from '../runVtc';
+
+const MODEL = fixtureDir('tiny-smolvlm');
+const CHELSEA = photo('chelsea.png');
+const dataDir = mkdtempSync(join(tmpdir(), 'vtc-cli-ask-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const ask = (...args: string[]) => runVtc(['ask', ...args], dataDir);
+const question = ['--model', MODEL, '--image', CHELSEA, '--prompt', 'What is in this photo?', '--max-new-tokens', '3'];
+
+describe('vtc ask', () => {
+  let json: VtcRun;
+  let text: VtcRun;
+  beforeAll(async () => {
+    [json, text] = await Promise.all([ask(...question, '--json'), ask(...question)]);
+  });
+
+  it('--json prints exactly one JSON object with text, tokens, timings and counts', () => {
+    expect(json.code).toBe(0);
+    const lines = json.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const answer = JSON.parse(lines[0]);
+    expect(Object.keys(answer).sort()).toEqual(['counts', 'text', 'timings', 'tokens']);
+    expect(answer.tokens).toHaveLength(3);
+    expect(answer.counts).toMatchObject({ visualTokens: 832, generatedTokens: 3 });
+    expect(answer.timings.decodeTokens).toBe(2);
+    expect(stderrLines(json).filter((l) => l.startsWith('vtc:'))).toEqual([]);
+  });
+
+  it('streams the same answer as text, then a timing line and a count line', () => {
+    expect(text.code).toBe(0);
+    const answer = JSON.parse(json.stdout);
+    const [streamed, report] = text.stdout.split('\n\n');
+    expect(streamed).toBe(answer.text);
+    const [timing, counts] = report.trimEnd().split('\n');
+    expect(timing).toMatch(/^preprocess [\d.]+ ms \| vision [\d.]+ ms \| embed [\d.]+ ms \| prefill [\d.]+ ms \| decode [\d.]+ ms \(2 tokens, [\d.]+ tok\/s\) \| total [\d.]+ ms$/);
+    expect(counts).toBe(`visual tokens 832 | prompt tokens ${answer.counts.promptTokens} | generated 3 | KV cache ${(answer.counts.kvCacheBytes / 1024).toFixed(1)} KiB`);
+  });
+
+  const notAnImage = join(REPO_ROOT, 'package.json');
+  it.concurrent.each([
+    ['no --image', ['--model', MODEL, '--prompt', 'x'], 'vtc: missing required option --image'],
+    ['no --model', ['--image', CHELSEA, '--prompt', 'x'], 'vtc: missing required option --model'],
+    ['a file that is not an image', ['--model', MODEL, '--image', notAnImage, '--prompt', 'x'], `vtc: ${notAnImage}: not an image (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)`],
+    ['a missing image', ['--model', MODEL, '--image', '/no/such.jpg', '--prompt', 'x'], 'vtc: image not found: /no/such.jpg'],
+    ['a missing model folder', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x'], 'vtc: model folder not found: /no/such/model'],
+    ['an unknown --ep', [...question, '--ep', 'tpu'], "vtc: unknown execution provider 'tpu' (known: cpu, cuda, dml, coreml, webgpu)"],
+    ['an unknown --variant', [...question, '--variant', 'q8'], "vtc: unknown variant 'q8' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)"],
+    ['a --variant the folder lacks', [...question, '--variant', 'int8'], "vtc: variant 'int8' of onnx/vision_encoder_int8.onnx is not in the model folder (available: fp32)"],
+    ['--max-new-tokens 0', [...question, '--max-new-tokens', '0'], "vtc: --max-new-tokens must be an integer >= 1, got '0'"],
+    ['--threads two', [...question, '--threads', 'two'], "vtc: --threads must be an integer >= 0, got 'two'"],
+  ])('fails with one vtc: line and no stack for %s', async (_case, args, line) => {
+    const run = await ask(...args);
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([line]);
+    expect(run.stdout).toBe('');
+  });
+
+  it('fails on an unknown option with one vtc: line naming it', async () => {
+    const run = await ask(...question, '--bogus');
+    expect(run.code).toBe(1);
+    const lines = stderrLines(run);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^vtc: Unknown option '--bogus'/);
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { CliUsageError } from './args';
+import { engineOptions, parseBudget, samplingOptions } from './engineOptions';
+
+describe('engineOptions', () => {
+  it('defaults to cpu with onnxruntime choosing the threads', () => {
+    expect(engineOptions({})).toEqual({ ep: 'cpu', threads: 0, variant: undefined, cacheDir: undefined });
+  });
+
+  it('passes provider, threads, variant and cache folder through', () => {
+    expect(engineOptions({ ep: 'webgpu', threads: '4', variant: 'q4', 'cache-dir': '/tmp/c' })).toEqual({
+      ep: 'webgpu',
+      threads: 4,
+      variant: 'q4',
+      cacheDir: '/tmp/c',
+    });
+  });
+
+  it('refuses a thread count that is not a whole number', () => {
+    expect(() => engineOptions({ threads: '2.5' })).toThrow(new CliUsageError("--threads must be an integer >= 0, got '2.5'"));
+  });
+});
+
+describe('samplingOptions', () => {
+  it('is greedy by default', () => {
+    expect(samplingOptions({})).toEqual({ temperature: 0, topP: 1, seed: undefined });
+  });
+
+  it('reads temperature, top-p and seed', () => {
+    expect(samplingOptions({ temperature: '0.8', 'top-p': '0.9', seed: '42' })).toEqual({ temperature: 0.8, topP: 0.9, seed: 42 });
+  });
+
+  it('refuses a seed that is not a whole number and a temperature that is no number', () => {
+    expect(() => samplingOptions({ seed: '-1' })).toThrow("--seed must be an integer >= 0, got '-1'");
+    expect(() => samplingOptions({ temperature: 'hot' })).toThrow("--temperature must be a number, got 'hot'");
+  });
+});
+
+describe('parseBudget', () => {
+  it('reads a number with a decimal point as a fraction and one without as a token count', () => {
+    expect(parseBudget('0.25')).toEqual({ kind: 'ratio', ratio: 0.25 });
+    expect(parseBudget('.5')).toEqual({ kind: 'ratio', ratio: 0.5 });
+    expect(parseBudget('1.0')).toEqual({ kind: 'ratio', ratio: 1 });
+    expect(parseBudget('64')).toEqual({ kind: 'count', count: 64 });
+    expect(parseBudget('1')).toEqual({ kind: 'count', count: 1 });
+  });
+
+  it.each(['', '  ', 'half', '25%', '0.2.5'])('refuses %j', (text) => {
+    expect(() => parseBudget(text)).toThrow(new CliUsageError(`--keep must be a fraction like 0.25 or a token count like 64, got '${text}'`));
+  });
+});
