@@ -108,6 +108,11 @@ describe('decodeImage', () => {
     await expectCode(decodeImage(png.subarray(0, png.length / 2), 'half.png'), 'CORRUPT_IMAGE', /^half\.png: .*corrupt/);
   });
 
+  it('reports a truncated JPEG as corrupt', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    await expectCode(decodeImage(jpeg.subarray(0, jpeg.length - 200), 'cut.jpg'), 'CORRUPT_IMAGE', /^cut\.jpg: .*corrupt/);
+  });
+
   it('reports a PNG whose header is damaged as a corrupt PNG', async () => {
     const png = Buffer.from(await encode([1, 2, 3], 1, 1, 3).png().toBuffer());
     png.fill(0, 12, 40);

@@ -66,6 +66,13 @@ describe('longestEdgeSize and tileAlignedSize on the test photos', () => {
   it('takes a small image up to one tile', () => {
     expect(tileAlignedSize(100, 50, 512)).toEqual([512, 512]);
   });
+
+  it('keeps at least 1 px and one tile on the short side of a very thin strip', () => {
+    expect(longestEdgeSize(5000, 2, 2048)).toEqual([2048, 1]);
+    expect(longestEdgeSize(3, 9000, 2048)).toEqual([1, 2048]);
+    expect(tileAlignedSize(2048, 1, 512)).toEqual([2048, 512]);
+    expect(tileAlignedSize(1, 2048, 512)).toEqual([512, 2048]);
+  });
 });
 
 describe('preprocessIdefics3', () => {
@@ -106,6 +113,13 @@ describe('preprocessIdefics3', () => {
     const px = await preprocessIdefics3(image, { ...settings, doSplit: false });
     expect([px.tiles, px.rows, px.cols, px.pixelValues.length]).toEqual([1, 0, 0, 48]);
     expect(px.grid).toEqual([{ x: 0, y: 0, width: 1, height: 1, global: true }]);
+  });
+
+  it('cuts a 1 px high strip into one row of tiles', async () => {
+    const strip = { width: 40, height: 1, data: new Uint8Array(40 * 3).fill(255) };
+    const px = await preprocessIdefics3(strip, settings);
+    expect([px.tiles, px.rows, px.cols]).toEqual([3, 1, 2]);
+    px.pixelValues.forEach((v) => expect(v).toBeCloseTo(1, 5));
   });
 
   it('gives one view when the image fits in a tile', async () => {

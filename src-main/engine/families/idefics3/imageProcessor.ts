@@ -42,21 +42,26 @@ export interface Idefics3Pixels {
   grid: Omit<TokenGrid['tiles'][number], 'rows' | 'cols'>[];
 }
 
-/** Target size keeping the aspect ratio with the longest edge at `longestEdge` (up or down), as the reference. */
+/**
+ * Target size keeping the aspect ratio with the longest edge at `longestEdge` (up or down), as the reference.
+ * A very thin strip keeps a side of at least 1 px (as transformers' min_len), where 0 would fail to resize.
+ */
 export function longestEdgeSize(width: number, height: number, longestEdge: number): [number, number] {
   const factor = Math.min(longestEdge / width, longestEdge / height);
-  return [Math.floor(Number((width * factor).toFixed(2))), Math.floor(Number((height * factor).toFixed(2)))];
+  const side = (v: number) => Math.max(1, Math.floor(Number((v * factor).toFixed(2))));
+  return [side(width), side(height)];
 }
 
-/** Stretches both sides up to multiples of the tile size, deriving the short side from the aspect ratio. */
+/** Stretches both sides up to multiples of the tile size (at least one), deriving the short side from the aspect ratio. */
 export function tileAlignedSize(width: number, height: number, tile: number): [number, number] {
   const aspect = width / height;
+  const tiles = (v: number) => Math.max(tile, Math.ceil(v / tile) * tile);
   if (width >= height) {
-    const w = Math.ceil(width / tile) * tile;
-    return [w, Math.ceil(Math.floor(w / aspect) / tile) * tile];
+    const w = tiles(width);
+    return [w, tiles(Math.floor(w / aspect))];
   }
-  const h = Math.ceil(height / tile) * tile;
-  return [Math.ceil(Math.floor(h * aspect) / tile) * tile, h];
+  const h = tiles(height);
+  return [tiles(Math.floor(h * aspect)), h];
 }
 
 function cropPlanar(src: Float32Array, h: number, w: number, y0: number, x0: number, size: number, dst: Float32Array, offset: number) {
