@@ -23,13 +23,34 @@ const tile = (name) => tiles().filter({ hasText: name });
 const photoCount = async () => Number((await page.getByTestId('photo-count').textContent()).split(' ')[0]);
 
 async function waitForCount(expected) {
-  await page.waitForFunction((n) => document.querySelector('[data-testid="photo-count"]')?.textContent?.startsWith(`${n} `), expected);
+  await page.waitForFunction((n) => document.querySelector('[data-testid="photo-count"]')?.textContent?.trim().startsWith(`${n} `), expected);
+}
+
+/** Searches and waits until the grid shows the answer to this query (not a stale one). */
+async function search(query) {
+  await page.getByTestId('search').fill(query);
+  await page.locator(`[data-testid="photo-count"][data-query="${query}"]`).waitFor();
+  return (await tiles().allTextContents()).map((t) => t.replace('×', '').trim());
 }
 
 async function openLibrary() {
   await page.getByTestId('nav-library').click();
-  await page.getByTestId('search').fill('');
-  await page.getByTestId('photo-count').waitFor();
+  await search('');
+}
+
+const pageErrors = [];
+
+// A failed step leaves a screenshot and the tail of the host's output and page errors in the report.
+function step(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      await screenshot(page, `failed-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => {});
+      e.message += `\n--- host output (tail) ---\n${host?.log().slice(-3000)}\n--- page errors ---\n${pageErrors.join('\n')}`;
+      throw e;
+    }
+  });
 }
 
 async function askAndWait(question, entriesBefore) {
@@ -44,6 +65,8 @@ describe('browser host', { timeout: 900_000 }, () => {
     host = await startHost(dataDir);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
     await page.goto(host.url);
     await page.getByTestId('photo-count').waitFor();
   });
@@ -55,7 +78,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     rmSync(badDir, { recursive: true, force: true });
   });
 
-  test('first run uses the embedded model and says how to get SmolVLM', async () => {
+  step('first run uses the embedded model and says how to get SmolVLM', async () => {
     const banner = page.getByTestId('first-run');
     await banner.waitFor();
     assert.match(await banner.textContent(), /built-in model/);
@@ -66,7 +89,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     await screenshot(page, 'models');
   });
 
-  test('imports the shared photos folder into a grid of thumbnails', async () => {
+  step('imports the shared photos folder into a grid of thumbnails', async () => {
     await openLibrary();
     const before = await photoCount();
     await page.getByTestId('import-path').fill(PHOTOS);
@@ -81,7 +104,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     await screenshot(page, 'library');
   });
 
-  test('a corrupt file and a non-image get a clear message and nothing else breaks', async () => {
+  step('a corrupt file and a non-image get a clear message and nothing else breaks', async () => {
     const before = await photoCount();
     const corrupt = path.join(badDir, 'broken-photo.jpg');
     const text = path.join(badDir, 'notes.txt');
@@ -99,13 +122,12 @@ describe('browser host', { timeout: 900_000 }, () => {
     for (const p of problems) assert.doesNotMatch(p, /\n\s+at |Error:|undefined/, 'messages are for people, not stack traces');
     await screenshot(page, 'import-errors');
     assert.equal(await photoCount(), before, 'no photo was added or lost');
-    await page.getByTestId('search').fill('chelsea');
-    await waitForCount(1);
-    await page.getByTestId('search').fill('');
+    assert.deepEqual(await search('chelsea'), ['chelsea.png']);
+    await search('');
     await waitForCount(before);
   });
 
-  test('asking shows both answers side by side with timings', async () => {
+  step('asking shows both answers side by side with timings', async () => {
     await tile('chelsea.png').locator('button.open').click();
     await page.getByTestId('ask-input').waitFor();
     const entry = await askAndWait(QUESTION, 0);
@@ -119,7 +141,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.match(await entry.getByTestId('kv-cache').textContent(), /B → .*B/);
   });
 
-  test('the heatmap toggles over the photo', async () => {
+  step('the heatmap toggles over the photo', async () => {
     const toggle = page.getByTestId('heatmap-toggle');
     await toggle.check();
     const canvas = page.getByTestId('heatmap');
@@ -142,27 +164,21 @@ describe('browser host', { timeout: 900_000 }, () => {
     await canvas.waitFor({ state: 'detached' });
   });
 
-  test('a follow-up keeps the history and reuses the cached vision features', async () => {
+  step('a follow-up keeps the history and reuses the cached vision features', async () => {
     const entry = await askAndWait('And what is next to it?', 1);
     assert.equal(await page.getByTestId('chat-entry').count(), 2);
     await entry.getByTestId('vision-cached').waitFor({ timeout: 5_000 });
     await screenshot(page, 'photo-chat');
   });
 
-  test('search finds photos by file name and by past questions', async () => {
+  step('search finds photos by file name and by past questions', async () => {
     await openLibrary();
-    await page.getByTestId('search').fill('rocket');
-    await waitForCount(1);
-    assert.match(await tiles().first().textContent(), /rocket\.jpg/);
-    await page.getByTestId('search').fill('biggest shape');
-    await waitForCount(1);
-    assert.match(await tiles().first().textContent(), /chelsea\.png/);
-    await page.getByTestId('search').fill('');
+    assert.deepEqual(await search('rocket'), ['rocket.jpg']);
+    assert.deepEqual(await search('biggest shape'), ['chelsea.png']);
+    await search('');
   });
 
-  test('a batch question over a selection fills the results table', async () => {
-    const total = await photoCount();
-    await waitForCount(total);
+  step('a batch question over a selection fills the results table', async () => {
     for (const name of ['coffee.png', 'coins.png']) await tile(name).getByTestId('photo-select').check();
     await page.getByTestId('batch-selected').click();
     await page.getByTestId('batch-question').fill('What is in the picture?');
@@ -175,7 +191,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     await screenshot(page, 'batch');
   });
 
-  test('removing a photo takes it out of the library', async () => {
+  step('removing a photo takes it out of the library', async () => {
     await openLibrary();
     const before = await photoCount();
     await tile('rocket.jpg').hover();
@@ -184,7 +200,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.equal(await tile('rocket.jpg').count(), 0);
   });
 
-  test('a host restart on the same data folder keeps the library and the chat history', async () => {
+  step('a host restart on the same data folder keeps the library and the chat history', async () => {
     const before = await photoCount();
     await host.stop();
     host = await startHost(dataDir);

@@ -1,16 +1,15 @@
-// `npm run test:e2e`: builds the renderer if needed, then runs the end-to-end files one after another
-// (each starts what it drives: the browser host, or the Electron app) and ends with a pass/fail line.
+// `npm run test:e2e`: runs the end-to-end files one after another and ends with a pass/fail line. Each
+// file starts what it drives: the browser host (`src-main/host/serve.ts`, which builds the renderer when
+// it is missing or stale) or the Electron app.
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import path from 'node:path';
-import { buildRendererIfStale } from './build.mjs';
 import { repoRoot } from './host.mjs';
 
 const FILES = ['browser-host.e2e.mjs', 'electron.e2e.mjs'].map((f) => path.join(repoRoot, 'e2e', f));
 // `node e2e/run.mjs browser-host` runs only the files whose names contain the argument.
 const only = process.argv[2];
 
-buildRendererIfStale();
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 const stream = run({ files: FILES.filter((f) => !only || path.basename(f).includes(only)), concurrency: 1 });

@@ -11,6 +11,8 @@ export interface ImportProblem {
 export const library = $state({
   photos: [] as Photo[],
   query: '',
+  /** The query `photos` answers (the search box may already hold a newer one). */
+  shownQuery: '',
   loading: false,
   selected: [] as string[],
   importing: null as { done: number; total: number } | null,
@@ -23,9 +25,13 @@ export async function refreshPhotos(): Promise<void> {
   // A slow search must not overwrite the answer to a newer one.
   const seq = ++searchSeq;
   library.loading = true;
+  const query = library.query.trim();
   try {
-    const photos = await client.api.listPhotos({ query: library.query.trim() || undefined });
-    if (seq === searchSeq) library.photos = photos;
+    const photos = await client.api.listPhotos({ query: query || undefined });
+    if (seq === searchSeq) {
+      library.photos = photos;
+      library.shownQuery = query;
+    }
   } catch (e) {
     notify('error', `Could not load the library: ${messageOf(e)}`);
   } finally {

@@ -1,5 +1,5 @@
 // Installed and downloadable models, downloads in flight, and the engine settings.
-import type { DownloadProgress, EngineSettings, MachineInfo, ModelInfo } from '../../src-shared/api';
+import { PRUNING_METHODS, type DownloadProgress, type EngineSettings, type MachineInfo, type ModelInfo, type PruningMethod } from '../../src-shared/api';
 import { applyDownloadEvent, type Downloads } from '../lib/downloads';
 import { client } from './client';
 import { messageOf, notify } from './status.svelte';
@@ -14,6 +14,11 @@ export const models = $state({
 
 export function activeModel(): ModelInfo | undefined {
   return models.list.find((m) => m.id === models.settings?.modelId);
+}
+
+/** Pruning methods the model in use supports (attention-based ones depend on its vision encoder). */
+export function availableMethods(): readonly PruningMethod[] {
+  return activeModel()?.methods ?? PRUNING_METHODS;
 }
 
 export async function loadModels(): Promise<void> {
