@@ -178,6 +178,30 @@ describe('readModelFolder', () => {
       expect(folder.onnx.get('vision_encoder')!.get('q4')).toBe(510);
     });
 
+    it('counts a dangling graph link as missing instead of failing on it', () => {
+      const dir = folderCopy(['onnx/decoder_model_merged.onnx']);
+      symlinkSync(join(tmp, 'no-such-blob'), join(dir, 'onnx/decoder_model_merged.onnx'));
+      const e = thrownEngineError(() => readModelFolder(dir));
+      expect(e.code).toBe('MODEL_INCOMPLETE');
+      expect(e.message).toBe(`model folder ${dir} is incomplete: missing onnx/decoder_model_merged*.onnx`);
+    });
+
+    it('leaves out a variant whose external data cannot be read, keeping the others', () => {
+      const dir = folderCopy([], { 'onnx/decoder_model_merged_q4.onnx': 10 });
+      symlinkSync(join(tmp, 'no-such-blob'), join(dir, 'onnx/decoder_model_merged_q4.onnx_data'));
+      expect([...readModelFolder(dir).onnx.get('decoder_model_merged')!.keys()]).toEqual(['fp32']);
+    });
+
+    it('ignores a folder named like a graph and an onnx path that is a file', () => {
+      const dir = folderCopy(['onnx/embed_tokens.onnx']);
+      mkdirSync(join(dir, 'onnx/embed_tokens.onnx'));
+      expect(thrownEngineError(() => readModelFolder(dir)).message).toMatch(/missing onnx\/embed_tokens\*\.onnx$/);
+      const flat = folderCopy();
+      rmSync(join(flat, 'onnx'), { recursive: true });
+      writeFileSync(join(flat, 'onnx'), 'not a folder');
+      expect(thrownEngineError(() => readModelFolder(flat)).message).toMatch(/missing onnx\/vision_encoder\*\.onnx, onnx\/embed_tokens\*\.onnx, onnx\/decoder_model_merged\*\.onnx$/);
+    });
+
     it('finds a module present only as a quantised variant', () => {
       const dir = folderCopy(['onnx/embed_tokens.onnx'], { 'onnx/embed_tokens_int8.onnx': 64 });
       expect(readModelFolder(dir).onnx.get('embed_tokens')).toEqual(new Map([['int8', 64]]));

@@ -47,23 +47,42 @@ function findChatTemplate(dir: string, tokenizerConfig: Json): string | undefine
   return typeof fromTokenizer === 'string' ? fromTokenizer : undefined;
 }
 
-function externalDataBytes(onnxDir: string, graphFile: string): number {
+/** Size of a regular file; undefined for a folder or a dangling link (a hand-copied or half-linked cache). */
+function fileBytes(path: string): number | undefined {
+  try {
+    const info = statSync(path);
+    return info.isFile() ? info.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes of the graph's external data files; undefined when one of them cannot be read. */
+function externalDataBytes(onnxDir: string, files: string[], graphFile: string): number | undefined {
   // Large exports keep weights beside the graph as `<file>.onnx_data`, sometimes split as `_data_1`, `_data_2`...
-  return readdirSync(onnxDir)
-    .filter((f) => f.startsWith(`${graphFile}_data`))
-    .reduce((sum, f) => sum + statSync(join(onnxDir, f)).size, 0);
+  let sum = 0;
+  for (const f of files.filter((name) => name.startsWith(`${graphFile}_data`))) {
+    const bytes = fileBytes(join(onnxDir, f));
+    if (bytes === undefined) return undefined;
+    sum += bytes;
+  }
+  return sum;
 }
 
 function scanOnnx(dir: string): Map<ModelModule, Map<Variant, number>> {
   const onnxDir = join(dir, 'onnx');
   const found = new Map<ModelModule, Map<Variant, number>>();
-  if (!existsSync(onnxDir)) return found;
-  for (const file of readdirSync(onnxDir)) {
+  if (!existsSync(onnxDir) || !statSync(onnxDir).isDirectory()) return found;
+  const files = readdirSync(onnxDir);
+  for (const file of files) {
     const parsed = parseOnnxFileName(file);
     if (!parsed) continue;
-    const bytes = statSync(join(onnxDir, file)).size + externalDataBytes(onnxDir, file);
+    // A graph that cannot be read counts as missing, so the folder check names it instead of crashing.
+    const graph = fileBytes(join(onnxDir, file));
+    const data = externalDataBytes(onnxDir, files, file);
+    if (graph === undefined || data === undefined) continue;
     if (!found.has(parsed.module)) found.set(parsed.module, new Map());
-    found.get(parsed.module)!.set(parsed.variant, bytes);
+    found.get(parsed.module)!.set(parsed.variant, graph + data);
   }
   return found;
 }
