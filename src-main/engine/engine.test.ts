@@ -185,6 +185,13 @@ describe('compare', () => {
     expect(original.pruned.tokens).not.toEqual(result.pruned.tokens);
   });
 
+  it.each(['contiguous', 'original'] as const)('answers exactly as in full when keeping every token (positions %s)', async (positions) => {
+    const all = await compareOn(CHELSEA, { budget: { kind: 'ratio', ratio: 1 }, positions });
+    expect(all.pruned.kept).toEqual(Array.from({ length: VISUAL }, (_, i) => i));
+    expect(all.pruned.counts.promptTokens).toBe(all.full.counts.promptTokens);
+    expect(all.pruned.tokens).toEqual(all.full.tokens);
+  });
+
   it('takes a token count as the budget', async () => {
     const r = await compareOn(CHELSEA, { budget: { kind: 'count', count: 100 }, maxNewTokens: 1 });
     expect(r.pruned.kept).toHaveLength(100);
