@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../test/paths';
 import { thrownEngineError } from '../test/thrownEngineError';
 import { isVariant, MODULES, parseOnnxFileName, pickVariant, VARIANTS, variantRunsOn, variantSuffix, type Variant } from './variants';
 
@@ -101,5 +104,29 @@ describe('isVariant', () => {
   it('accepts the known variants only', () => {
     expect(VARIANTS.every(isVariant)).toBe(true);
     expect(['', 'FP32', 'q8', 'int4', 'fp32 '].some(isVariant)).toBe(false);
+  });
+});
+
+describe('on the published SmolVLM-256M-Instruct files', () => {
+  // Names and sizes of every published weight file, from the committed download manifest.
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models/manifests/smolvlm-256m-instruct.json'), 'utf8'));
+  const onnxFiles = Object.entries(manifest.files as Record<string, { bytes: number }>).filter(([path]) => path.startsWith('onnx/'));
+  const available = new Map(MODULES.map((m) => [m, new Map<Variant, number>()]));
+  for (const [path, { bytes }] of onnxFiles) {
+    const parsed = parseOnnxFileName(path.slice('onnx/'.length));
+    if (parsed) available.get(parsed.module)!.set(parsed.variant, bytes);
+  }
+
+  it('parses every published graph: 3 modules x 8 variants', () => {
+    expect(onnxFiles).toHaveLength(24);
+    for (const m of MODULES) expect([...available.get(m)!.keys()].sort()).toEqual([...VARIANTS].sort());
+  });
+
+  it('picks the smallest files that run: 4-bit without fp16 parts on cpu, q4f16 where half precision runs', () => {
+    const pick = (ep: 'cpu' | 'webgpu') => MODULES.map((m) => pickVariant(m, available.get(m)!, ep));
+    // bnb4 (com.microsoft MatMulBnb4, which has a CPU kernel) is the smallest vision encoder and decoder;
+    // embed_tokens: int8, quantized and uint8 are the same size, and int8 comes first in VARIANTS.
+    expect(pick('cpu')).toEqual(['bnb4', 'int8', 'bnb4']);
+    expect(pick('webgpu')).toEqual(['q4f16', 'int8', 'q4f16']);
   });
 });
