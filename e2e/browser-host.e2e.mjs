@@ -47,8 +47,8 @@ function step(name, fn) {
       await fn();
     } catch (e) {
       await screenshot(page, `failed-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => {});
-      e.message += `\n--- host output (tail) ---\n${host?.log().slice(-3000)}\n--- page errors ---\n${pageErrors.join('\n')}`;
-      throw e;
+      const context = `--- host output (tail) ---\n${host?.log().slice(-3000)}\n--- page errors ---\n${pageErrors.join('\n')}`;
+      throw new Error(`${e.message}\n${context}`, { cause: e });
     }
   });
 }
@@ -189,6 +189,20 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.match(await rows.allTextContents().then((t) => t.join('\n')), /coffee\.png[\s\S]*coins\.png|coins\.png[\s\S]*coffee\.png/);
     await page.getByTestId('batch-summary').waitFor();
     await screenshot(page, 'batch');
+  });
+
+  step('an engine crash is shown, the engine restarts and answers again', async () => {
+    const pids = [...host.log().matchAll(/VTC engine ready: pid (\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(pids.length > 0, 'the host reports the engine pid');
+    await openLibrary();
+    await tile('Demo scene 1.png').locator('button.open').click();
+    await page.getByTestId('ask-input').waitFor();
+    process.kill(pids.at(-1), 'SIGKILL');
+    await page.locator('[data-testid="engine-status"][data-state="restarting"]').waitFor();
+    await page.getByTestId('notice').filter({ hasText: 'engine was restarted' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('engine-status').waitFor({ state: 'detached' });
+    const entry = await askAndWait('What colour is the biggest shape?', 0);
+    assert.match(await entry.getByTestId('answer-full').textContent(), /Full\s*\d+ visual tokens\s*\S+/);
   });
 
   step('removing a photo takes it out of the library', async () => {

@@ -4,9 +4,11 @@ import { onBatchEvent } from './batch.svelte';
 import { client } from './client';
 import { onDownloadEvent } from './models.svelte';
 import { refreshPhotos } from './library.svelte';
-import { status } from './status.svelte';
+import { notify, status } from './status.svelte';
 
 export function routeEvents(): () => void {
+  // Set when the engine went down; the next 'ready' (after 'starting') is then a recovery worth telling.
+  let recovering = false;
   const offEvents = client.onEvent((event) => {
     switch (event.type) {
       case 'token':
@@ -21,6 +23,12 @@ export function routeEvents(): () => void {
         return onDownloadEvent(progress);
       }
       case 'engine':
+        // A restart can take well under a second; leave a trace so the person knows why an answer failed.
+        if (event.state === 'crashed' || event.state === 'restarting') recovering = true;
+        if (event.state === 'ready' && recovering) {
+          recovering = false;
+          notify('info', 'The engine was restarted and is ready again.');
+        }
         status.engine = { state: event.state, message: event.message };
         return;
     }
