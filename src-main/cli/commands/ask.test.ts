@@ -46,7 +46,7 @@ describe('vtc ask', () => {
   it.concurrent.each([
     ['no --image', ['--model', MODEL, '--prompt', 'x'], 'vtc: missing required option --image'],
     ['no --model', ['--image', CHELSEA, '--prompt', 'x'], 'vtc: missing required option --model'],
-    ['a file that is not an image', ['--model', MODEL, '--image', notAnImage, '--prompt', 'x'], `vtc: ${notAnImage}: not an image (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)`],
+    ['a file that is not an image', ['--model', MODEL, '--image', notAnImage, '--prompt', 'x'], `vtc: ${notAnImage}: not an image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF)`],
     ['a missing image', ['--model', MODEL, '--image', '/no/such.jpg', '--prompt', 'x'], 'vtc: image not found: /no/such.jpg'],
     ['a missing model folder', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x'], 'vtc: model folder not found: /no/such/model'],
     ['an unknown --ep', [...question, '--ep', 'tpu'], "vtc: unknown execution provider 'tpu' (known: cpu, cuda, dml, coreml, webgpu)"],

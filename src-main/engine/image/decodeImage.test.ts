@@ -120,7 +120,46 @@ describe('decodeImage', () => {
   });
 
   it('reports text as not an image, listing the formats it accepts', async () => {
-    await expectCode(decodeImage(Buffer.from('hello, this is a note\n'), 'note.txt'), 'NOT_AN_IMAGE', /^note\.txt: not an image \(expected JPEG, PNG/);
+    await expectCode(
+      decodeImage(Buffer.from('hello, this is a note\n'), 'note.txt'),
+      'NOT_AN_IMAGE',
+      /^note\.txt: not an image \(expected JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/,
+    );
+  });
+
+  it('refuses a valid BMP by name rather than calling it corrupt (sharp cannot read BMP)', async () => {
+    // 1x1 24-bit BMP: 14-byte file header, 40-byte info header, one red pixel (BGR) padded to 4 bytes.
+    const bmp = Buffer.alloc(58);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(58, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(1, 18);
+    bmp.writeInt32LE(1, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(24, 28);
+    bmp.writeUInt32LE(4, 34);
+    bmp.set([0, 0, 255], 54);
+    await expectCode(decodeImage(bmp, 'scan.bmp'), 'NOT_AN_IMAGE', /^scan\.bmp: BMP images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/);
+  });
+
+  /** The start of an ISO-BMFF file: a 'ftyp' box with the given major brand, then junk. */
+  const isoFile = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from(`ftyp${brand}`, 'latin1'), Buffer.alloc(40, 7)]);
+
+  it('refuses an HEIC photo by name', async () => {
+    await expectCode(decodeImage(isoFile('heic'), 'IMG_0001.HEIC'), 'NOT_AN_IMAGE', /^IMG_0001\.HEIC: HEIC images are not supported/);
+  });
+
+  it('calls a damaged AVIF corrupt, and an MP4 video not an image', async () => {
+    await expectCode(decodeImage(isoFile('avif'), 'broken.avif'), 'CORRUPT_IMAGE', /^broken\.avif: the AVIF file is corrupt/);
+    await expectCode(decodeImage(isoFile('isom'), 'clip.mp4'), 'NOT_AN_IMAGE', /^clip\.mp4: not an image/);
+  });
+
+  it('decodes an AVIF', async () => {
+    const avif = await encode(Array.from({ length: 16 * 16 }, () => [30, 120, 200]).flat(), 16, 16, 3).avif({ quality: 90 }).toBuffer();
+    const img = await decodeImage(avif, 'photo.avif');
+    expect([img.width, img.height]).toEqual([16, 16]);
+    img.data.forEach((v, i) => expect(Math.abs(v - [30, 120, 200][i % 3])).toBeLessThanOrEqual(8));
   });
 
   it('refuses an image above the pixel limit before decoding it', async () => {

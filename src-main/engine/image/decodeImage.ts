@@ -14,8 +14,9 @@ export interface RgbImage {
 /** Beyond this a photo is refused rather than risking the machine's memory (a 100 MP image is ~300 MB as RGB). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
-// Signatures of the formats sharp decodes: a file that starts like one of these but fails to decode is corrupt;
-// anything else is simply not an image.
+// Signatures of image formats: a file that starts like one sharp decodes but fails to decode is corrupt; one that
+// starts like a format sharp's prebuilt libvips lacks (BMP, HEVC-coded HEIC) is refused by name; anything else is
+// simply not an image.
 const SIGNATURES: Array<[string, number[]]> = [
   ['PNG', [0x89, 0x50, 0x4e, 0x47]],
   ['JPEG', [0xff, 0xd8, 0xff]],
@@ -25,11 +26,19 @@ const SIGNATURES: Array<[string, number[]]> = [
   ['TIFF', [0x4d, 0x4d, 0x00, 0x2a]],
   ['BMP', [0x42, 0x4d]],
 ];
+const UNSUPPORTED = new Set(['BMP', 'HEIC']);
+const SUPPORTED_LIST = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
+// Major brands of the ISO-BMFF 'ftyp' box: AVIF decodes, HEIC does not; other brands are videos.
+const AVIF_BRANDS = new Set(['avif', 'avis']);
+const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
 
 function looksLikeImage(buf: Uint8Array): string | undefined {
   for (const [name, sig] of SIGNATURES) if (sig.every((b, i) => buf[i] === b)) return name;
-  // AVIF / HEIF: an ISO-BMFF 'ftyp' box.
-  if (buf.length > 12 && String.fromCharCode(...buf.subarray(4, 8)) === 'ftyp') return 'HEIF/AVIF';
+  if (buf.length >= 12 && String.fromCharCode(...buf.subarray(4, 8)) === 'ftyp') {
+    const brand = String.fromCharCode(...buf.subarray(8, 12));
+    if (AVIF_BRANDS.has(brand)) return 'AVIF';
+    if (HEIC_BRANDS.has(brand)) return 'HEIC';
+  }
   return undefined;
 }
 
@@ -52,8 +61,11 @@ export async function decodeImage(buf: Uint8Array, label: string): Promise<RgbIm
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch {
+    if (format && UNSUPPORTED.has(format)) {
+      throw new EngineError('NOT_AN_IMAGE', `${label}: ${format} images are not supported (convert it to ${SUPPORTED_LIST})`);
+    }
     if (format) throw new EngineError('CORRUPT_IMAGE', `${label}: the ${format} file is corrupt and cannot be decoded`);
-    throw new EngineError('NOT_AN_IMAGE', `${label}: not an image (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)`);
+    throw new EngineError('NOT_AN_IMAGE', `${label}: not an image (expected ${SUPPORTED_LIST})`);
   }
   const pixels = (meta.width ?? 0) * (meta.height ?? 0);
   if (pixels > MAX_IMAGE_PIXELS) {
