@@ -42,7 +42,7 @@ def synthesize(out_dir: str, count: int, seed: int, size: int, questions: int) -
 class SceneSet:
     """Images as uint8 [n, 3, h, w], questions grouped per image, and the [CLS] targets per image."""
 
-    def __init__(self, out_dir: str):
+    def __init__(self, out_dir: str, patch_size: int):
         scenes = [json.loads(line) for line in open(os.path.join(out_dir, 'scenes.jsonl'))]
         index = {s['image']: i for i, s in enumerate(scenes)}
         self.questions = [[] for _ in scenes]
@@ -55,6 +55,7 @@ class SceneSet:
         ])
         self.image_paths = [os.path.join(out_dir, s['image']) for s in scenes]
         self.cls_targets = np.stack([cls_target(s['objects']) for s in scenes])
+        self.patch_targets = np.stack([patch_targets(s['objects'], s['size'], patch_size) for s in scenes])
         self.object_boxes = [[(o['x'], o['y'], o['size']) for o in s['objects']] for s in scenes]
 
     def __len__(self):
@@ -72,6 +73,29 @@ def cls_target(objects: list) -> np.ndarray:
 
 
 CLS_TARGET_SIZE = len(COLORS) + len(SHAPES) + MAX_OBJECTS
+# Per patch: colour (0 = background, 1..6), shape (0 = background, 1..4), and whether an object's centre lies in it.
+PATCH_CLASSES = (len(COLORS) + 1, len(SHAPES) + 1, 2)
+
+
+def patch_targets(objects: list, image_size: int, patch: int) -> np.ndarray:
+    """[patches, 3] int64 labels in raster order. A patch belongs to the object whose bounding box covers the
+    most of it, if that is a fair share of the patch or most of the (small) object."""
+    grid = image_size // patch
+    out = np.zeros((grid * grid, 3), dtype=np.int64)
+    best = np.zeros(grid * grid)
+    for o in objects:
+        h = o['size'] / 2
+        x0, x1, y0, y1 = o['x'] - h, o['x'] + h, o['y'] - h, o['y'] + h
+        for r in range(max(0, int(y0 // patch)), min(grid, int(y1 // patch) + 1)):
+            for c in range(max(0, int(x0 // patch)), min(grid, int(x1 // patch) + 1)):
+                overlap = max(0, min(x1, (c + 1) * patch) - max(x0, c * patch)) * max(0, min(y1, (r + 1) * patch) - max(y0, r * patch))
+                i = r * grid + c
+                if overlap > best[i] and (overlap >= 0.2 * patch * patch or overlap >= 0.4 * o['size'] ** 2):
+                    best[i] = overlap
+                    out[i, 0] = COLORS.index(o['color']) + 1
+                    out[i, 1] = SHAPES.index(o['shape']) + 1
+        out[min(grid - 1, int(o['y'] // patch)) * grid + min(grid - 1, int(o['x'] // patch)), 2] = 1
+    return out
 
 
 def build_vocab(sets: list) -> list:

@@ -219,7 +219,7 @@ class LanguageModel(nn.Module):
 # --- the whole model --------------------------------------------------------------------------------------------
 
 class TinyLlava(nn.Module):
-    def __init__(self, vision: VisionConfig, text: TextConfig, aux_outputs: int):
+    def __init__(self, vision: VisionConfig, text: TextConfig, aux_outputs: int, patch_classes=(7, 5, 2)):
         super().__init__()
         self.vision_tower = VisionTower(vision)
         self.multi_modal_projector = Projector(vision.hidden_size, text.hidden_size)
@@ -227,14 +227,20 @@ class TinyLlava(nn.Module):
         # Training-only heads that make [CLS] summarise the scene (as CLIP's contrastive loss does), read
         # from the penultimate and the last layer so both late [CLS] attention maps learn to find objects.
         self.cls_heads = nn.ModuleList(nn.Linear(vision.hidden_size, aux_outputs) for _ in range(2))
+        # Training-only dense heads on the penultimate patch tokens (what the LLM reads): colour, shape and
+        # object centre per patch. They give the from-scratch ViT object-aware patch features early, so the
+        # small LLM learns to look things up in a CPU-sized budget.
+        self.patch_heads = nn.ModuleList(nn.Linear(vision.hidden_size, n) for n in patch_classes)
 
     def encode(self, pixel_values):
-        """LLaVA's image features (penultimate layer, [CLS] dropped, projected), the [CLS] summaries for
-        the auxiliary loss, and the attention maps."""
+        """LLaVA's image features (penultimate layer, [CLS] dropped, projected), the auxiliary logits
+        ([CLS] summaries of the last two layers, per-patch labels) and the attention maps."""
         states, attentions = self.vision_tower(pixel_values)
         post = self.vision_tower.post_layernorm
         cls_logits = [head(post(h[:, 0])) for head, h in zip(self.cls_heads, states[-2:])]
-        return self.multi_modal_projector(states[-2][:, 1:]), cls_logits, attentions
+        patches = states[-2][:, 1:]
+        patch_logits = [head(post(patches)) for head in self.patch_heads]
+        return self.multi_modal_projector(patches), (cls_logits, patch_logits), attentions
 
 
 class VisionEncoderExport(nn.Module):
