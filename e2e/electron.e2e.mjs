@@ -38,9 +38,8 @@ describe('electron app', { skip: reason, timeout: 600_000 }, () => {
   });
 
   test('opens a window whose preload bridge reaches the engine utility process', async () => {
-    if (!existsSync(path.join(repoRoot, 'out/main/index.js'))) {
-      execFileSync('npx', ['electron-vite', 'build'], { cwd: repoRoot, stdio: 'inherit' });
-    }
+    // Always rebuild: a stale out/main would test yesterday's app.
+    execFileSync('npx', ['electron-vite', 'build', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
     app = await _electron.launch({
       executablePath: binary,
       args: [repoRoot, ...(process.platform === 'linux' ? ['--no-sandbox'] : [])],
