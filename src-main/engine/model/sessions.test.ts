@@ -57,6 +57,29 @@ describe('openSession', () => {
     expect(e.message).toBe('cannot load x.onnx on the cuda provider: first line');
   });
 
+  // Messages as onnxruntime-node 1.30 gives them on a machine without a GPU adapter or CUDA libraries.
+  const NO_ADAPTER =
+    '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(' +
+    'const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. ' +
+    'Failed to get a WebGPU adapter: No supported adapters';
+  const NO_CUDA = 'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library';
+
+  it.each([
+    ['webgpu', NO_ADAPTER, 'Failed to get a WebGPU adapter: No supported adapters'],
+    ['cuda', NO_CUDA, NO_CUDA],
+  ] as const)('reports a %s provider that cannot start as PROVIDER_UNAVAILABLE, without the source location', async (ep, message, reason) => {
+    const e = await engineErrorOf(openSession('m.onnx', { ep }, () => Promise.reject(new Error(message))));
+    expect(e.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(e.message).toBe(`the ${ep} execution provider cannot start on this machine: ${reason}`);
+  });
+
+  it("keeps a model failure on a GPU provider a MODEL_MISMATCH, and another provider's trouble too", async () => {
+    const parse = await engineErrorOf(openSession('m.onnx', { ep: 'webgpu' }, () => Promise.reject(new Error('Load model from m.onnx failed:Protobuf parsing failed.'))));
+    expect([parse.code, parse.message]).toEqual(['MODEL_MISMATCH', 'cannot load m.onnx on the webgpu provider: Load model from m.onnx failed:Protobuf parsing failed.']);
+    const other = await engineErrorOf(openSession('m.onnx', { ep: 'cpu' }, () => Promise.reject(new Error(NO_CUDA))));
+    expect(other.code).toBe('MODEL_MISMATCH');
+  });
+
   it('expectNames passes when the inputs and outputs exist', () => {
     expect(() => expectNames(session, EMBED, ['input_ids'], ['inputs_embeds'])).not.toThrow();
   });

@@ -17,7 +17,19 @@ export function sessionOptions(settings: SessionSettings): InferenceSession.Sess
   };
 }
 
-/** Creates a session, turning onnxruntime's failure into an error that names the file and the provider. */
+// onnxruntime prefixes some messages with the C++ source location and the failed check
+// ("/onnxruntime_src/.../webgpu_context.cc:136 onnxruntime::...() cond was false. "): the rest is the reason.
+const SOURCE_LOCATION = /^\S+\.(?:cc|cpp|h):\d+ .*? was false\. /;
+
+/** Whether onnxruntime failed in the provider itself (its library, device or adapter), not in the model. */
+function providerFailed(message: string, ep: ExecutionProvider): boolean {
+  return ep !== 'cpu' && new RegExp(`providers[/_]${ep}\\b|ExecutionProvider_${ep}\\b`, 'i').test(message);
+}
+
+/**
+ * Creates a session, turning onnxruntime's failure into an error that names the file and the provider, or, when
+ * the provider itself cannot start here (no GPU adapter, CUDA libraries missing), says so.
+ */
 export async function openSession(
   path: string,
   settings: SessionSettings,
@@ -26,7 +38,11 @@ export async function openSession(
   try {
     return await create();
   } catch (e) {
-    const reason = (e as Error).message.split('\n')[0];
+    const message = (e as Error).message.split('\n')[0];
+    const reason = message.replace(SOURCE_LOCATION, '');
+    if (providerFailed(message, settings.ep)) {
+      throw new EngineError('PROVIDER_UNAVAILABLE', `the ${settings.ep} execution provider cannot start on this machine: ${reason}`);
+    }
     throw new EngineError('MODEL_MISMATCH', `cannot load ${path} on the ${settings.ep} provider: ${reason}`);
   }
 }
