@@ -89,6 +89,21 @@ describe('browser host', { timeout: 900_000 }, () => {
     await screenshot(page, 'models');
   });
 
+  step('offline, a download fails with a clear reason and can be retried; engine settings apply', async () => {
+    const row = page.locator('[data-testid="model-row"]').filter({ has: page.getByTestId('download') }).first();
+    await row.getByTestId('download').click();
+    await row.getByTestId('download-progress').filter({ hasText: /error.*cannot reach/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await row.getByTestId('download').textContent(), 'Retry');
+    await page.getByTestId('notice').filter({ hasText: /Download of .* failed/ }).waitFor();
+
+    await page.getByTestId('settings-threads').fill('1');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Engine settings applied' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('nav-models').click();
+    assert.equal(await page.getByTestId('settings-threads').inputValue(), '1', 'the setting was kept');
+  });
+
   step('imports the shared photos folder into a grid of thumbnails', async () => {
     await openLibrary();
     const before = await photoCount();
