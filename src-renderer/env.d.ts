@@ -1,2 +1,4 @@
-// Brings in Svelte's ambient types: rune declarations for *.svelte.ts stores and `*.svelte` modules for main.ts.
+// Ambient types for the renderer: Svelte's (rune declarations for *.svelte.ts stores, `*.svelte` modules)
+// and Vite's client types (CSS and asset imports).
 /// <reference types="svelte" />
+/// <reference types="vite/client" />
