@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { launchChromium, screenshot } from './browser.mjs';
 import { repoRoot, startHost } from './host.mjs';
 
@@ -140,6 +141,22 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.deepEqual(await search('chelsea'), ['chelsea.png']);
     await search('');
     await waitForCount(before);
+  });
+
+  step('dropping a photo on the library imports it', async () => {
+    const before = await photoCount();
+    const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const transfer = await page.evaluateHandle((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped-green.png', { type: 'image/png' }));
+      return dt;
+    }, png.toString('base64'));
+    const target = page.getByRole('region', { name: 'Photo library' });
+    await target.dispatchEvent('dragover', { dataTransfer: transfer });
+    await target.dispatchEvent('drop', { dataTransfer: transfer });
+    await waitForCount(before + 1);
+    await tile('dropped-green.png').waitFor();
   });
 
   step('asking shows both answers side by side with timings', async () => {

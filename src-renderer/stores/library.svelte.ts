@@ -1,5 +1,6 @@
 // The photo library: the current (searched) list, the selection for batch runs, and imports.
 import type { Photo } from '../../src-shared/api';
+import { droppedFiles } from '../lib/droppedFiles';
 import { client } from './client';
 import { messageOf, notify } from './status.svelte';
 
@@ -53,10 +54,8 @@ export async function importPaths(paths: string[]): Promise<void> {
   await refreshPhotos();
 }
 
-/** Browser mode has no disk paths: files are sent one by one, so one bad file does not stop the rest. */
+/** Browser mode has no disk paths: files are uploaded one by one, so one bad file does not stop the rest. */
 export async function importFiles(files: File[]): Promise<void> {
-  const paths = client.pathForFile ? files.map((f) => client.pathForFile!(f)).filter(Boolean) : [];
-  if (paths.length === files.length && paths.length > 0) return importPaths(paths);
   if (files.length === 0) return;
   const errors: ImportProblem[] = [];
   let added = 0;
@@ -73,6 +72,13 @@ export async function importFiles(files: File[]): Promise<void> {
   library.importing = null;
   reportImport(added, errors);
   await refreshPhotos();
+}
+
+/** A drop: Electron knows the dropped files' and folders' paths; a browser only gets their contents. */
+export async function importDrop(transfer: DataTransfer): Promise<void> {
+  const pathOf = client.pathForFile;
+  if (pathOf) return importPaths([...transfer.files].map((f) => pathOf(f)).filter(Boolean));
+  return importFiles(await droppedFiles(transfer));
 }
 
 export async function removePhoto(photo: Photo): Promise<void> {
