@@ -22,9 +22,11 @@ export interface ImageInfo {
   orientation: number;
 }
 
-/** Reads the header and refuses what the engine could not use, with a message naming the file. */
-export async function inspectImage(file: string): Promise<ImageInfo> {
-  const name = path.basename(file);
+/**
+ * Reads the header and refuses what the engine could not use, with a message naming the file as the person
+ * knows it (`name`: an upload's original name, not the stored copy's).
+ */
+export async function inspectImage(file: string, name = path.basename(file)): Promise<ImageInfo> {
   let meta: Metadata;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
@@ -54,7 +56,7 @@ export async function inspectImage(file: string): Promise<ImageInfo> {
  * Writes the thumbnail (upright, longest edge THUMB_SIZE, JPEG) unless it already exists. Decoding the
  * whole file here is also what catches truncated or damaged data that a valid header hides.
  */
-export async function ensureThumbnail(file: string, thumbFile: string): Promise<string> {
+export async function ensureThumbnail(file: string, thumbFile: string, name = path.basename(file)): Promise<string> {
   try {
     await fsp.access(thumbFile);
     return thumbFile;
@@ -71,7 +73,7 @@ export async function ensureThumbnail(file: string, thumbFile: string): Promise<
       .jpeg({ quality: 82 })
       .toBuffer();
   } catch (e) {
-    throw new EngineError('CORRUPT_IMAGE', `${path.basename(file)} cannot be decoded: ${oneLine(e)}`);
+    throw new EngineError('CORRUPT_IMAGE', `${name} cannot be decoded: ${oneLine(e)}`);
   }
   // Write then rename, so a crash never leaves a half thumbnail that the cache would trust.
   const temp = `${thumbFile}.${process.pid}.tmp`;

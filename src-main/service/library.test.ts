@@ -122,7 +122,16 @@ describe('Library', () => {
     expect(photo.name).toBe('../../evil/up.jpg');
     expect(path.dirname(photo.path)).toBe(path.join(dir, 'data', 'uploads'));
 
-    await expect(library.importUpload('text.jpg', Buffer.from('hello').toString('base64'))).rejects.toMatchObject({ code: 'NOT_AN_IMAGE' });
+    // Errors name the file as the person chose it, not the stored copy.
+    await expect(library.importUpload('text.jpg', Buffer.from('hello').toString('base64'))).rejects.toMatchObject({
+      code: 'NOT_AN_IMAGE',
+      message: expect.stringMatching(/^text\.jpg /),
+    });
+    const truncated = (await fsp.readFile(path.join(photos, 'up.jpg'))).subarray(0, 400).toString('base64');
+    await expect(library.importUpload('holiday.jpg', truncated)).rejects.toMatchObject({
+      code: 'CORRUPT_IMAGE',
+      message: expect.stringMatching(/^holiday\.jpg /),
+    });
     expect(await fsp.readdir(path.join(dir, 'data', 'uploads'))).toHaveLength(1);
   });
 });

@@ -110,9 +110,9 @@ export class Library {
   async importFile(file: string, name = path.basename(file)): Promise<Photo> {
     const existing = this.store.photoByPath(file);
     if (existing) return existing;
-    const info = await inspectImage(file);
+    const info = await inspectImage(file, name);
     const id = randomUUID();
-    await ensureThumbnail(file, this.thumbnailFile(id));
+    await ensureThumbnail(file, this.thumbnailFile(id), name);
     const photo: Photo = { id, name, path: file, width: info.width, height: info.height, addedAt: Date.now() };
     try {
       await this.store.addPhoto(photo);
