@@ -122,7 +122,7 @@ export class Engine {
     const settings = { ep, threads: options.threads };
     const embedPath = onnxPath(folder, 'embed_tokens', variants.embed_tokens);
     const decoderPath = onnxPath(folder, 'decoder_model_merged', variants.decoder_model_merged);
-    const [photos, embed, decoder] = await Promise.all([
+    const opened = await Promise.allSettled([
       PhotoEncoder.create({
         folder,
         family,
@@ -134,10 +134,33 @@ export class Engine {
       }),
       openSession(embedPath, settings),
       openSession(decoderPath, settings),
-    ]);
-    expectNames(embed, embedPath, ['input_ids'], ['inputs_embeds']);
-    expectNames(decoder, decoderPath, ['inputs_embeds', 'attention_mask', 'position_ids'], ['logits']);
-    return new Engine(folder, family, tokenizer, photos, embed, decoder, shape, variants, ep);
+    ] as const);
+    const [photos, embed, decoder] = opened.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [
+      PhotoEncoder | undefined,
+      InferenceSession | undefined,
+      InferenceSession | undefined,
+    ];
+    try {
+      const failed = opened.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const last = shape.layers - 1;
+      expectNames(embed!, embedPath, ['input_ids'], ['inputs_embeds']);
+      // The cache names of the first and last layer check that config.json describes this decoder.
+      expectNames(
+        decoder!,
+        decoderPath,
+        ['inputs_embeds', 'attention_mask', 'position_ids', 'past_key_values.0.key', `past_key_values.${last}.value`],
+        ['logits', 'present.0.key', `present.${last}.value`],
+      );
+      if (decoder!.inputNames.includes(`past_key_values.${last + 1}.key`)) {
+        throw new EngineError('MODEL_MISMATCH', `${decoderPath} has more layers than config.json's ${shape.layers}`);
+      }
+    } catch (e) {
+      // A model that half-loaded must not keep the others' memory.
+      await Promise.all([photos?.dispose(), embed?.release(), decoder?.release()]);
+      throw e;
+    }
+    return new Engine(folder, family, tokenizer, photos!, embed!, decoder!, shape, variants, ep);
   }
 
   get modelId(): string {

@@ -6,7 +6,7 @@
 // their raw bytes), external ones keep their `location`. Both resolve against the source file's
 // folder, which ORT only allows when told so: open the result with createInstrumentedSession.
 
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
@@ -42,7 +42,10 @@ export interface InstrumentedEncoder {
 const MIN_DEFAULT_OPSET = 11;
 
 export async function instrumentVisionEncoder(options: InstrumentOptions): Promise<InstrumentedEncoder> {
-  const { onnxPath, mode, cacheDir } = options;
+  const { mode, cacheDir } = options;
+  // onnxruntime checks external data against the real folder of the weights, so a model folder made of
+  // links (a Hugging Face cache snapshot, a folder linked for testing) is referenced through its targets.
+  const onnxPath = existsSync(options.onnxPath) ? realpathSync(options.onnxPath) : options.onnxPath;
   if (mode !== 'cls' && mode !== 'received') throw new EngineError('BAD_ARGUMENT', `Unknown score mode "${String(mode)}": use cls or received.`);
   const requested = normalizeLayers(options.layers);
   const hash = await hashFile(onnxPath);
