@@ -19,7 +19,8 @@ function step(name, cmd, args, options = {}) {
 let passed = 0;
 let failed = 0;
 
-const typecheck = step('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const typecheck = step('typecheck (TypeScript and Svelte)', npm, ['run', '--silent', 'typecheck']);
 typecheck.ok ? passed++ : failed++;
 
 const vitestJson = join(tmp, 'vitest.json');
