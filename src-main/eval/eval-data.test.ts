@@ -13,7 +13,7 @@ describe('parseEvalData', () => {
       '',
     ].join('\n');
     expect(parseEvalData(text, 'data.jsonl', '/sets/a')).toEqual([
-      { image: '/sets/a/images/000000.png', question: 'what color is the square?', answer: 'orange', line: 1 },
+      { image: '/sets/a/images/000000.png', question: 'what color is the square?', answer: 'orange', type: 'color', line: 1 },
       { image: '/abs/b.png', question: 'is there a red cross?', answer: 'no', line: 3 },
     ]);
   });
@@ -24,6 +24,7 @@ describe('parseEvalData', () => {
     ['{"image":"a.png","question":"q?"}', /^d\.jsonl line 2: missing "answer"$/],
     ['{"image":"a.png","question":"  ","answer":"yes"}', /^d\.jsonl line 2: "question" must be a non-empty string$/],
     ['{"image":3,"question":"q?","answer":"yes"}', /^d\.jsonl line 2: "image" must be a non-empty string$/],
+    ['{"image":"a.png","question":"q?","answer":"yes","type":5}', /^d\.jsonl line 2: "type" must be a non-empty string$/],
   ])('names the line of a bad record: %s', (bad, message) => {
     const good = '{"image":"a.png","question":"q?","answer":"yes"}';
     expect(() => parseEvalData(`${good}\n${bad}\n`, 'd.jsonl', '/x')).toThrow(message);

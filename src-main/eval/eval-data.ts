@@ -1,5 +1,6 @@
 // An evaluation set on disk: data.jsonl as `vtc synth` writes it, one {"image","question","answer"} object per
-// line (other keys, such as "type", are ignored), image paths relative to the file's folder. Every problem is
+// line, with an optional "type" (the question's kind, for per-type results; other keys are ignored), image paths
+// relative to the file's folder. Every problem is
 // reported with the file and line, before any model runs.
 import { access, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -10,6 +11,8 @@ export interface EvalItem {
   image: string;
   question: string;
   answer: string;
+  /** The question's kind ("color", "count", ...), when the data names one. */
+  type?: string;
   /** 1-based line in the data file, for messages. */
   line: number;
 }
@@ -42,6 +45,7 @@ export function parseEvalData(text: string, source: string, baseDir: string): Ev
       image: resolve(baseDir, stringField(fields, 'image', where)),
       question: stringField(fields, 'question', where),
       answer: stringField(fields, 'answer', where),
+      ...(fields.type === undefined ? {} : { type: stringField(fields, 'type', where) }),
       line,
     });
   });

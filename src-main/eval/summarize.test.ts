@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalCondition } from './conditions';
-import { summarizeOutcomes, type RunOutcome } from './summarize';
+import { summarizeByType, summarizeOutcomes, type RunOutcome } from './summarize';
 
 const full: EvalCondition = { method: 'full', keep: 1 };
 const cls: EvalCondition = { method: 'vtc-cls', keep: 0.25 };
@@ -40,5 +40,31 @@ describe('summarizeOutcomes', () => {
     expect(() => summarizeOutcomes([full, cls], [run(full, true, 1, 1)])).toThrow('every condition needs the same, non-zero number of runs, got 1, 0');
     expect(() => summarizeOutcomes([full], [run(cls, true, 1, 1)])).toThrow('an outcome for vtc-cls@0.25, which is not among the conditions');
     expect(() => summarizeOutcomes([full], [])).toThrow('non-zero number of runs');
+  });
+});
+
+describe('summarizeByType', () => {
+  it('summarises each question type on its own, sorted by name, leaving out untyped questions', () => {
+    const typed = (type: string | undefined, o: RunOutcome) => ({ ...o, item: { type } });
+    const byType = summarizeByType(
+      [full, cls],
+      [
+        typed('count', run(full, true, 100, 64)),
+        typed('count', run(cls, false, 25, 16)),
+        typed('color', run(full, true, 100, 64)),
+        typed('color', run(cls, true, 20, 16)),
+        typed(undefined, run(full, false, 100, 64)),
+        typed(undefined, run(cls, false, 20, 16)),
+      ],
+    );
+    expect([...byType.keys()]).toEqual(['color', 'count']);
+    expect(byType.get('color')!.map((r) => [r.accuracy, r.speedup])).toEqual([
+      [1, 1],
+      [1, 5],
+    ]);
+    expect(byType.get('count')!.map((r) => [r.accuracy, r.retention])).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
   });
 });

@@ -60,3 +60,17 @@ export function summarizeOutcomes(conditions: readonly EvalCondition[], outcomes
     };
   });
 }
+
+/** The same summary for each question type on its own; questions without a type are left out. */
+export function summarizeByType(
+  conditions: readonly EvalCondition[],
+  outcomes: readonly (RunOutcome & { item: { type?: string } })[],
+): Map<string, EvalResult[]> {
+  const groups = new Map<string, RunOutcome[]>();
+  for (const o of outcomes) {
+    if (o.item.type === undefined) continue;
+    if (!groups.has(o.item.type)) groups.set(o.item.type, []);
+    groups.get(o.item.type)!.push(o);
+  }
+  return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([type, list]) => [type, summarizeOutcomes(conditions, list)]));
+}

@@ -32,7 +32,7 @@ describe('vtc eval on tiny-smolvlm', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON result per condition, full first with keep 1, and progress on stderr', async () => {
-    const { stdout, stderr } = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,uniform', '--keep', '0.25', '--max-new-tokens', '2', '--json');
+    const { stdout, stderr } = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,uniform', '--keep', '0.25', '--max-new-tokens', '2', '--by-type', '--json');
     const out = JSON.parse(stdout);
     expect(out.questions).toBe(2);
     expect(out.results.map((r: { method: string; keep: number }) => [r.method, r.keep])).toEqual([
@@ -45,6 +45,9 @@ describe('vtc eval on tiny-smolvlm', () => {
     expect(uniform.visual_tokens).toBe(Math.round(0.25 * full.visual_tokens));
     expect(uniform.speedup).toBeCloseTo(full.prefill_ms / uniform.prefill_ms, 9);
     expect(stderr).toContain('eval 2/2 questions');
+    const types = Object.keys(out.by_type);
+    expect(types.length).toBeGreaterThan(0);
+    for (const type of types) expect(out.by_type[type].map((r: { method: string }) => r.method)).toEqual(['full', 'uniform']);
   });
 
   it('stops with one line before any run when a method needs attention the model lacks', async () => {

@@ -6,14 +6,14 @@ import { evalConditions } from '../../eval/conditions';
 import { readEvalData } from '../../eval/eval-data';
 import { evalTable, progressPrinter, targetLines } from '../../eval/report';
 import { openEvalEngine, runEvaluation } from '../../eval/run-eval';
-import { summarizeOutcomes } from '../../eval/summarize';
+import { summarizeByType, summarizeOutcomes } from '../../eval/summarize';
 import { checkTargets } from '../../eval/targets';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
 import { ENGINE_OPTIONS, engineOptions, parseBudget } from '../engineOptions';
 import { parseMethod } from './compare';
 
 export const summary =
-  'accuracy, retention and prefill speedup per method and keep: --model DIR --data FILE [--methods full,vtc-cls,...] [--keep 0.5,0.25,0.11] [--json]';
+  'accuracy, retention and prefill speedup per method and keep: --model DIR --data FILE [--methods full,vtc-cls,...] [--keep 0.5,0.25,0.11] [--by-type] [--json]';
 
 const DEFAULT_METHODS = ['full', ...PRUNING_METHODS].join(',');
 const DEFAULT_KEEPS = '0.5,0.25,0.11';
@@ -47,6 +47,7 @@ export async function run(argv: string[]): Promise<void> {
     keep: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     seed: { type: 'string' },
+    'by-type': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const model = requireOption(values, 'model');
@@ -65,13 +66,18 @@ export async function run(argv: string[]): Promise<void> {
   }
   const results = summarizeOutcomes(conditions, runs);
   const targets = checkTargets(results);
+  const byType = values['by-type'] ? summarizeByType(conditions, runs) : undefined;
 
   if (values.json) {
-    console.log(JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, results, targets }));
+    const perType = byType && Object.fromEntries(byType);
+    console.log(JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, results, targets, by_type: perType }));
     return;
   }
   console.log(`${items.length} questions from ${data}, model ${model}; greedy answers of at most ${maxNewTokens} tokens`);
   console.log(evalTable(results));
+  for (const [type, rows] of byType ?? []) {
+    console.log(`\n${type} (${items.filter((i) => i.type === type).length} questions)\n${evalTable(rows)}`);
+  }
   const lines = targetLines(targets);
   if (lines.length > 0) console.log(`\ntargets:\n${lines.join('\n')}`);
 }
