@@ -58,12 +58,7 @@ export async function run(argv: string[]): Promise<void> {
   const items = await readEvalData(data);
 
   const { engine, close } = await openEvalEngine(model, engineOptions(values));
-  let runs;
-  try {
-    runs = await runEvaluation(engine, items, conditions, { maxNewTokens, seed, onProgress: progressPrinter(process.stderr) });
-  } finally {
-    await close();
-  }
+  const runs = await runEvaluation(engine, items, conditions, { maxNewTokens, seed, onProgress: progressPrinter(process.stderr) }).finally(close);
   const results = summarizeOutcomes(conditions, runs);
   const targets = checkTargets(results);
   const byType = values['by-type'] ? summarizeByType(conditions, runs) : undefined;
