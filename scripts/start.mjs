@@ -1,6 +1,6 @@
-// `npm start`: the desktop app through electron-vite when the Electron binary is installed, otherwise the
-// browser host (same renderer, same API) with a note saying so. Extra arguments go to whichever runs.
-import { spawn } from 'node:child_process';
+// `npm start`: the desktop app through electron-vite (which builds it first) when the Electron binary is
+// installed or can be fetched, otherwise the browser host (same renderer, same API) with a note saying so. Extra arguments go to whichever runs.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -28,16 +28,34 @@ function electronBinary() {
   return existsSync(binary) ? binary : undefined;
 }
 
+/**
+ * Electron's package fetches its binary on first use. Try that once (quietly: an offline machine fails in a
+ * moment), so a normal install opens the desktop app and an offline one still gets the browser mode.
+ */
+function ensureElectronBinary() {
+  const present = electronBinary();
+  if (present || process.env.VTC_BROWSER_MODE) return present;
+  let installer;
+  try {
+    installer = join(dirname(require.resolve('electron/package.json')), 'install.js');
+  } catch {
+    return undefined;
+  }
+  console.log('Fetching the Electron binary (first run only)…');
+  const result = spawnSync(process.execPath, [installer], { cwd: root, stdio: 'ignore', timeout: 10 * 60_000 });
+  return result.status === 0 ? electronBinary() : undefined;
+}
+
 function run(command, commandArgs) {
   const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
 }
 
-if (electronBinary()) {
+if (ensureElectronBinary()) {
   run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'preview', ...args]);
 } else {
-  console.log('Electron is not installed on this machine (no Electron binary), so the app starts in browser mode:');
+  console.log('Electron could not be installed on this machine (no Electron binary), so the app starts in browser mode:');
   console.log('open the address printed below in Chromium or any modern browser.');
   run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src-main', 'host', 'serve.ts'), ...args]);
 }
