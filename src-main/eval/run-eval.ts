@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Answer } from '../../src-shared/api';
-import { Engine, type EngineOptions } from '../engine/engine';
+import { Engine, type EngineOptions, type PruneParams } from '../engine/engine';
 import { isCorrectAnswer } from './answer-match';
 import type { EvalCondition } from './conditions';
 import type { EvalItem } from './eval-data';
@@ -17,6 +17,8 @@ export interface EvalRunOptions {
   maxNewTokens: number;
   /** Seed of the `random` baseline; question i uses seed + i, so its kept set differs from photo to photo. */
   seed: number;
+  /** Position ids of a pruned prompt (see PruneParams): contiguous as in the paper, or each token's original. */
+  positions?: PruneParams['positions'];
   onProgress?: (progress: EvalProgress) => void;
 }
 
@@ -36,10 +38,17 @@ export interface ScoredRun extends RunOutcome {
   visionCached: boolean;
 }
 
-function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalCondition, seed: number, maxNewTokens: number): Promise<Answer> {
-  const question = { image: item.image, prompt: item.question, maxNewTokens };
+interface RunSettings {
+  seed: number;
+  maxNewTokens: number;
+  positions?: PruneParams['positions'];
+}
+
+function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalCondition, settings: RunSettings): Promise<Answer> {
+  const question = { image: item.image, prompt: item.question, maxNewTokens: settings.maxNewTokens };
   if (condition.method === 'full') return engine.ask(question);
-  return engine.askPruned({ ...question, method: condition.method, budget: { kind: 'ratio', ratio: condition.keep }, seed });
+  const budget = { kind: 'ratio', ratio: condition.keep } as const;
+  return engine.askPruned({ ...question, method: condition.method, budget, seed: settings.seed, positions: settings.positions });
 }
 
 /**
@@ -48,8 +57,8 @@ function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalConditio
  * fails here with the engine's own message rather than after hours of runs; and the sessions' first, slower
  * runs at each sequence length stay out of the timings.
  */
-export async function warmUp(engine: EvalEngine, items: readonly EvalItem[], conditions: readonly EvalCondition[], seed: number): Promise<void> {
-  for (const condition of conditions) await answerUnder(engine, items[0], condition, seed, 1);
+export async function warmUp(engine: EvalEngine, items: readonly EvalItem[], conditions: readonly EvalCondition[], options: EvalRunOptions): Promise<void> {
+  for (const condition of conditions) await answerUnder(engine, items[0], condition, { ...options, maxNewTokens: 1 });
 }
 
 export async function runEvaluation(
@@ -58,13 +67,13 @@ export async function runEvaluation(
   conditions: readonly EvalCondition[],
   options: EvalRunOptions,
 ): Promise<ScoredRun[]> {
-  await warmUp(engine, items, conditions, options.seed);
+  await warmUp(engine, items, conditions, options);
   const started = performance.now();
   const runs: ScoredRun[] = [];
   let fullCorrect = 0;
   for (const [i, item] of items.entries()) {
     for (const condition of conditions) {
-      const answer = await answerUnder(engine, item, condition, options.seed + i, options.maxNewTokens);
+      const answer = await answerUnder(engine, item, condition, { ...options, seed: options.seed + i });
       const correct = isCorrectAnswer(answer.text, item.answer);
       if (condition.method === 'full' && correct) fullCorrect++;
       runs.push({

@@ -50,6 +50,12 @@ describe('vtc eval on tiny-smolvlm', () => {
     for (const type of types) expect(out.by_type[type].map((r: { method: string }) => r.method)).toEqual(['full', 'uniform']);
   });
 
+  it('refuses an unknown position scheme before loading the model', async () => {
+    const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--positions', 'sideways').catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain("vtc: --positions must be contiguous or original, got 'sideways'");
+  });
+
   it('stops with one line before any run when a method needs attention the model lacks', async () => {
     const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,vtc-cls', '--keep', '0.25').catch((e) => e);
     expect(failure.code).toBe(1);

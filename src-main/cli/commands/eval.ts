@@ -13,7 +13,7 @@ import { ENGINE_OPTIONS, engineOptions, parseBudget } from '../engineOptions';
 import { parseMethod } from './compare';
 
 export const summary =
-  'accuracy, retention and prefill speedup per method and keep: --model DIR --data FILE [--methods full,vtc-cls,...] [--keep 0.5,0.25,0.11] [--by-type] [--json]';
+  'accuracy, retention and prefill speedup per method and keep: --model DIR --data FILE [--methods full,vtc-cls,...] [--keep 0.5,0.25,0.11] [--positions original] [--by-type] [--json]';
 
 const DEFAULT_METHODS = ['full', ...PRUNING_METHODS].join(',');
 const DEFAULT_KEEPS = '0.5,0.25,0.11';
@@ -48,6 +48,7 @@ export async function run(argv: string[]): Promise<void> {
     'max-new-tokens': { type: 'string' },
     seed: { type: 'string' },
     'by-type': { type: 'boolean' },
+    positions: { type: 'string' },
     json: { type: 'boolean' },
   });
   const model = requireOption(values, 'model');
@@ -55,20 +56,22 @@ export async function run(argv: string[]): Promise<void> {
   const conditions = evalConditions(parseMethodList(values.methods ?? DEFAULT_METHODS), parseKeepList(values.keep ?? DEFAULT_KEEPS));
   const maxNewTokens = intOption(values, 'max-new-tokens', 8, 1);
   const seed = intOption(values, 'seed', 0);
+  const positions = values.positions ?? 'contiguous';
+  if (positions !== 'contiguous' && positions !== 'original') throw new CliUsageError(`--positions must be contiguous or original, got '${positions}'`);
   const items = await readEvalData(data);
 
   const { engine, close } = await openEvalEngine(model, engineOptions(values));
-  const runs = await runEvaluation(engine, items, conditions, { maxNewTokens, seed, onProgress: progressPrinter(process.stderr) }).finally(close);
+  const runs = await runEvaluation(engine, items, conditions, { maxNewTokens, seed, positions, onProgress: progressPrinter(process.stderr) }).finally(close);
   const results = summarizeOutcomes(conditions, runs);
   const targets = checkTargets(results);
   const byType = values['by-type'] ? summarizeByType(conditions, runs) : undefined;
 
   if (values.json) {
     const perType = byType && Object.fromEntries(byType);
-    console.log(JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, results, targets, by_type: perType }));
+    console.log(JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, positions, results, targets, by_type: perType }));
     return;
   }
-  console.log(`${items.length} questions from ${data}, model ${model}; greedy answers of at most ${maxNewTokens} tokens`);
+  console.log(`${items.length} questions from ${data}, model ${model}; greedy answers of at most ${maxNewTokens} tokens; ${positions} positions`);
   console.log(evalTable(results));
   for (const [type, rows] of byType ?? []) {
     console.log(`\n${type} (${items.filter((i) => i.type === type).length} questions)\n${evalTable(rows)}`);
