@@ -38,11 +38,7 @@ export interface ScoredRun extends RunOutcome {
   visionCached: boolean;
 }
 
-interface RunSettings {
-  seed: number;
-  maxNewTokens: number;
-  positions?: PruneParams['positions'];
-}
+type RunSettings = Pick<EvalRunOptions, 'seed' | 'maxNewTokens' | 'positions'>;
 
 function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalCondition, settings: RunSettings): Promise<Answer> {
   const question = { image: item.image, prompt: item.question, maxNewTokens: settings.maxNewTokens };
