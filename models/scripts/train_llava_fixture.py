@@ -192,7 +192,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'tiny-llava'))
     ap.add_argument('--train-scenes', type=int, default=24000)
     ap.add_argument('--eval-scenes', type=int, default=500)
-    ap.add_argument('--minutes', type=float, default=38.0, help='training wall-clock budget')
+    ap.add_argument('--minutes', type=float, default=52.0, help='training wall-clock budget')
     ap.add_argument('--batch', type=int, default=32, help='images per step (each with all its questions)')
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--aux-weight', type=float, default=0.5, help='weight of the [CLS] and per-patch losses')

@@ -15,6 +15,18 @@ import { createLlavaFamily, expandLlavaImage } from './family';
 
 const FIXTURE = fixtureDir('tiny-llava');
 
+/** Patches (raster order) that an object's bounding box overlaps. */
+function objectPatches(objects: Array<{ x: number; y: number; size: number }>, grid: number, patch: number): boolean[] {
+  const mask = new Array<boolean>(grid * grid).fill(false);
+  for (const o of objects) {
+    const cell = (v: number) => Math.min(grid - 1, Math.max(0, Math.floor(v / patch)));
+    for (let r = cell(o.y - o.size / 2); r <= cell(o.y + o.size / 2); r++) {
+      for (let c = cell(o.x - o.size / 2); c <= cell(o.x + o.size / 2); c++) mask[r * grid + c] = true;
+    }
+  }
+  return mask;
+}
+
 interface Line {
   image: string;
   question: string;
@@ -97,8 +109,29 @@ describe('LLaVA family on tiny-llava', () => {
   it('answers fresh synthetic scenes through the engine (the fixture is trained, not random)', async () => {
     let right = 0;
     for (const l of lines) if ((await engine.ask({ image: imagePath(l), prompt: l.question, maxNewTokens: 6 })).text.trim() === l.answer) right++;
-    // Measured on 2,500 fresh questions at training time: see models/fixtures/tiny-llava/README.md.
-    expect(right / lines.length).toBeGreaterThanOrEqual(0.8);
+    // 55.5% on 2,500 fresh questions at training time (models/fixtures/tiny-llava/README.md); always
+    // answering the most common answer of each question type scores about 26%.
+    expect(right / lines.length).toBeGreaterThanOrEqual(0.4);
+  });
+
+  it('prunes with VTC-CLS through graph surgery on an encoder exported without attention outputs', async () => {
+    // Fraction of the [CLS] score that lands on patches an object overlaps, against the fraction of patches
+    // they are: a [CLS] trained to summarise the scene looks at the objects.
+    const scenes = (await readFile(join(dir, 'scenes', 'scenes.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    let onObjects = 0;
+    let area = 0;
+    for (const [i, l] of lines.slice(0, 10).entries()) {
+      const r = await engine.compare({ image: imagePath(l), prompt: l.question, maxNewTokens: 6, method: 'vtc-cls', budget: { kind: 'ratio', ratio: 0.25 } });
+      expect(r.pruned.kept).toHaveLength(16);
+      expect([...r.pruned.kept].sort((a, b) => a - b)).toEqual(r.pruned.kept);
+      expect(r.pruned.counts.visualTokens).toBe(16);
+      expect(r.scores).toHaveLength(64);
+      const mask = objectPatches(scenes[i].objects, 8, 12);
+      const total = r.scores.reduce((a, b) => a + b, 0);
+      onObjects += r.scores.reduce((a, s, j) => a + (mask[j] ? s : 0), 0) / total;
+      area += mask.filter(Boolean).length / 64;
+    }
+    expect(onObjects / 10).toBeGreaterThan((area / 10) * 1.2);
   });
 
   it('refuses a crop that is not a whole number of patches', () => {
