@@ -91,3 +91,28 @@ describe('PhotoEncoder on the SmolVLM fixture', () => {
     expect([e.code, e.message]).toEqual(['FILE_NOT_FOUND', `image not found: ${join(tmp, 'gone.jpg')}`]);
   });
 });
+
+describe('PhotoEncoder on a LLaVA export that stops at the penultimate layer', () => {
+  it("counts layers by the tower's depth, so the penultimate layer is the graph's last attention layer", async () => {
+    const folder = readModelFolder(fixtureDir('tiny-llava'));
+    const family = createFamily(folder, new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig));
+    const encoder = await PhotoEncoder.create({
+      folder,
+      family,
+      variant: 'fp32',
+      settings: { ep: 'cpu' },
+      graphCacheDir: join(tmp, 'llava-graphs'),
+    });
+    try {
+      const depth: number = folder.config.vision_config.num_hidden_layers;
+      expect(encoder.attentionLayerCount).toBe(depth);
+      const encoded = await encoder.encode(photo('coins.png'));
+      expect(encoded.attention?.kind).toBe('cls');
+      expect(encoded.attention?.layerCount).toBe(depth);
+      // The export holds layers 0..depth-2; the last of them is the penultimate one VTC-CLS scores.
+      expect([...encoded.attention!.layers.keys()].sort()).toEqual(Array.from({ length: depth - 1 }, (_, i) => i));
+    } finally {
+      await encoder.dispose();
+    }
+  });
+});

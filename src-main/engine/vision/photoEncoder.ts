@@ -50,6 +50,16 @@ interface EncoderSession {
   attentionUnavailable?: string;
 }
 
+/**
+ * Depth of the vision tower, which "penultimate layer" refers to. LLaVA exports stop at the layer whose
+ * features the LLM reads (the penultimate), so their graph holds fewer attention layers than the tower; the
+ * graph's layers are still the tower's first ones, in order, so indices carry over.
+ */
+function towerDepth(folder: ModelFolder, graphLayers: number): number {
+  const configured = folder.config.vision_config?.num_hidden_layers;
+  return Number.isInteger(configured) && configured >= graphLayers ? configured : graphLayers;
+}
+
 async function openEncoder(path: string, options: PhotoEncoderOptions): Promise<EncoderSession> {
   try {
     const instrumented = await instrumentVisionEncoder({
@@ -62,7 +72,7 @@ async function openEncoder(path: string, options: PhotoEncoderOptions): Promise<
     const session = await openSession(path, options.settings, () =>
       createInstrumentedSession(instrumented, sessionOptions(options.settings)),
     );
-    return { session, layerCount: instrumented.layerCount };
+    return { session, layerCount: towerDepth(options.folder, instrumented.layerCount) };
   } catch (e) {
     // A graph we cannot instrument still answers questions in full; only the attention methods are off.
     if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;
