@@ -21,21 +21,24 @@ async function importTransformers() {
 }
 
 export async function loadReference(modelDirArg: string) {
-  const { AutoModelForVision2Seq, AutoProcessor, RawImage, env } = await importTransformers();
+  const { AutoModelForImageTextToText, AutoProcessor, RawImage, env } = await importTransformers();
   const modelDir = resolve(modelDirArg);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = `${dirname(modelDir)}/`;
   const id = basename(modelDir);
-  const processor = await AutoProcessor.from_pretrained(id);
-  const model: any = await AutoModelForVision2Seq.from_pretrained(id, { dtype: 'fp32' });
+  const processor: any = await AutoProcessor.from_pretrained(id);
+  const model: any = await AutoModelForImageTextToText.from_pretrained(id, { dtype: 'fp32' });
+  // The processors disagree on argument order: LLaVA's takes (images, text), Idefics3's (text, images).
+  const imagesFirst = model.config.model_type === 'llava';
 
   /** Runs the question once; `stages` also times the vision encoder and embeddings alone (they run again inside generate). */
   async function run(imagePath: string, question: string, maxNewTokens: number, stages = false): Promise<ReferenceRun> {
     const t0 = performance.now();
     const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
     const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
-    const inputs: any = await processor(text, [await RawImage.read(imagePath)]);
+    const image = await RawImage.read(imagePath);
+    const inputs: any = imagesFirst ? await processor(image, text) : await processor(text, [image]);
     const preprocessMs = performance.now() - t0;
     let visionMs = 0;
     let embedMs = 0;

@@ -1,23 +1,29 @@
 // The engine must agree with the reference implementation on the same inputs: the same prompt ids, the same
 // pixels (within 1e-4), and the same greedy tokens.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine';
 import { decodeImageFile } from '../image/decodeImage';
 import { loadReference } from '../../bench/transformersReference';
 import { fixtureDir, photo } from './paths';
 
-const QUESTION = 'What is in this photo?';
 const NEW_TOKENS = 32;
 
 describe.each([
-  { model: 'tiny-smolvlm', photos: ['chelsea.png', 'astronaut.png', 'coins.png', 'rocket.jpg'] },
-])('engine vs transformers.js on $model', ({ model, photos }) => {
+  // The SmolVLM fixture never emits eos (its special-token logits are zeroed), so it always runs the full 32;
+  // chelsea.png splits into 12 tiles + the global view.
+  { model: 'tiny-smolvlm', question: 'What is in this photo?', photos: ['chelsea.png', 'astronaut.png', 'coins.png', 'rocket.jpg'], minTokens: NEW_TOKENS, firstTiles: 13 },
+  // The trained LLaVA fixture knows only its synthetic scenes' words and answers in a word or two, then eos;
+  // real photos still exercise preprocessing, prompt and generation. One view per photo.
+  { model: 'tiny-llava', question: 'how many shapes are there?', photos: ['chelsea.png', 'astronaut.png', 'coffee.png', 'rocket.jpg'], minTokens: 1, firstTiles: 1 },
+])('engine vs transformers.js on $model', ({ model, question: QUESTION, photos, minTokens, firstTiles }) => {
   let engine: Engine;
   let reference: Awaited<ReturnType<typeof loadReference>>;
   const generated = new Map<string, number[]>();
 
   beforeAll(async () => {
-    engine = await Engine.load(fixtureDir(model));
+    engine = await Engine.load(fixtureDir(model), { graphCacheDir: join(tmpdir(), `vtc-oracle-graphs-${process.pid}`) });
     reference = await loadReference(fixtureDir(model));
   });
   afterAll(async () => {
@@ -30,6 +36,7 @@ describe.each([
     const prepared = await engine.family.prepareImage(await decodeImageFile(photo(name)));
     const { visionFeeds, ...layout } = prepared;
     const ids = engine.family.promptIds([{ role: 'user', text: QUESTION }], layout, new Array(layout.tiles).fill(layout.tokensPerTile));
+    // Generation may stop at eos before the limit; both sides must stop at the same token.
     expect(ids).toEqual(ref.inputIds);
 
     const pixels = visionFeeds.pixel_values.data as Float32Array;
@@ -39,14 +46,14 @@ describe.each([
     expect(maxDiff).toBeLessThan(1e-4);
 
     const answer = await engine.ask({ image: photo(name), prompt: QUESTION, maxNewTokens: NEW_TOKENS });
-    expect(ref.tokens.length).toBe(NEW_TOKENS);
+    expect(ref.tokens.length).toBeGreaterThanOrEqual(minTokens);
     expect(answer.tokens).toEqual(ref.tokens);
     generated.set(name, answer.tokens);
   });
 
-  it('covers a photo split into several tiles', async () => {
+  it('lays the first photo out in the expected number of tiles', async () => {
     const layout = await engine.family.prepareImage(await decodeImageFile(photo(photos[0])));
-    expect(layout.tiles).toBeGreaterThan(1);
+    expect(layout.tiles).toBe(firstTiles);
   });
 
   it('is discriminative: different photos give different answers', () => {

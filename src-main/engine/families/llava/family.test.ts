@@ -1,10 +1,10 @@
 // The LLaVA family against transformers.js (the reference) on the trained tiny-llava fixture, and the
 // fixture's answers on fresh synthetic scenes through the project's own engine.
-import { AutoModelForImageTextToText, AutoProcessor, env, RawImage } from '@huggingface/transformers';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadReference } from '../../../bench/transformersReference';
 import { Engine } from '../../engine';
 import { decodeImageFile } from '../../image/decodeImage';
 import { readModelFolder } from '../../model/modelFolder';
@@ -46,8 +46,7 @@ describe('LLaVA family on tiny-llava', () => {
   let dir: string;
   let lines: Line[];
   let engine: Engine;
-  let processor: any;
-  let model: any;
+  let reference: Awaited<ReturnType<typeof loadReference>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'llava-family-'));
@@ -55,27 +54,15 @@ describe('LLaVA family on tiny-llava', () => {
     await writeSynthDataset({ out: join(dir, 'scenes'), count: 40, seed: 4242, questionsPerScene: 1 });
     lines = (await readFile(join(dir, 'scenes', 'data.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
     engine = await Engine.load(FIXTURE, { graphCacheDir: join(dir, 'graphs') });
-    env.allowRemoteModels = false;
-    env.localModelPath = `${dirname(FIXTURE)}/`;
-    processor = await AutoProcessor.from_pretrained(basename(FIXTURE));
-    model = await AutoModelForImageTextToText.from_pretrained(basename(FIXTURE), { dtype: 'fp32' });
+    reference = await loadReference(FIXTURE);
   });
   afterAll(async () => {
     await engine?.dispose();
-    await model?.dispose();
+    await reference?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const imagePath = (l: Line) => join(dir, 'scenes', l.image);
-
-  async function reference(l: Line) {
-    const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: l.question }] }];
-    const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
-    const inputs = await processor(await RawImage.read(imagePath(l)), text);
-    const out = await model.generate({ ...inputs, max_new_tokens: 6, do_sample: false });
-    const inputIds = Array.from(inputs.input_ids.data as BigInt64Array, Number);
-    return { inputIds, pixels: inputs.pixel_values.data as Float32Array, tokens: Array.from(out.data as BigInt64Array, Number).slice(inputIds.length) };
-  }
 
   it('lays a photo out as one 8x8 grid of [CLS]-scored patch tokens', async () => {
     const p = await engine.family.prepareImage(await decodeImageFile(imagePath(lines[0])));
@@ -86,12 +73,12 @@ describe('LLaVA family on tiny-llava', () => {
 
   it.each([0, 1, 2, 3, 4])('scene %i: same prompt ids, pixels and greedy tokens as transformers.js', async (i) => {
     const l = lines[i];
-    const ref = await reference(l);
+    const ref = await reference.run(imagePath(l), l.question, 6);
     const { visionFeeds, ...layout } = await engine.family.prepareImage(await decodeImageFile(imagePath(l)));
     expect(engine.family.promptIds([{ role: 'user', text: l.question }], layout, [64])).toEqual(ref.inputIds);
     const pixels = visionFeeds.pixel_values.data as Float32Array;
-    expect(pixels.length).toBe(ref.pixels.length);
-    expect(pixels.every((v, j) => Math.abs(v - ref.pixels[j]) < 1e-4)).toBe(true);
+    expect(pixels.length).toBe(ref.pixelValues.length);
+    expect(pixels.every((v, j) => Math.abs(v - ref.pixelValues[j]) < 1e-4)).toBe(true);
     const answer = await engine.ask({ image: imagePath(l), prompt: l.question, maxNewTokens: 6 });
     expect(answer.tokens).toEqual(ref.tokens);
   });
