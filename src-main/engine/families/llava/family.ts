@@ -5,7 +5,7 @@ import { Tensor } from 'onnxruntime-node';
 import { EngineError } from '../../errors';
 import { ChatTemplate } from '../../text/chatTemplate';
 import { renderConversation } from '../conversation';
-import { eosIds, type FamilyFactory, type ModelFamily, type PreparedImage } from '../family';
+import { eosIds, type FamilyFactory, type PreparedImage } from '../family';
 import { clipImageSettings, preprocessClip } from './imageProcessor';
 
 export const IMAGE_TOKEN = '<image>';
@@ -30,11 +30,10 @@ export const createLlavaFamily: FamilyFactory = (folder, tokenizer) => {
   const patchCols = settings.cropWidth / patchSize;
   const imageTokenId: number = folder.config.image_token_index ?? folder.config.image_token_id ?? tokenizer.requireId(IMAGE_TOKEN);
 
-  const family: ModelFamily = {
+  return {
     name: 'llava',
     imageTokenId,
     eosTokenIds: eosIds(folder),
-    attentionKind: 'cls',
     settingsKey: JSON.stringify({ family: 'llava', ...settings, patchSize }),
 
     async prepareImage(image): Promise<PreparedImage> {
@@ -56,5 +55,4 @@ export const createLlavaFamily: FamilyFactory = (folder, tokenizer) => {
       return tokenizer.encode(renderConversation(template, turns, IMAGE_TOKEN, expandLlavaImage(perTile)));
     },
   };
-  return family;
 };
