@@ -58,3 +58,12 @@ export function parseBudget(text: string): Budget {
   if (text.trim() === '' || !Number.isFinite(n)) throw new CliUsageError(`--keep must be a fraction like 0.25 or a token count like 64, got '${text}'`);
   return text.includes('.') ? { kind: 'ratio', ratio: n } : { kind: 'count', count: n };
 }
+
+/** `--positions`: 'contiguous' (default, as the paper) or 'original' position ids for the kept tokens. */
+export function parsePositions(text: string | undefined): 'contiguous' | 'original' {
+  const positions = text ?? 'contiguous';
+  if (positions !== 'contiguous' && positions !== 'original') {
+    throw new CliUsageError(`--positions must be contiguous or original, got '${positions}'`);
+  }
+  return positions;
+}

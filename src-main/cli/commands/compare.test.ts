@@ -60,7 +60,7 @@ describe('vtc compare', () => {
     ['a --keep that is no number', ['--method', 'random', '--keep', 'half'], "vtc: --keep must be a fraction like 0.25 or a token count like 64, got 'half'"],
     ['a ratio above 1', ['--method', 'random', '--keep', '1.5'], 'vtc: token ratio must be in (0, 1], got 1.5'],
     ['a count of 0', ['--method', 'random', '--keep', '0'], 'vtc: token budget must be at least 1, got 0'],
-    ['an unknown --positions', ['--method', 'random', '--keep', '0.5', '--positions', 'shuffled'], 'vtc: --positions must be contiguous or original'],
+    ['an unknown --positions', ['--method', 'random', '--keep', '0.5', '--positions', 'shuffled'], "vtc: --positions must be contiguous or original, got 'shuffled'"],
     [
       'vtc-cls on a model without [CLS]',
       ['--method', 'vtc-cls', '--keep', '0.5'],

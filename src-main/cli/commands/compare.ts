@@ -1,7 +1,7 @@
 // `vtc compare`: the same question answered with all visual tokens and with a pruned set, side by side.
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseBudget, QUESTION_OPTIONS, samplingOptions } from '../engineOptions';
+import { ENGINE_OPTIONS, loadEngine, parseBudget, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engineOptions';
 import { countLine, timingLine } from '../report';
 
 export const summary =
@@ -27,8 +27,7 @@ export async function run(argv: string[]): Promise<void> {
   const prompt = requireOption(values, 'prompt');
   const method = parseMethod(requireOption(values, 'method'));
   const budget = parseBudget(requireOption(values, 'keep'));
-  const positions = values.positions ?? 'contiguous';
-  if (positions !== 'contiguous' && positions !== 'original') throw new CliUsageError(`--positions must be contiguous or original`);
+  const positions = parsePositions(values.positions);
   const json = values.json === true;
   const engine = await loadEngine(values);
   let side: string | undefined;

@@ -9,7 +9,7 @@ import { openEvalEngine, runEvaluation } from '../../eval/run-eval';
 import { summarizeByType, summarizeOutcomes } from '../../eval/summarize';
 import { checkTargets } from '../../eval/targets';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, engineOptions, parseBudget } from '../engineOptions';
+import { ENGINE_OPTIONS, engineOptions, parseBudget, parsePositions, resolveModelDir } from '../engineOptions';
 import { parseMethod } from './compare';
 
 export const summary =
@@ -51,13 +51,12 @@ export async function run(argv: string[]): Promise<void> {
     positions: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const model = requireOption(values, 'model');
+  const model = await resolveModelDir(requireOption(values, 'model'));
   const data = requireOption(values, 'data');
   const conditions = evalConditions(parseMethodList(values.methods ?? DEFAULT_METHODS), parseKeepList(values.keep ?? DEFAULT_KEEPS));
   const maxNewTokens = intOption(values, 'max-new-tokens', 8, 1);
   const seed = intOption(values, 'seed', 0);
-  const positions = values.positions ?? 'contiguous';
-  if (positions !== 'contiguous' && positions !== 'original') throw new CliUsageError(`--positions must be contiguous or original, got '${positions}'`);
+  const positions = parsePositions(values.positions);
   const items = await readEvalData(data);
 
   const { engine, close } = await openEvalEngine(model, engineOptions(values));
