@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, seededRandom, tokenPicker } from './sampling';
+import { argmax, tokenPicker } from './sampling';
 
 const logits = (...values: number[]) => Float32Array.from(values);
 const draw = (pick: (l: Float32Array) => number, l: Float32Array, n: number) => Array.from({ length: n }, () => pick(l));
@@ -14,26 +14,6 @@ describe('argmax', () => {
   it('takes the lowest id on ties', () => {
     expect(argmax(logits(1, 3, 0, 3, 3))).toBe(1);
     expect(argmax(new Float32Array(10))).toBe(0);
-  });
-});
-
-describe('seededRandom', () => {
-  it('repeats its sequence for a seed and gives another for another seed', () => {
-    const a = seededRandom(42);
-    const b = seededRandom(42);
-    const c = seededRandom(43);
-    const [sa, sb, sc] = [a, b, c].map((r) => Array.from({ length: 20 }, r));
-    expect(sa).toEqual(sb);
-    expect(sa).not.toEqual(sc);
-  });
-
-  it('draws evenly from [0, 1)', () => {
-    const r = seededRandom(7);
-    const values = Array.from({ length: 20_000 }, r);
-    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
-    const buckets = new Array(10).fill(0);
-    for (const v of values) buckets[Math.floor(v * 10)]++;
-    for (const b of buckets) expect(Math.abs(b - 2000)).toBeLessThan(200);
   });
 });
 

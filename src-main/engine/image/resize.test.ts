@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../generation/sampling';
+import { createRng } from '../random/prng';
 import { resizeBilinearPlanar, resizeLanczos, toNormalizedPlanar } from './resize';
 
 // Built by models/scripts/test_resize_op.py: one Resize(mode=linear, half_pixel) node, output size as an input.
@@ -47,8 +47,8 @@ describe('resizeBilinearPlanar', () => {
       [3, 64, 48, 29, 37],
       [1, 1, 6, 3, 4],
     ])('%i channels %ix%i → %ix%i', async (channels, inH, inW, outH, outW) => {
-      const random = seededRandom(inH * 1000 + inW * 10 + outH);
-      const src = Float32Array.from({ length: channels * inH * inW }, () => random() * 4 - 2);
+      const rng = createRng(inH * 1000 + inW * 10 + outH);
+      const src = Float32Array.from({ length: channels * inH * inW }, () => rng.next() * 4 - 2);
       const out = await session.run({
         input: new Tensor('float32', src, [1, channels, inH, inW]),
         sizes: new Tensor('int64', BigInt64Array.of(1n, BigInt(channels), BigInt(outH), BigInt(outW)), [4]),

@@ -3,7 +3,7 @@
 // the fixture's training uses for its auxiliary [CLS] objective).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRng } from './prng';
+import { createRng } from '../random/prng';
 import { generateQuestions, type QuestionAnswer } from './questions';
 import { renderScenePng } from './render';
 import { sampleScene, type Scene } from './scene';

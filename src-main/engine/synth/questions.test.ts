@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from './prng';
+import { createRng } from '../random/prng';
 import { askQuestion, generateQuestions, QUESTION_TYPES } from './questions';
 import { quadrantOf, sampleScene, type Scene } from './scene';
 import { ANSWER_WORDS, NUMBER_WORDS, SHAPE_PLURALS, SHAPES } from './vocabulary';

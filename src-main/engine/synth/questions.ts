@@ -1,7 +1,7 @@
 // Question/answer generation from a scene. Every question has exactly one correct answer in the closed
 // vocabulary: referents are described until unique (shape, then shape + quadrant), and types whose
 // referent cannot be made unique in this scene are skipped.
-import type { Rng } from './prng';
+import type { Rng } from '../random/prng';
 import { quadrantOf, type Scene, type SceneObject } from './scene';
 import { COLOR_NAMES, NUMBER_WORDS, SHAPE_PLURALS, SHAPES, type Color, type Shape } from './vocabulary';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from './prng';
+import { createRng } from '../random/prng';
 import { quadrantOf, sampleScene } from './scene';
 
 describe('sampleScene', () => {

@@ -1,7 +1,7 @@
 // Scene sampling: 1 to 8 non-overlapping objects of distinct (color, shape) on a muted background.
 // Distinct (color, shape) pairs make "the red circle" a unique referent; keeping object centres off the
 // image midlines makes every object's quadrant unambiguous.
-import type { Rng } from './prng';
+import type { Rng } from '../random/prng';
 import { COLOR_NAMES, MAX_OBJECTS, SHAPES, type Color, type Quadrant, type Shape } from './vocabulary';
 
 export type Rgb = readonly [number, number, number];

@@ -1,5 +1,5 @@
-// A seeded PRNG (mulberry32) so that a scene set is a pure function of its seed: the training script, the
-// evaluation and the tests all regenerate the same images and questions from the same number.
+// The project's seeded PRNG (mulberry32: tiny, fast, the same sequence on every platform). Synthetic scenes
+// are a pure function of their seed, and a sampling seed reproduces an answer.
 
 export interface Rng {
   /** Uniform in [0, 1). */

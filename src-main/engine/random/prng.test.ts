@@ -11,6 +11,15 @@ describe('createRng', () => {
     expect(Array.from({ length: 20 }, () => c.next())).not.toEqual(seqA);
   });
 
+  it('draws evenly from [0, 1)', () => {
+    const r = createRng(7);
+    const values = Array.from({ length: 20_000 }, () => r.next());
+    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
+    const buckets = new Array(10).fill(0);
+    for (const v of values) buckets[Math.floor(v * 10)]++;
+    for (const b of buckets) expect(Math.abs(b - 2000)).toBeLessThan(200);
+  });
+
   it('keeps int() within both inclusive ends and reaches each of them', () => {
     const rng = createRng(7);
     const seen = new Set(Array.from({ length: 2000 }, () => rng.int(1, 8)));
