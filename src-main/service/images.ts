@@ -4,10 +4,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { EngineError } from '../engine/errors';
+// Import refuses what the engine would refuse to decode: one limit for both.
+import { MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
 import { asStorageError } from './storage-error';
 
-/** Larger images are refused at import: decoding them would take gigabytes of memory. */
-export const MAX_IMAGE_PIXELS = 100_000_000;
 export const THUMB_SIZE = 320;
 
 const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
