@@ -10,9 +10,10 @@ export interface VtcRun {
   stderr: string;
 }
 
-export function runVtc(args: string[], dataDir: string): Promise<VtcRun> {
+/** `extraEnv` adds variables (e.g. VTC_MANIFESTS_DIR) to the child's environment. */
+export function runVtc(args: string[], dataDir: string, extraEnv: Record<string, string> = {}): Promise<VtcRun> {
   const main = join(REPO_ROOT, 'src-main/cli/main.ts');
-  const env = { ...process.env, VTC_DATA_DIR: dataDir };
+  const env = { ...process.env, VTC_DATA_DIR: dataDir, ...extraEnv };
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', main, ...args], { cwd: REPO_ROOT, env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),

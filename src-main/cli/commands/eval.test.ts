@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSynthDataset } from '../../engine/synth/dataset';
-import { fixtureDir, REPO_ROOT } from '../../engine/test/paths';
+import { fixtureDir } from '../../engine/test/paths';
+import { runVtc } from '../runVtc';
 import { parseKeepList, parseMethodList } from './eval';
 
 describe('eval option lists', () => {
@@ -25,14 +24,14 @@ describe('eval option lists', () => {
 describe('vtc eval on tiny-smolvlm', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vtc-eval-cli-'));
   const data = join(dir, 'set', 'data.jsonl');
-  const vtc = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src-main/cli/main.ts'), 'eval', ...args], { cwd: REPO_ROOT });
+  const vtc = async (...args: string[]) => runVtc(['eval', ...args], join(dir, 'data'));
 
   beforeAll(() => writeSynthDataset({ out: join(dir, 'set'), count: 2, seed: 3 }));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON result per condition, full first with keep 1, and progress on stderr', async () => {
-    const { stdout, stderr } = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,uniform', '--keep', '0.25', '--max-new-tokens', '2', '--by-type', '--json');
+    const { code, stdout, stderr } = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,uniform', '--keep', '0.25', '--max-new-tokens', '2', '--by-type', '--json');
+    expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(out.questions).toBe(2);
     expect(out.results.map((r: { method: string; keep: number }) => [r.method, r.keep])).toEqual([
@@ -51,13 +50,13 @@ describe('vtc eval on tiny-smolvlm', () => {
   });
 
   it('refuses an unknown position scheme before loading the model', async () => {
-    const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--positions', 'sideways').catch((e) => e);
+    const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--positions', 'sideways');
     expect(failure.code).toBe(1);
     expect(failure.stderr).toContain("vtc: --positions must be contiguous or original, got 'sideways'");
   });
 
   it('stops with one line before any run when a method needs attention the model lacks', async () => {
-    const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,vtc-cls', '--keep', '0.25').catch((e) => e);
+    const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,vtc-cls', '--keep', '0.25');
     expect(failure.code).toBe(1);
     expect(failure.stderr.trim().split('\n').filter((l: string) => !l.startsWith('npm warn'))).toEqual([
       "vtc: vtc-cls needs [CLS] attention, but this vision encoder has no [CLS] token (it gave 'received' attention): use 'received'",
