@@ -35,6 +35,8 @@ export interface InstrumentedEncoder {
   layers: number[];
   /** Attention layers found in the source graph. */
   layerCount: number;
+  /** sha256 of the source .onnx (the cache key), so callers need not hash a large file again. */
+  sourceSha256: string;
   fromCache: boolean;
 }
 
@@ -52,12 +54,15 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
   const cachePath = join(cacheDir, `${hash}-${mode}-${requested === 'all' ? 'all' : requested.join('_')}.onnx`);
   const externalDataDir = dirname(resolve(onnxPath));
 
-  if (existsSync(cachePath)) return { ...describeInstrumented(readOnnxModel(cachePath)), path: cachePath, externalDataDir, fromCache: true };
+  if (existsSync(cachePath)) {
+    return { ...describeInstrumented(readOnnxModel(cachePath)), path: cachePath, externalDataDir, sourceSha256: hash, fromCache: true };
+  }
 
   const model = readOnnxModel(onnxPath);
   const { additions, layers, layerCount } = instrumentGraph(model, requested, mode);
   writeAtomically(cachePath, (tempPath) => writeOnnxModel(model, additions, tempPath));
-  return { path: cachePath, externalDataDir, outputNames: additions.outputs.map((o) => o.name), layers, layerCount, fromCache: false };
+  const outputNames = additions.outputs.map((o) => o.name);
+  return { path: cachePath, externalDataDir, outputNames, layers, layerCount, sourceSha256: hash, fromCache: false };
 }
 
 /** The nodes and outputs to add to `model` (pure apart from what `model` already holds). */

@@ -47,6 +47,8 @@ const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 interface EncoderSession {
   session: InferenceSession;
   layerCount: number;
+  /** sha256 of the encoder file: it identifies the model in the per-photo cache. */
+  sourceSha256: string;
   attentionUnavailable?: string;
 }
 
@@ -72,11 +74,12 @@ async function openEncoder(path: string, options: PhotoEncoderOptions): Promise<
     const session = await openSession(path, options.settings, () =>
       createInstrumentedSession(instrumented, sessionOptions(options.settings)),
     );
-    return { session, layerCount: towerDepth(options.folder, instrumented.layerCount) };
+    return { session, layerCount: towerDepth(options.folder, instrumented.layerCount), sourceSha256: instrumented.sourceSha256 };
   } catch (e) {
     // A graph we cannot instrument still answers questions in full; only the attention methods are off.
     if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;
-    return { session: await openSession(path, options.settings), layerCount: 0, attentionUnavailable: e.message };
+    const session = await openSession(path, options.settings);
+    return { session, layerCount: 0, sourceSha256: await hashFile(path), attentionUnavailable: e.message };
   }
 }
 
@@ -97,7 +100,7 @@ export class PhotoEncoder {
       : undefined;
     // The encoder file's content identifies the model: two folders with the same name never share entries.
     const identity = {
-      modelId: cache ? await hashFile(path) : '',
+      modelId: encoder.sourceSha256,
       variant: options.variant,
       processor: { settings: options.family.settingsKey, attention: options.family.attentionKind, layers: encoder.layerCount },
     };
