@@ -14,10 +14,11 @@ describe('cache entry format', () => {
     const back = decoded(KEY_A, encodeEntry(KEY_A, value));
     expect(back.features).toEqual(value.features);
     expect(back.featureDims).toEqual([3, 4]);
-    expect(back.attention?.kind).toBe('cls');
     expect(back.attention?.layerCount).toBe(4);
-    expect([...(back.attention?.layers.keys() ?? [])]).toEqual([1, 2]);
-    expect(back.attention?.layers.get(2)).toEqual(value.attention?.layers.get(2));
+    expect(Object.keys(back.attention?.byKind ?? {})).toEqual(['cls', 'received']);
+    expect([...(back.attention?.byKind.cls?.keys() ?? [])]).toEqual([1, 2]);
+    expect(back.attention?.byKind.cls?.get(2)).toEqual(value.attention?.byKind.cls?.get(2));
+    expect(back.attention?.byKind.received?.get(2)).toEqual(value.attention?.byKind.received?.get(2));
     expect(back.meta).toEqual(value.meta);
   });
 
@@ -30,7 +31,7 @@ describe('cache entry format', () => {
 
   it('is a small header plus the raw floats', () => {
     const value = sampleVision(0, 100, 64);
-    const floatBytes = 4 * (100 * 64 + 16);
+    const floatBytes = 4 * (100 * 64 + 16 + 8); // features, two [CLS] layers and one received layer over two 2x2 tiles
     const size = encodeEntry(KEY_A, value).length;
     expect(size).toBeGreaterThan(floatBytes);
     expect(size - floatBytes).toBeLessThan(400);

@@ -10,7 +10,7 @@
 //   end-32 sha256 of bytes [0, end-32)
 import { createHash } from 'node:crypto';
 import { EngineError } from '../errors';
-import type { AttentionScores } from '../pruning/types';
+import type { AttentionKind, AttentionScores } from '../pruning/types';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -25,19 +25,25 @@ export interface CachedVision {
 interface EntryHeader {
   key: string;
   featureDims: number[];
-  attention: { kind: AttentionScores['kind']; layerCount: number; layers: Array<{ layer: number; tileLengths: number[] }> } | null;
+  attention: { layerCount: number; layers: Array<{ kind: AttentionKind; layer: number; tileLengths: number[] }> } | null;
   meta: JsonValue;
 }
 
 const MAGIC = 'VTCF';
-const VERSION = 1;
+// 2: attention of several kinds per entry.
+const VERSION = 2;
 const PREFIX_BYTES = 12;
 const CHECKSUM_BYTES = 32;
 
+/** Every captured (kind, layer), in the one order both the header and the float blocks follow. */
+function attentionLayers(attention: AttentionScores): Array<{ kind: AttentionKind; layer: number; tiles: Float32Array[] }> {
+  return Object.entries(attention.byKind).flatMap(([kind, layers]) =>
+    [...layers].map(([layer, tiles]) => ({ kind: kind as AttentionKind, layer, tiles })),
+  );
+}
+
 function floatBlocks(value: CachedVision): Float32Array[] {
-  const blocks = [value.features];
-  for (const tiles of value.attention?.layers.values() ?? []) blocks.push(...tiles);
-  return blocks;
+  return [value.features, ...(value.attention ? attentionLayers(value.attention).flatMap((l) => l.tiles) : [])];
 }
 
 export function encodeEntry(key: string, value: CachedVision): Buffer {
@@ -50,9 +56,8 @@ export function encodeEntry(key: string, value: CachedVision): Buffer {
     featureDims: value.featureDims,
     attention: value.attention
       ? {
-          kind: value.attention.kind,
           layerCount: value.attention.layerCount,
-          layers: [...value.attention.layers].map(([layer, tiles]) => ({ layer, tileLengths: tiles.map((t) => t.length) })),
+          layers: attentionLayers(value.attention).map(({ kind, layer, tiles }) => ({ kind, layer, tileLengths: tiles.map((t) => t.length) })),
         }
       : null,
     meta: value.meta,
@@ -102,12 +107,12 @@ export function decodeEntry(key: string, buf: Buffer): DecodeResult {
     return arr;
   };
   const features = take(featureCount);
-  const attention: AttentionScores | undefined = header.attention
-    ? {
-        kind: header.attention.kind,
-        layerCount: header.attention.layerCount,
-        layers: new Map(header.attention.layers.map(({ layer, tileLengths }) => [layer, tileLengths.map(take)])),
-      }
-    : undefined;
+  let attention: AttentionScores | undefined;
+  if (header.attention) {
+    attention = { layerCount: header.attention.layerCount, byKind: {} };
+    for (const { kind, layer, tileLengths } of header.attention.layers) {
+      (attention.byKind[kind] ??= new Map()).set(layer, tileLengths.map(take));
+    }
+  }
   return { ok: true, value: { features, featureDims: header.featureDims, attention, meta: header.meta } };
 }

@@ -23,7 +23,7 @@ describe('FeatureCache', () => {
     expect(await cache.put(KEY_A, sampleVision(3))).toBe(true);
     const back = await cache.get(KEY_A);
     expect(back?.features).toEqual(sampleVision(3).features);
-    expect(back?.attention?.layers.get(1)).toEqual(sampleVision().attention?.layers.get(1));
+    expect(back?.attention?.byKind.cls?.get(1)).toEqual(sampleVision().attention?.byKind.cls?.get(1));
     expect(back?.meta).toEqual(sampleVision().meta);
     expect(await cache.usage()).toEqual({ entries: 1, bytes: entrySize });
   });

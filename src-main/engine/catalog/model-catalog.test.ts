@@ -30,7 +30,6 @@ beforeEach(() => {
 
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-// The [CLS] methods arrive with the LLaVA family; until it is registered a llava folder offers the baselines.
 const SUPPORTED_BY_LLAVA = supportedMethods('llava');
 
 describe('listModels', () => {

@@ -4,7 +4,7 @@ import { fixtureDir } from '../test/paths';
 import { thrownEngineError } from '../test/thrownEngineError';
 import { TextTokenizer } from '../text/tokenizer';
 import { eosIds } from './family';
-import { createFamily } from './index';
+import { createFamily, supportedMethods } from './index';
 
 const fixture = readModelFolder(fixtureDir('tiny-smolvlm'));
 const withConfigs = (generationConfig: object, config: object): ModelFolder => ({ ...fixture, generationConfig, config });
@@ -32,8 +32,14 @@ describe('createFamily', () => {
   it('maps idefics3 and smolvlm model types to the Idefics3 family, scored by attention received (no [CLS])', () => {
     for (const model_type of ['idefics3', 'smolvlm']) {
       const family = createFamily(withConfigs({}, { ...fixture.config, model_type }), tokenizer);
-      expect([family.name, family.attentionKind]).toEqual(['idefics3', 'received']);
+      expect([family.name, family.clsToken]).toEqual(['idefics3', false]);
     }
+  });
+
+  it('offers [CLS] methods only where the encoder has a [CLS] token, and received and the baselines everywhere', () => {
+    expect(supportedMethods('llava')).toEqual(['vtc-cls', 'vtc-cls-ensemble', 'received', 'random', 'uniform']);
+    expect(supportedMethods('smolvlm')).toEqual(['received', 'random', 'uniform']);
+    expect(supportedMethods('qwen2_vl')).toEqual(['random', 'uniform']);
   });
 
   it('refuses an unsupported model type, listing the supported ones', () => {

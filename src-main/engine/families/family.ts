@@ -5,6 +5,7 @@ import type { Tensor } from 'onnxruntime-node';
 import type { TokenGrid } from '../../../src-shared/api';
 import type { RgbImage } from '../image/decodeImage';
 import type { ModelFolder } from '../model/modelFolder';
+import type { AttentionKind } from '../pruning/types';
 import type { TextTokenizer } from '../text/tokenizer';
 
 export interface PreparedImage {
@@ -36,8 +37,8 @@ export interface ModelFamily {
   readonly name: string;
   readonly imageTokenId: number;
   readonly eosTokenIds: number[];
-  /** Which attention summary scores visual tokens: the [CLS] row, or the attention each patch receives. */
-  readonly attentionKind: 'cls' | 'received';
+  /** The vision encoder puts a [CLS] token before the patches (CLIP), which offers [CLS] attention. */
+  readonly clsToken: boolean;
   /** Fingerprint of the processor settings; part of the per-photo cache key. */
   readonly settingsKey: string;
   prepareImage(image: RgbImage): Promise<PreparedImage>;
@@ -48,8 +49,14 @@ export interface ModelFamily {
   promptIds(turns: ConversationTurn[], image: PhotoLayout, tokensPerTile: number[]): number[];
 }
 
-/** A family's adapter; the registry adds the attention kind, which it also needs without loading a model. */
-export type FamilyFactory = (folder: ModelFolder, tokenizer: TextTokenizer) => Omit<ModelFamily, 'attentionKind'>;
+/** A family's adapter; the registry adds whether there is a [CLS] token, which it also needs without loading a model. */
+export type FamilyFactory = (folder: ModelFolder, tokenizer: TextTokenizer) => Omit<ModelFamily, 'clsToken'>;
+
+/** Attention summaries an encoder offers for scoring: every encoder's patches receive attention; a [CLS]
+ * token's row is there only with a [CLS] token. */
+export function attentionKinds(clsToken: boolean): AttentionKind[] {
+  return clsToken ? ['cls', 'received'] : ['received'];
+}
 
 /** eos ids from generation_config.json (a number or a list), as generation stops on any of them. */
 export function eosIds(folder: ModelFolder): number[] {

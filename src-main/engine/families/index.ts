@@ -1,26 +1,26 @@
-// Model families by config.json `model_type`, with the kind of attention their vision encoder offers for
-// scoring tokens (which decides the pruning methods a model supports).
+// Model families by config.json `model_type`, with whether their vision encoder has a [CLS] token (which
+// decides the attention it offers for scoring tokens, and so the pruning methods a model supports).
 import type { PruningMethod } from '../../../src-shared/api';
 import { EngineError } from '../errors';
 import type { ModelFolder } from '../model/modelFolder';
 import { SCORERS } from '../pruning/scorers/index';
 import type { TextTokenizer } from '../text/tokenizer';
-import type { FamilyFactory, ModelFamily } from './family';
+import { attentionKinds, type FamilyFactory, type ModelFamily } from './family';
 import { createIdefics3Family } from './idefics3/family';
 import { createLlavaFamily } from './llava/family';
 
 interface FamilyEntry {
   create: FamilyFactory;
-  /** [CLS] row for encoders with a [CLS] token, attention received for those without (SigLIP). */
-  attention: ModelFamily['attentionKind'];
+  /** CLIP towers put a [CLS] token first; SigLIP (Idefics3, SmolVLM) has none. */
+  clsToken: boolean;
 }
 
-const IDEFICS3: FamilyEntry = { create: createIdefics3Family, attention: 'received' };
+const IDEFICS3: FamilyEntry = { create: createIdefics3Family, clsToken: false };
 
 const FAMILIES: Record<string, FamilyEntry> = {
   idefics3: IDEFICS3,
   smolvlm: IDEFICS3,
-  llava: { create: createLlavaFamily, attention: 'cls' },
+  llava: { create: createLlavaFamily, clsToken: true },
 };
 
 export function createFamily(folder: ModelFolder, tokenizer: TextTokenizer): ModelFamily {
@@ -31,14 +31,15 @@ export function createFamily(folder: ModelFolder, tokenizer: TextTokenizer): Mod
       `model type '${folder.config.model_type}' is not supported (supported: ${Object.keys(FAMILIES).join(', ')})`,
     );
   }
-  return { ...entry.create(folder, tokenizer), attentionKind: entry.attention };
+  return { ...entry.create(folder, tokenizer), clsToken: entry.clsToken };
 }
 
 /** Pruning methods a model of this type can run: the baselines, and those whose attention kind it offers. */
 export function supportedMethods(modelType: string): PruningMethod[] {
-  const attention = FAMILIES[modelType]?.attention;
+  const entry = FAMILIES[modelType];
+  const offered: string[] = entry ? attentionKinds(entry.clsToken) : [];
   return SCORERS.filter((s) => {
     const kind = s.needs(24, {}).kind;
-    return kind === 'none' || kind === attention;
+    return kind === 'none' || offered.includes(kind);
   }).map((s) => s.method);
 }

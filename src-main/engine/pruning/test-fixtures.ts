@@ -1,5 +1,5 @@
 // Small hand-checkable inputs shared by the pruning tests (imported by *.test.ts only).
-import type { AttentionScores, TokenLayout } from './types';
+import type { AttentionKind, AttentionScores, TokenLayout } from './types';
 
 /** 2 tiles of 4x4 patches pooled 2x2: 2x2 tokens per tile, 8 tokens in all. */
 export const TWO_TILE_LAYOUT: TokenLayout = { tiles: 2, patchRows: 4, patchCols: 4, poolFactor: 2 };
@@ -21,6 +21,6 @@ export function constantTiles(value: number): Float32Array[] {
   return [new Float32Array(16).fill(value), new Float32Array(16).fill(value)];
 }
 
-export function attentionOf(kind: AttentionScores['kind'], layerCount: number, layers: Array<[number, Float32Array[]]>): AttentionScores {
-  return { kind, layerCount, layers: new Map(layers) };
+export function attentionOf(kind: AttentionKind, layerCount: number, layers: Array<[number, Float32Array[]]>): AttentionScores {
+  return { layerCount, byKind: { [kind]: new Map(layers) } };
 }

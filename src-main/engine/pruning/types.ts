@@ -2,12 +2,17 @@
 // tokens are laid out, and what a scorer is. Everything here is plain data so scorers stay pure.
 import type { PruningMethod } from '../../../src-shared/api';
 
-/** Attention-derived patch scores from the instrumented vision encoder, per encoder layer (0-based). */
+/** cls: the [CLS] query's row ([CLS] column dropped); received: the attention each patch receives, mean over queries. */
+export type AttentionKind = 'cls' | 'received';
+
+/** layer index (0-based) -> one Float32Array per tile of length patchRows*patchCols (raster order). */
+export type LayerScores = Map<number, Float32Array[]>;
+
+/** Attention-derived patch scores from the instrumented vision encoder, per kind and encoder layer. */
 export interface AttentionScores {
-  kind: 'cls' | 'received'; // cls: [CLS] row (CLS column dropped); received: mean over queries
   layerCount: number; // depth of the encoder
-  /** layer index -> one Float32Array per tile of length patchRows*patchCols (raster order). Only the layers asked for are present. */
-  layers: Map<number, Float32Array[]>;
+  /** Only the kinds the encoder was instrumented for, and the layers it captured, are present. */
+  byKind: Partial<Record<AttentionKind, LayerScores>>;
 }
 
 export interface TokenLayout {
@@ -30,7 +35,7 @@ export interface ScorerContext {
 }
 
 export interface ScorerNeeds {
-  kind: 'cls' | 'received' | 'none';
+  kind: AttentionKind | 'none';
   layers: number[];
 }
 

@@ -19,30 +19,30 @@ const pixels = (dims: number[]) => {
 };
 const feeds = () => ({ pixel_values: pixels([3, 3, 64, 64]) });
 
-async function scores(onnxPath: string, mode: ScoreMode) {
-  const encoder = await instrumentVisionEncoder({ onnxPath, layers: 'all', mode, cacheDir });
+async function scores(onnxPath: string, mode: ScoreMode, clsToken: boolean) {
+  const encoder = await instrumentVisionEncoder({ onnxPath, layers: 'all', modes: [mode], clsToken, cacheDir });
   return { encoder, out: await runOutputs(encoder, feeds(), encoder.outputNames) };
 }
 
 const pairs = [
-  { name: 'SigLIP (no [CLS])', unfused: FIXTURE_GRAPHS.siglipUnfused, fused: FIXTURE_GRAPHS.siglipFused, layers: 2, mode: 'received', tokens: 16 },
-  { name: 'CLIP ([CLS] first)', unfused: FIXTURE_GRAPHS.clipUnfused, fused: FIXTURE_GRAPHS.clipFused, layers: 3, mode: 'cls', tokens: 16 },
-  { name: 'CLIP, received', unfused: FIXTURE_GRAPHS.clipUnfused, fused: FIXTURE_GRAPHS.clipFused, layers: 3, mode: 'received', tokens: 17 },
+  { name: 'SigLIP (no [CLS])', unfused: FIXTURE_GRAPHS.siglipUnfused, fused: FIXTURE_GRAPHS.siglipFused, layers: 2, mode: 'received', clsToken: false },
+  { name: 'CLIP ([CLS] first)', unfused: FIXTURE_GRAPHS.clipUnfused, fused: FIXTURE_GRAPHS.clipFused, layers: 3, mode: 'cls', clsToken: true },
+  { name: 'CLIP ([CLS] first)', unfused: FIXTURE_GRAPHS.clipUnfused, fused: FIXTURE_GRAPHS.clipFused, layers: 3, mode: 'received', clsToken: true },
 ] as const;
 
-describe.each(pairs)('$name twins, $mode scores', ({ unfused, fused, layers, mode, tokens }) => {
-  it('the eager export gives the hand reduction of its Softmax outputs', async () => {
+describe.each(pairs)('$name twins, $mode scores', ({ unfused, fused, layers, mode, clsToken }) => {
+  it('the eager export gives the hand reduction of its Softmax outputs, one score per patch', async () => {
     const raw = await rawProbabilities(unfused, feeds(), dir);
-    const { encoder, out } = await scores(unfused, mode);
+    const { encoder, out } = await scores(unfused, mode, clsToken);
     expect(encoder.layerCount).toBe(layers);
     out.forEach((layer, i) => {
-      expect(layer.dims).toEqual([3, tokens]);
-      expect(maxAbsDifference(layer, mode === 'cls' ? clsByHand(raw[i]) : receivedByHand(raw[i]))).toBeLessThan(1e-6);
+      expect(layer.dims).toEqual([3, 16]);
+      expect(maxAbsDifference(layer, mode === 'cls' ? clsByHand(raw[i]) : receivedByHand(raw[i], clsToken))).toBeLessThan(1e-6);
     });
   });
 
   it('the MultiHeadAttention export gives the same scores', async () => {
-    const [expected, actual] = [(await scores(unfused, mode)).out, (await scores(fused, mode)).out];
+    const [expected, actual] = [(await scores(unfused, mode, clsToken)).out, (await scores(fused, mode, clsToken)).out];
     expect(actual).toHaveLength(layers);
     actual.forEach((layer, i) => expect(maxAbsDifference(layer, expected[i].data as Float32Array)).toBeLessThan(1e-5));
   });
@@ -50,7 +50,7 @@ describe.each(pairs)('$name twins, $mode scores', ({ unfused, fused, layers, mod
 
 describe('tiny SmolVLM vision encoder (5-D pixel_values, padded patches masked as keys)', () => {
   it('scores every tile; a padded patch receives no attention', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_SMOLVLM_VISION, layers: 'all', mode: 'received', cacheDir });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_SMOLVLM_VISION, layers: 'all', modes: ['received'], clsToken: false, cacheDir });
     expect(encoder.layerCount).toBe(2);
     // Two 256 px tiles (16 x 16 patches); in the second, only the top half of the rows is real.
     const side = 256;

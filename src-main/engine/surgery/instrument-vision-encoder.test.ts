@@ -23,8 +23,12 @@ const input = () => ({
 
 const run = (encoder: Pick<InstrumentedEncoder, 'path' | 'externalDataDir'>, names: string[]) => runOutputs(encoder, input(), names);
 
+// TINY_VIT puts a [CLS] token first; received mode is also run as if it had none, to check all tokens.
+const CLS = { modes: ['cls'], clsToken: true } as const;
+const RECEIVED = { modes: ['received'], clsToken: false } as const;
+
 async function scores(onnxPath: string, mode: ScoreMode, layers: number[] | 'all' = 'all') {
-  const encoder = await instrumentVisionEncoder({ onnxPath, layers, mode, cacheDir });
+  const encoder = await instrumentVisionEncoder({ onnxPath, layers, ...(mode === 'cls' ? CLS : RECEIVED), cacheDir });
   return run(encoder, encoder.outputNames);
 }
 
@@ -57,9 +61,21 @@ describe('instrumentVisionEncoder on eager (MatMul, Softmax, MatMul) attention',
     expect(sum).toBeCloseTo(1, 5);
   });
 
+  it('gives both modes from one graph; with a [CLS] token, received drops its column', async () => {
+    const raw = await rawProbabilities(TINY_VIT.unfused, input(), dir);
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [0, 2], modes: ['received', 'cls'], clsToken: true, cacheDir });
+    expect(encoder.outputNames).toEqual(['attn_cls.0', 'attn_received.0', 'attn_cls.2', 'attn_received.2']);
+    const out = await run(encoder, encoder.outputNames);
+    for (const [i, layer] of [0, 0, 2, 2].entries()) {
+      expect(out[i].dims).toEqual([BATCH, tokens - 1]);
+      const byHand = i % 2 === 0 ? clsByHand(raw[layer]) : receivedByHand(raw[layer], true);
+      expectClose(out[i], byHand, 1e-6);
+    }
+  });
+
   it('instruments only the chosen layers, with the same scores as when all are instrumented', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [2, 0, 2], mode: 'cls', cacheDir });
-    expect(encoder).toMatchObject({ layers: [0, 2], outputNames: ['attn_scores.0', 'attn_scores.2'], layerCount: LAYERS });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [2, 0, 2], ...CLS, cacheDir });
+    expect(encoder).toMatchObject({ layers: [0, 2], outputNames: ['attn_cls.0', 'attn_cls.2'], layerCount: LAYERS });
     const [first, last] = await run(encoder, encoder.outputNames);
     const all = await scores(TINY_VIT.unfused, 'cls');
     expect(Array.from(first.data as Float32Array)).toEqual(Array.from(all[0].data as Float32Array));
@@ -67,7 +83,7 @@ describe('instrumentVisionEncoder on eager (MatMul, Softmax, MatMul) attention',
   });
 
   it('leaves the real output untouched', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: 'all', mode: 'cls', cacheDir });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: 'all', ...CLS, cacheDir });
     const [instrumented] = await run(encoder, ['features']);
     const [original] = await run({ path: TINY_VIT.unfused, externalDataDir: dirname(TINY_VIT.unfused) }, ['features']);
     expect(Array.from(instrumented.data as Float32Array)).toEqual(Array.from(original.data as Float32Array));
@@ -95,7 +111,7 @@ describe('instrumentVisionEncoder on fused attention (same weights)', () => {
   }
 
   it('keeps the fused node for the real output', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.multiHeadAttention, layers: 'all', mode: 'cls', cacheDir });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.multiHeadAttention, layers: 'all', ...CLS, cacheDir });
     const instrumented = readOnnxModel(encoder.path);
     expect(instrumented.graph.nodes.filter((n) => n.opType === 'MultiHeadAttention')).toHaveLength(LAYERS);
     const [features] = await run(encoder, ['features']);
@@ -107,8 +123,8 @@ describe('instrumentVisionEncoder on fused attention (same weights)', () => {
 describe('instrumentVisionEncoder on the real Gemma 3 vision export (graph only, no weights)', () => {
   for (const [variant, path] of Object.entries(GEMMA3_VISION)) {
     it(`${variant}: all 27 layers give a structurally valid graph that still points at the original weights`, async () => {
-      const encoder = await instrumentVisionEncoder({ onnxPath: path, layers: 'all', mode: 'received', cacheDir });
-      const expectedNames = Array.from({ length: 27 }, (_, i) => `attn_scores.${i}`);
+      const encoder = await instrumentVisionEncoder({ onnxPath: path, layers: 'all', ...RECEIVED, cacheDir });
+      const expectedNames = Array.from({ length: 27 }, (_, i) => `attn_received.${i}`);
       expect(encoder).toMatchObject({ layerCount: 27, outputNames: expectedNames, externalDataDir: dirname(path) });
 
       const source = readOnnxModel(path);
@@ -137,7 +153,7 @@ describe('instrumentVisionEncoder on the real Gemma 3 vision export (graph only,
   }
 
   it('writes ReduceMean axes as an attribute before opset 18', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: 'all', mode: 'received', cacheDir });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: 'all', ...RECEIVED, cacheDir });
     const reduceMeans = readOnnxModel(encoder.path).graph.nodes.filter((n) => n.opType === 'ReduceMean');
     expect(reduceMeans.map((n) => [n.input.length, n.attribute.find((a) => a.name === 'axes')?.ints])).toEqual([
       [1, [1, 2]],
@@ -150,18 +166,18 @@ describe('instrumentVisionEncoder on the real Gemma 3 vision export (graph only,
 describe('instrumentVisionEncoder cache and weights', () => {
   it('writes a small graph named by the source hash, mode and layers, and reuses it', async () => {
     const ownCache = join(dir, 'own-cache');
-    const first = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], mode: 'cls', cacheDir: ownCache });
+    const first = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...CLS, cacheDir: ownCache });
     expect(first.fromCache).toBe(false);
-    expect(first.path).toMatch(/[/\\][0-9a-f]{64}-cls-1\.onnx$/);
+    expect(first.path).toMatch(/[/\\][0-9a-f]{64}-cls-with-cls-1\.onnx$/);
     expect(first.sourceSha256).toBe(await hashFile(TINY_VIT.unfused));
     expect(statSync(first.path).size).toBeLessThan(statSync(TINY_VIT.unfused).size / 5);
     const written = statSync(first.path).mtimeMs;
 
-    const second = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], mode: 'cls', cacheDir: ownCache });
+    const second = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...CLS, cacheDir: ownCache });
     expect(second).toEqual({ ...first, fromCache: true });
     expect(statSync(second.path).mtimeMs).toBe(written);
 
-    const otherMode = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], mode: 'received', cacheDir: ownCache });
+    const otherMode = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...RECEIVED, cacheDir: ownCache });
     expect(otherMode.path).not.toBe(first.path);
     // No temporary files are left behind.
     expect(readdirSync(ownCache).sort()).toEqual([first.path, otherMode.path].map((p) => p.slice(ownCache.length + 1)).sort());
@@ -173,16 +189,16 @@ describe('instrumentVisionEncoder cache and weights', () => {
     const onnxPath = join(folder, 'vision_encoder.onnx');
     const ownCache = join(folder, 'cache');
     copyFileSync(TINY_VIT.unfused, onnxPath);
-    const before = await instrumentVisionEncoder({ onnxPath, layers: 'all', mode: 'cls', cacheDir: ownCache });
+    const before = await instrumentVisionEncoder({ onnxPath, layers: 'all', ...CLS, cacheDir: ownCache });
     copyFileSync(TINY_VIT.packedAttention, onnxPath);
-    const after = await instrumentVisionEncoder({ onnxPath, layers: 'all', mode: 'cls', cacheDir: ownCache });
+    const after = await instrumentVisionEncoder({ onnxPath, layers: 'all', ...CLS, cacheDir: ownCache });
     expect(after.fromCache).toBe(false);
     expect(after.path).not.toBe(before.path);
   });
 
   it('resolves every external reference of the instrumented graph inside the source folder', async () => {
     for (const path of [TINY_VIT.unfused, TINY_VIT.multiHeadAttentionExternal]) {
-      const encoder = await instrumentVisionEncoder({ onnxPath: path, layers: 'all', mode: 'cls', cacheDir });
+      const encoder = await instrumentVisionEncoder({ onnxPath: path, layers: 'all', ...CLS, cacheDir });
       const external = readOnnxModel(encoder.path).graph.initializers.filter((e) => e.tensor.dataLocation === 1);
       expect(external.length).toBeGreaterThan(0);
       for (const { tensor } of external) {
@@ -196,49 +212,57 @@ describe('instrumentVisionEncoder cache and weights', () => {
 
 describe('instrumentVisionEncoder errors', () => {
   it('names the op, the node and the layer it cannot instrument', async () => {
-    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.groupQueryAttention, layers: 'all', mode: 'received', cacheDir })).rejects.toMatchObject({
+    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.groupQueryAttention, layers: 'all', ...RECEIVED, cacheDir })).rejects.toMatchObject({
       code: 'GRAPH_NOT_INSTRUMENTABLE',
       message: expect.stringMatching(/layer 1: com\.microsoft:GroupQueryAttention node "l1\.ctx_node"/),
     });
-    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.softmaxOverHeads, layers: [0], mode: 'cls', cacheDir })).rejects.toMatchObject({
+    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.softmaxOverHeads, layers: [0], ...CLS, cacheDir })).rejects.toMatchObject({
       code: 'GRAPH_NOT_INSTRUMENTABLE',
       message: expect.stringMatching(/layer 0: Softmax node "l0\.probs_node": it normalises over axis 1/),
     });
   });
 
   it('still instruments the layers it can read in such a graph', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.groupQueryAttention, layers: [0, 2], mode: 'received', cacheDir });
-    expect(encoder).toMatchObject({ layerCount: 3, outputNames: ['attn_scores.0', 'attn_scores.2'] });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.groupQueryAttention, layers: [0, 2], ...RECEIVED, cacheDir });
+    expect(encoder).toMatchObject({ layerCount: 3, outputNames: ['attn_received.0', 'attn_received.2'] });
     expect(findStructuralProblems(readOnnxModel(encoder.path).graph)).toEqual([]);
   });
 
   it('says when a graph has no attention at all', async () => {
-    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.noAttention, layers: 'all', mode: 'cls', cacheDir })).rejects.toMatchObject({
+    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.noAttention, layers: 'all', ...CLS, cacheDir })).rejects.toMatchObject({
       code: 'GRAPH_NOT_INSTRUMENTABLE',
       message: expect.stringContaining('has no attention layers'),
     });
   });
 
   it('refuses to instrument an instrumented graph', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: 'all', mode: 'cls', cacheDir });
+    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: 'all', ...CLS, cacheDir });
     const again = join(dir, 'again');
     mkdirSync(again);
     copyFileSync(encoder.path, join(again, 'instrumented.onnx'));
-    await expect(instrumentVisionEncoder({ onnxPath: join(again, 'instrumented.onnx'), layers: 'all', mode: 'cls', cacheDir })).rejects.toMatchObject({
+    await expect(instrumentVisionEncoder({ onnxPath: join(again, 'instrumented.onnx'), layers: 'all', ...CLS, cacheDir })).rejects.toMatchObject({
       code: 'GRAPH_NOT_INSTRUMENTABLE',
       message: expect.stringContaining('is it an instrumented graph?'),
     });
   });
 
   it('rejects bad layer choices, modes and files with specific errors', async () => {
-    const base = { onnxPath: TINY_VIT.unfused, mode: 'cls' as const, cacheDir };
+    const base = { onnxPath: TINY_VIT.unfused, ...CLS, cacheDir };
     await expect(instrumentVisionEncoder({ ...base, layers: [3] })).rejects.toMatchObject({
       code: 'BAD_ARGUMENT',
       message: expect.stringMatching(/^Layer 3 does not exist: .*vit-unfused-opset14\.onnx has 3 attention layers \(0\.\.2\)\.$/),
     });
     await expect(instrumentVisionEncoder({ ...base, layers: [] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     await expect(instrumentVisionEncoder({ ...base, layers: [-1] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: 'Layer -1 is not a layer index (0, 1, 2, ...).' });
-    await expect(instrumentVisionEncoder({ ...base, layers: [0], mode: 'mean' as ScoreMode })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(instrumentVisionEncoder({ ...base, layers: [0], modes: ['mean' as ScoreMode] })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: 'Unknown score mode "mean": use cls or received.',
+    });
+    await expect(instrumentVisionEncoder({ ...base, layers: [0], modes: [] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(instrumentVisionEncoder({ ...base, layers: [0], clsToken: false })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: 'The cls score mode needs an encoder with a [CLS] token.',
+    });
     await expect(instrumentVisionEncoder({ ...base, layers: [0], onnxPath: join(dir, 'absent.onnx') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     const notOnnx = join(dir, 'photo.onnx');
     writeFileSync(notOnnx, Buffer.from('\xff\xd8\xff\xe0 this is a JPEG, not a model', 'latin1'));

@@ -14,13 +14,12 @@ import { hashFile } from '../cache/hash';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './attention-layers';
 import { findStructuralProblems } from './graph-structure';
 import { readOnnxModel, writeOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
-import { BRANCH_TENSOR_PREFIX, SCORE_OUTPUT_PREFIX, buildScoreBranches, type ScoreMode } from './score-branches';
+import { BRANCH_TENSOR_PREFIX, SCORE_MODES, SCORE_OUTPUT_PREFIX, buildScoreBranches, parseScoreOutputName, type ScoreBranchOptions } from './score-branches';
 
-export interface InstrumentOptions {
+export interface InstrumentOptions extends ScoreBranchOptions {
   onnxPath: string;
   /** Attention layer indices in node order (0 = closest to the pixels), or every layer. */
   layers: number[] | 'all';
-  mode: ScoreMode;
   cacheDir: string;
 }
 
@@ -29,7 +28,7 @@ export interface InstrumentedEncoder {
   path: string;
   /** The source model's folder, against which the external-data references resolve. */
   externalDataDir: string;
-  /** `attn_scores.<layer>` outputs (float32 [batch, tokens]), in the order of `layers`. */
+  /** `attn_<mode>.<layer>` outputs (float32 [batch, tokens]), per layer ascending, modes in the order asked. */
   outputNames: string[];
   /** The instrumented layers, ascending. */
   layers: number[];
@@ -44,14 +43,15 @@ export interface InstrumentedEncoder {
 const MIN_DEFAULT_OPSET = 11;
 
 export async function instrumentVisionEncoder(options: InstrumentOptions): Promise<InstrumentedEncoder> {
-  const { mode, cacheDir } = options;
+  const { cacheDir } = options;
   // onnxruntime checks external data against the real folder of the weights, so a model folder made of
   // links (a Hugging Face cache snapshot, a folder linked for testing) is referenced through its targets.
   const onnxPath = existsSync(options.onnxPath) ? realpathSync(options.onnxPath) : options.onnxPath;
-  if (mode !== 'cls' && mode !== 'received') throw new EngineError('BAD_ARGUMENT', `Unknown score mode "${String(mode)}": use cls or received.`);
+  const branches = normalizeBranches(options);
   const requested = normalizeLayers(options.layers);
   const hash = await hashFile(onnxPath);
-  const cachePath = join(cacheDir, `${hash}-${mode}-${requested === 'all' ? 'all' : requested.join('_')}.onnx`);
+  const variant = [branches.modes.join('+'), branches.clsToken ? 'with-cls' : 'no-cls', requested === 'all' ? 'all' : requested.join('_')];
+  const cachePath = join(cacheDir, `${hash}-${variant.join('-')}.onnx`);
   const externalDataDir = dirname(resolve(onnxPath));
 
   if (existsSync(cachePath)) {
@@ -59,7 +59,7 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
   }
 
   const model = readOnnxModel(onnxPath);
-  const { additions, layers, layerCount } = instrumentGraph(model, requested, mode);
+  const { additions, layers, layerCount } = instrumentGraph(model, requested, branches);
   writeAtomically(cachePath, (tempPath) => writeOnnxModel(model, additions, tempPath));
   const outputNames = additions.outputs.map((o) => o.name);
   return { path: cachePath, externalDataDir, outputNames, layers, layerCount, sourceSha256: hash, fromCache: false };
@@ -69,7 +69,7 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
 function instrumentGraph(
   model: OnnxModelFile,
   requested: number[] | 'all',
-  mode: ScoreMode,
+  branches: ScoreBranchOptions,
 ): { additions: GraphAdditions; layers: number[]; layerCount: number } {
   const opset = model.opsets.get('') ?? 0;
   if (opset < MIN_DEFAULT_OPSET) {
@@ -87,7 +87,7 @@ function instrumentGraph(
     if (layer.kind === 'unsupported') throw notInstrumentable(layer);
     return layer;
   });
-  const additions = buildScoreBranches(instrumentable, mode, opset);
+  const additions = buildScoreBranches(instrumentable, branches, opset);
   assertNoNameClash(model, additions);
   const problems = findStructuralProblems({
     ...model.graph,
@@ -98,6 +98,14 @@ function instrumentGraph(
     throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `The instrumented graph of ${model.path} would be invalid: ${problems.slice(0, 3).join('; ')}.`);
   }
   return { additions, layers: chosen.map((l) => l.layer), layerCount: found.length };
+}
+
+function normalizeBranches({ modes, clsToken }: ScoreBranchOptions): ScoreBranchOptions {
+  if (!Array.isArray(modes) || modes.length === 0) throw new EngineError('BAD_ARGUMENT', 'Choose at least one score mode: cls or received.');
+  const unknown = modes.find((m) => !SCORE_MODES.includes(m));
+  if (unknown !== undefined) throw new EngineError('BAD_ARGUMENT', `Unknown score mode "${String(unknown)}": use cls or received.`);
+  if (modes.includes('cls') && !clsToken) throw new EngineError('BAD_ARGUMENT', 'The cls score mode needs an encoder with a [CLS] token.');
+  return { modes: SCORE_MODES.filter((m) => modes.includes(m)), clsToken: clsToken === true };
 }
 
 function normalizeLayers(layers: number[] | 'all'): number[] | 'all' {
@@ -136,10 +144,10 @@ function assertNoNameClash(model: OnnxModelFile, additions: GraphAdditions): voi
 
 /** What an instrumented graph (e.g. one found in the cache) offers. */
 function describeInstrumented(model: OnnxModelFile): Pick<InstrumentedEncoder, 'outputNames' | 'layers' | 'layerCount'> {
-  const outputNames = model.graph.outputs.map((o) => o.name).filter((name) => name.startsWith(SCORE_OUTPUT_PREFIX));
+  const outputNames = model.graph.outputs.map((o) => o.name).filter((name) => parseScoreOutputName(name));
   return {
     outputNames,
-    layers: outputNames.map((name) => Number(name.slice(SCORE_OUTPUT_PREFIX.length))),
+    layers: [...new Set(outputNames.map((name) => parseScoreOutputName(name)!.layer))],
     // The side branches hold no Softmax feeding a MatMul, so only the source's layers are counted.
     layerCount: countAttentionLayers(model),
   };

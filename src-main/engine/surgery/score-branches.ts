@@ -8,41 +8,64 @@ import type { GraphAdditions } from './onnx-model-file';
 
 /**
  * cls: the [CLS] query's row, mean over heads, [CLS] column dropped -> [batch, tokens - 1].
- * received: attention each token receives, mean over heads and queries -> [batch, tokens].
+ * received: attention each token receives, mean over heads and queries -> [batch, tokens], or
+ * [batch, tokens - 1] with the [CLS] column dropped when the encoder has a [CLS] token.
  */
 export type ScoreMode = 'cls' | 'received';
+export const SCORE_MODES: readonly ScoreMode[] = ['cls', 'received'];
 
-export const SCORE_OUTPUT_PREFIX = 'attn_scores.';
+export interface ScoreBranchOptions {
+  modes: readonly ScoreMode[];
+  /** Token 0 is a [CLS] token: cls mode reads its row, and no mode scores it as a patch. */
+  clsToken: boolean;
+}
+
+/** Every output the branches add is `attn_<mode>.<layer>`. */
+export const SCORE_OUTPUT_PREFIX = 'attn_';
+const SCORE_OUTPUT = /^attn_(cls|received)\.(\d+)$/;
 /** Every tensor the branches add starts with this, so clashes with the model's names are easy to check. */
 export const BRANCH_TENSOR_PREFIX = 'vtc_attn/';
 
-export function scoreOutputName(layer: number): string {
-  return `${SCORE_OUTPUT_PREFIX}${layer}`;
+export function scoreOutputName(mode: ScoreMode, layer: number): string {
+  return `${SCORE_OUTPUT_PREFIX}${mode}.${layer}`;
 }
 
-export function buildScoreBranches(layers: (SoftmaxLayer | FusedLayer)[], mode: ScoreMode, defaultOpset: number): GraphAdditions {
+/** The mode and layer of a score output, or undefined for any other name. */
+export function parseScoreOutputName(name: string): { mode: ScoreMode; layer: number } | undefined {
+  const m = SCORE_OUTPUT.exec(name);
+  return m ? { mode: m[1] as ScoreMode, layer: Number(m[2]) } : undefined;
+}
+
+export function buildScoreBranches(layers: (SoftmaxLayer | FusedLayer)[], options: ScoreBranchOptions, defaultOpset: number): GraphAdditions {
   const writer = new NodeWriter(defaultOpset);
+  const outputs: GraphAdditions['outputs'] = [];
   for (const layer of layers) {
     writer.scope = `L${layer.layer}`;
+    // Both modes read the same probabilities, so a fused layer is recomputed once whatever the modes.
     const probabilities =
       layer.kind === 'softmax' ? writer.add('Cast', [layer.probabilities], [intAttr('to', DT_FLOAT)]) : recomputeProbabilities(writer, layer);
-    reduce(writer, probabilities, mode, scoreOutputName(layer.layer));
+    for (const mode of options.modes) {
+      const name = scoreOutputName(mode, layer.layer);
+      reduce(writer, probabilities, mode, options.clsToken, name);
+      outputs.push({ name, type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'attn_scores_tokens' }] } } } });
+    }
   }
-  const outputs = layers.map((layer) => ({
-    name: scoreOutputName(layer.layer),
-    type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'attn_scores_tokens' }] } } },
-  }));
   return { nodes: writer.nodes, outputs };
 }
 
-function reduce(writer: NodeWriter, probabilities: string, mode: ScoreMode, output: string): void {
+function reduce(writer: NodeWriter, probabilities: string, mode: ScoreMode, clsToken: boolean, output: string): void {
   if (mode === 'received') {
-    writer.reduceMean(probabilities, [1, 2], output);
+    const received = writer.reduceMean(probabilities, [1, 2], clsToken ? undefined : output);
+    if (clsToken) dropFirstColumn(writer, received, output);
     return;
   }
   const clsRow = writer.add('Gather', [probabilities, writer.int64([], [0])], [intAttr('axis', 2)]);
-  const meanOverHeads = writer.reduceMean(clsRow, [1]);
-  writer.add('Slice', [meanOverHeads, writer.int64([1], [1]), writer.int64([1], [INT64_MAX]), writer.int64([1], [1])], [], output);
+  dropFirstColumn(writer, writer.reduceMean(clsRow, [1]), output);
+}
+
+/** [batch, tokens] -> [batch, tokens - 1]: the [CLS] token's own column is not a patch. */
+function dropFirstColumn(writer: NodeWriter, scores: string, output: string): void {
+  writer.add('Slice', [scores, writer.int64([1], [1]), writer.int64([1], [INT64_MAX]), writer.int64([1], [1])], [], output);
 }
 
 const INT64_MAX = 0x7fffffffffffffffn;

@@ -46,13 +46,14 @@ export function clsByHand(p: Tensor): number[] {
   return out;
 }
 
-/** p [B, H, S, S] -> attention each key receives, averaged over heads and queries: [B, S]. */
-export function receivedByHand(p: Tensor): number[] {
+/** p [B, H, S, S] -> attention each key receives, averaged over heads and queries: [B, S], or [B, S - 1]
+ * without the [CLS] key when token 0 is one. */
+export function receivedByHand(p: Tensor, clsToken = false): number[] {
   const [b, h, s] = p.dims;
   const data = p.data as Float32Array;
   const out: number[] = [];
   for (let i = 0; i < b; i++) {
-    for (let key = 0; key < s; key++) {
+    for (let key = clsToken ? 1 : 0; key < s; key++) {
       let sum = 0;
       for (let head = 0; head < h; head++) for (let query = 0; query < s; query++) sum += data[((i * h + head) * s + query) * s + key];
       out.push(sum / (h * s));

@@ -48,9 +48,10 @@ describe('PhotoEncoder on the SmolVLM fixture', () => {
   it('also yields the attention each patch receives, per layer and tile, from the instrumented encoder', () => {
     expect(cached.attentionLayerCount).toBe(2);
     const attention = first.attention!;
-    expect(attention.kind).toBe('received');
-    expect([...attention.layers.keys()].sort()).toEqual([0, 1]);
-    for (const perTile of attention.layers.values()) {
+    expect(Object.keys(attention.byKind)).toEqual(['received']);
+    const received = attention.byKind.received!;
+    expect([...received.keys()].sort()).toEqual([0, 1]);
+    for (const perTile of received.values()) {
       expect(perTile).toHaveLength(TILES);
       for (const scores of perTile) {
         expect(scores).toHaveLength(32 * 32);
@@ -66,7 +67,7 @@ describe('PhotoEncoder on the SmolVLM fixture', () => {
     expect([again.cached, again.visionMs]).toEqual([true, 0]);
     expect(again.layout).toEqual(first.layout);
     expect(again.features).toEqual(first.features);
-    expect(again.attention!.layers.get(1)).toEqual(first.attention!.layers.get(1));
+    expect(again.attention!.byKind.received!.get(1)).toEqual(first.attention!.byKind.received!.get(1));
   });
 
   it('keys the cache by content: a copy under another name hits', async () => {
@@ -107,10 +108,16 @@ describe('PhotoEncoder on a LLaVA export that stops at the penultimate layer', (
       const depth: number = folder.config.vision_config.num_hidden_layers;
       expect(encoder.attentionLayerCount).toBe(depth);
       const encoded = await encoder.encode(photo('coins.png'));
-      expect(encoded.attention?.kind).toBe('cls');
       expect(encoded.attention?.layerCount).toBe(depth);
       // The export holds layers 0..depth-2; the last of them is the penultimate one VTC-CLS scores.
-      expect([...encoded.attention!.layers.keys()].sort()).toEqual(Array.from({ length: depth - 1 }, (_, i) => i));
+      const captured = Array.from({ length: depth - 1 }, (_, i) => i);
+      const patches = encoded.layout.patchRows * encoded.layout.patchCols;
+      for (const kind of ['cls', 'received'] as const) {
+        const layers = encoded.attention!.byKind[kind]!;
+        expect([...layers.keys()].sort()).toEqual(captured);
+        // One score per patch: the [CLS] column is dropped in both kinds.
+        expect(layers.get(depth - 2)![0]).toHaveLength(patches);
+      }
     } finally {
       await encoder.dispose();
     }

@@ -7,7 +7,7 @@ import { FeatureCache } from '../cache/feature-cache';
 import { featureCacheKey, hashFile } from '../cache/hash';
 import type { CachedVision, JsonValue } from '../cache/entry-format';
 import { EngineError, isEngineError } from '../errors';
-import type { ModelFamily, PhotoLayout } from '../families/family';
+import { attentionKinds, type ModelFamily, type PhotoLayout } from '../families/family';
 import { decodeImageFile } from '../image/decodeImage';
 import { onnxPath, type ModelFolder } from '../model/modelFolder';
 import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
@@ -68,7 +68,8 @@ async function openEncoder(path: string, options: PhotoEncoderOptions): Promise<
       onnxPath: path,
       // All layers: the reduced outputs are a vector per tile per layer, and any ensemble depth stays possible.
       layers: 'all',
-      mode: options.family.attentionKind,
+      modes: attentionKinds(options.family.clsToken),
+      clsToken: options.family.clsToken,
       cacheDir: options.graphCacheDir,
     });
     const session = await openSession(path, options.settings, () =>
@@ -102,7 +103,7 @@ export class PhotoEncoder {
     const identity = {
       modelId: encoder.sourceSha256,
       variant: options.variant,
-      processor: { settings: options.family.settingsKey, attention: options.family.attentionKind, layers: encoder.layerCount },
+      processor: { settings: options.family.settingsKey, attention: attentionKinds(options.family.clsToken), layers: encoder.layerCount },
     };
     return new PhotoEncoder(options.family, encoder, cache, identity);
   }
@@ -125,7 +126,7 @@ export class PhotoEncoder {
     const visionMs = performance.now() - t1;
     const { visionFeeds: _pixels, ...layout } = prepared;
     const { features, dim } = readFeatures(out, layout.tiles * layout.tokensPerTile);
-    const attention = readAttention(out, this.family.attentionKind, this.encoder.layerCount, layout.tiles);
+    const attention = readAttention(out, this.encoder.layerCount, layout.tiles);
     if (this.cache) {
       const entry: CachedVision = { features, featureDims: [features.length / dim, dim], attention, meta: layout as unknown as JsonValue };
       await this.cache.put(key, entry);

@@ -27,35 +27,40 @@ describe('readFeatures', () => {
 });
 
 describe('readAttention', () => {
-  it('splits each attn_scores.<layer> output into one vector per tile, ignoring other outputs', () => {
+  it('splits each attn_<kind>.<layer> output into one vector per tile, by kind, ignoring other outputs', () => {
     const out = {
       image_features: new Tensor('float32', floats(8), [2, 4]),
-      'attn_scores.0': new Tensor('float32', floats(6), [2, 3]),
-      'attn_scores.11': new Tensor('float32', floats(6, 100), [2, 3]),
-      'attn_scores.x': new Tensor('float32', floats(6), [2, 3]),
+      'attn_received.0': new Tensor('float32', floats(6), [2, 3]),
+      'attn_received.11': new Tensor('float32', floats(6, 100), [2, 3]),
+      'attn_cls.11': new Tensor('float32', floats(6, 200), [2, 3]),
+      'attn_scores.1': new Tensor('float32', floats(6), [2, 3]),
+      'attn_mean.2': new Tensor('float32', floats(6), [2, 3]),
     };
-    const attention = readAttention(out, 'received', 12, 2)!;
-    expect(attention.kind).toBe('received');
+    const attention = readAttention(out, 12, 2)!;
     expect(attention.layerCount).toBe(12);
-    expect([...attention.layers.keys()].sort((a, b) => a - b)).toEqual([0, 11]);
-    expect(attention.layers.get(0)!.map((t) => Array.from(t))).toEqual([
+    expect(Object.keys(attention.byKind).sort()).toEqual(['cls', 'received']);
+    const received = attention.byKind.received!;
+    expect([...received.keys()].sort((a, b) => a - b)).toEqual([0, 11]);
+    expect(received.get(0)!.map((t) => Array.from(t))).toEqual([
       [0, 1, 2],
       [3, 4, 5],
     ]);
-    expect(attention.layers.get(11)!.map((t) => Array.from(t))).toEqual([
+    expect(received.get(11)!.map((t) => Array.from(t))).toEqual([
       [100, 101, 102],
       [103, 104, 105],
     ]);
+    expect([...attention.byKind.cls!.keys()]).toEqual([11]);
+    expect(attention.byKind.cls!.get(11)![1][0]).toBe(203);
   });
 
   it('copies the tile vectors out of the output tensor', () => {
     const data = floats(4);
-    const attention = readAttention({ 'attn_scores.1': new Tensor('float32', data, [1, 4]) }, 'cls', 3, 1)!;
+    const attention = readAttention({ 'attn_cls.1': new Tensor('float32', data, [1, 4]) }, 3, 1)!;
     data[0] = 99;
-    expect(attention.layers.get(1)![0][0]).toBe(0);
+    expect(attention.byKind.cls!.get(1)![0][0]).toBe(0);
   });
 
   it('gives nothing for an encoder that was not instrumented', () => {
-    expect(readAttention({ image_features: new Tensor('float32', floats(4), [1, 4]) }, 'cls', 0, 1)).toBeUndefined();
+    expect(readAttention({ image_features: new Tensor('float32', floats(4), [1, 4]) }, 0, 1)).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 // Reads the vision encoder's outputs: the image features (one row per visual token, whatever the batch/tile
-// dims) and, from an instrumented encoder, the per-layer attention summaries `attn_scores.<layer>` [tiles, patches].
+// dims) and, from an instrumented encoder, the per-layer attention summaries `attn_<kind>.<layer>` [tiles, patches].
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { EngineError } from '../errors';
 import type { AttentionScores } from '../pruning/types';
+import { parseScoreOutputName } from '../surgery/score-branches';
 
 export interface VisionFeatures {
   /** [tokens, dim], tile-major then raster order. */
@@ -24,24 +25,17 @@ export function readFeatures(out: InferenceSession.OnnxValueMapType, expectedTok
   return { features, dim };
 }
 
-const SCORE_OUTPUT = /^attn_scores\.(\d+)$/;
-
-export function readAttention(
-  out: InferenceSession.OnnxValueMapType,
-  kind: AttentionScores['kind'],
-  layerCount: number,
-  tiles: number,
-): AttentionScores | undefined {
-  const layers = new Map<number, Float32Array[]>();
+export function readAttention(out: InferenceSession.OnnxValueMapType, layerCount: number, tiles: number): AttentionScores | undefined {
+  const attention: AttentionScores = { layerCount, byKind: {} };
   for (const [name, value] of Object.entries(out)) {
-    const m = SCORE_OUTPUT.exec(name);
-    if (!m) continue;
+    const output = parseScoreOutputName(name);
+    if (!output) continue;
     const data = (value as Tensor).data as Float32Array;
     const perTile = data.length / tiles;
-    layers.set(
-      Number(m[1]),
+    (attention.byKind[output.mode] ??= new Map()).set(
+      output.layer,
       Array.from({ length: tiles }, (_, t) => data.slice(t * perTile, (t + 1) * perTile)),
     );
   }
-  return layers.size > 0 ? { kind, layerCount, layers } : undefined;
+  return Object.keys(attention.byKind).length > 0 ? attention : undefined;
 }

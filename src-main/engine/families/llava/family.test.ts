@@ -66,7 +66,7 @@ describe('LLaVA family on tiny-llava', () => {
 
   it('lays a photo out as one 8x8 grid of [CLS]-scored patch tokens', async () => {
     const p = await engine.family.prepareImage(await decodeImageFile(imagePath(lines[0])));
-    expect(engine.family.attentionKind).toBe('cls');
+    expect(engine.family.clsToken).toBe(true);
     expect([p.tiles, p.tokensPerTile, p.patchRows, p.patchCols, p.poolFactor]).toEqual([1, 64, 8, 8, 1]);
     expect(p.visionFeeds.pixel_values.dims).toEqual([1, 3, 96, 96]);
   });

@@ -18,17 +18,19 @@ export function summedLayerScores(scorer: Scorer, ctx: ScorerContext): Float32Ar
   const { attention } = ctx;
   if (!attention) throw new EngineError('BAD_ARGUMENT', `${method} needs attention scores from the vision encoder, none were given`);
   const { kind, layers } = scorer.needs(attention.layerCount, ctx.options);
-  if (attention.kind !== kind) {
+  const captured = kind === 'none' ? undefined : attention.byKind[kind];
+  if (!captured) {
+    const offered = Object.keys(attention.byKind).map((k) => `'${k}'`).join(', ') || 'none';
     throw new EngineError(
       'BAD_ARGUMENT',
       kind === 'cls'
-        ? `${method} needs [CLS] attention, but this vision encoder has no [CLS] token (it gave '${attention.kind}' attention): use 'received'`
-        : `${method} needs '${kind}' attention, but the vision encoder gave '${attention.kind}' attention`,
+        ? `${method} needs [CLS] attention, but this vision encoder has no [CLS] token (it gave ${offered} attention): use 'received'`
+        : `${method} needs '${kind}' attention, but the vision encoder gave ${offered} attention`,
     );
   }
   let total: Float32Array | undefined;
   for (const layer of layers) {
-    const perTile = attention.layers.get(layer);
+    const perTile = captured.get(layer);
     if (!perTile) throw new EngineError('BAD_ARGUMENT', `${method} needs attention of encoder layer ${layer}, which was not captured`);
     const pooled = poolPatchScores(perTile, ctx.layout);
     if (total) for (let i = 0; i < total.length; i++) total[i] += pooled[i];

@@ -15,6 +15,11 @@ describe('received scorer', () => {
     expect(Array.from(receivedScorer.score({ attention, layout: TWO_TILE_LAYOUT, seed: 0, options: {} }))).toEqual(HAND_TOKEN_SCORES);
   });
 
+  it('reads its own kind from an encoder that gives both ([CLS] models)', () => {
+    const attention = { layerCount: 3, byKind: { cls: new Map([[1, constantTiles(9)]]), received: new Map([[1, handTiles()]]) } };
+    expect(Array.from(receivedScorer.score({ attention, layout: TWO_TILE_LAYOUT, seed: 0, options: {} }))).toEqual(HAND_TOKEN_SCORES);
+  });
+
   it('refuses [CLS] attention', () => {
     const attention = attentionOf('cls', 3, [[1, handTiles()]]);
     expect(() => receivedScorer.score({ attention, layout: TWO_TILE_LAYOUT, seed: 0, options: {} })).toThrow(
