@@ -1,5 +1,6 @@
 // `vtc synth`: write a synthetic VQA set (shapes on backgrounds) for training and evaluating the fixtures.
-import { writeSynthDataset } from '../../engine/synth/dataset';
+import { DEFAULT_SCENE_SIZE, writeSynthDataset } from '../../engine/synth/dataset';
+import { MIN_SCENE_SIZE } from '../../engine/synth/scene';
 import { intOption, parseOptions, requireOption } from '../args';
 
 export const summary = 'write synthetic scenes + questions: --out DIR --count N [--seed S] [--size PX] [--questions Q]';
@@ -19,7 +20,7 @@ export async function run(argv: string[]): Promise<void> {
     out,
     count: intOption(values, 'count', 1, 1),
     seed: intOption(values, 'seed', 0),
-    size: intOption(values, 'size', 96, 48),
+    size: intOption(values, 'size', DEFAULT_SCENE_SIZE, MIN_SCENE_SIZE),
     questionsPerScene: intOption(values, 'questions', 1, 1),
   });
   const qa = samples.reduce((n, s) => n + s.questions.length, 0);

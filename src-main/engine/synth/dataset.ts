@@ -13,7 +13,7 @@ export interface SynthOptions {
   /** Number of scenes (images). */
   count: number;
   seed: number;
-  /** Image side in pixels. */
+  /** Image side in pixels (DEFAULT_SCENE_SIZE when absent). */
   size?: number;
   questionsPerScene?: number;
 }
@@ -33,11 +33,14 @@ export function synthSamples(count: number, seed: number, size: number, question
   });
 }
 
+/** The side the embedded tiny-llava fixture reads (128 px, 16x16 patches of 8 px), so its scenes need no resize. */
+export const DEFAULT_SCENE_SIZE = 128;
+
 // sharp works in libuv's pool; a few renders in flight keep it busy without queueing thousands of buffers.
 const RENDERS_IN_FLIGHT = 8;
 
 export async function writeSynthDataset(opts: SynthOptions): Promise<SynthSample[]> {
-  const { out, count, seed, size = 96, questionsPerScene = 1 } = opts;
+  const { out, count, seed, size = DEFAULT_SCENE_SIZE, questionsPerScene = 1 } = opts;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be an integer >= 1, got ${count}`);
   const samples = synthSamples(count, seed, size, questionsPerScene);
   await mkdir(join(out, 'images'), { recursive: true });
