@@ -62,26 +62,35 @@ class SceneSet:
         return len(self.images)
 
 
+# [CLS] target: multi-hot of the colours, the shapes and the (colour, shape) objects present, then the
+# one-hot object count (1..8). Naming every object present makes [CLS] attend to each of them.
+CLS_MULTI_HOT = len(COLORS) + len(SHAPES) + len(COLORS) * len(SHAPES)
+CLS_TARGET_SIZE = CLS_MULTI_HOT + MAX_OBJECTS
+
+
 def cls_target(objects: list) -> np.ndarray:
-    """Multi-hot of the colours and shapes present, then the one-hot object count (1..8)."""
-    t = np.zeros(len(COLORS) + len(SHAPES) + MAX_OBJECTS, dtype=np.float32)
+    t = np.zeros(CLS_TARGET_SIZE, dtype=np.float32)
     for o in objects:
-        t[COLORS.index(o['color'])] = 1
-        t[len(COLORS) + SHAPES.index(o['shape'])] = 1
-    t[len(COLORS) + len(SHAPES) + len(objects) - 1] = 1
+        c, s = COLORS.index(o['color']), SHAPES.index(o['shape'])
+        t[c] = 1
+        t[len(COLORS) + s] = 1
+        t[len(COLORS) + len(SHAPES) + c * len(SHAPES) + s] = 1
+    t[CLS_MULTI_HOT + len(objects) - 1] = 1
     return t
 
 
-CLS_TARGET_SIZE = len(COLORS) + len(SHAPES) + MAX_OBJECTS
-# Per patch: colour (0 = background, 1..6), shape (0 = background, 1..4), and whether an object's centre lies in it.
-PATCH_CLASSES = (len(COLORS) + 1, len(SHAPES) + 1, 2)
+# Per patch: colour (0 = background, 1..6), shape (0 = background, 1..4), whether an object's centre lies in
+# it, and the image quadrant of the patch (so that a token kept alone still says where it came from).
+PATCH_CLASSES = (len(COLORS) + 1, len(SHAPES) + 1, 2, 4)
 
 
 def patch_targets(objects: list, image_size: int, patch: int) -> np.ndarray:
-    """[patches, 3] int64 labels in raster order. A patch belongs to the object whose bounding box covers the
+    """[patches, 4] int64 labels in raster order. A patch belongs to the object whose bounding box covers the
     most of it, if that is a fair share of the patch or most of the (small) object."""
     grid = image_size // patch
-    out = np.zeros((grid * grid, 3), dtype=np.int64)
+    out = np.zeros((grid * grid, 4), dtype=np.int64)
+    rows, cols = np.divmod(np.arange(grid * grid), grid)
+    out[:, 3] = 2 * (rows >= grid / 2) + (cols >= grid / 2)
     best = np.zeros(grid * grid)
     for o in objects:
         h = o['size'] / 2

@@ -4,19 +4,19 @@ Run from anywhere with Debian's torch:  /usr/bin/python3 models/scripts/train_ll
 (--tiny checks the whole pipeline in a couple of minutes). With Debian's reference BLAS torch is ~5x
 slower: `apt-get install libopenblas0-pthread` first.
 
-Design, and why:
-- LLaVA reads the penultimate ViT layer's patch tokens (no [CLS]) through a Linear-GELU-Linear projector.
-- LLaVA never trains [CLS]; CLIP's contrastive loss does. Here an auxiliary head on the [CLS] of the
-  penultimate and the last layer predicts the colours and shapes present and the object count, so the
-  late [CLS] attention has to look at the objects: that is what VTC-CLS scores.
-- Dense heads on the penultimate patch tokens predict each patch's object colour, shape and whether an
-  object's centre is in it, so the from-scratch ViT's patch features become object-aware sooner (a run
-  without them improved only slowly over its first 17 minutes).
-- The language model sees, per image, the prefix "USER:" + image tokens once and all of that image's
-  questions after it (the prefix KV cache is shared), which makes CPU training ~4x cheaper.
-- In a quarter of the batches a random subset of the image tokens is kept (original order, contiguous
-  positions), so the LM reads object positions from the features rather than from its own position ids.
-  It helps any pruning equally (random included) and is documented in the fixture's README.
+Two stages, as LLaVA is made (a pretrained CLIP tower, then the projector and LLM trained on top of it with
+the tower frozen):
+1. Vision pretraining. LLaVA never trains [CLS]; CLIP's contrastive loss does. Here linear heads on the
+   [CLS] of the penultimate and the last layer name the colours, shapes and (colour, shape) objects present
+   and the object count, so late [CLS] attention has to find every object: that is what VTC-CLS scores.
+   Dense heads on the penultimate patch tokens (what the LLM reads) predict each patch's object colour and
+   shape, whether an object's centre is in it, and its quadrant.
+2. Language training. The tower is frozen and its penultimate patch tokens are computed once per training
+   scene; the projector and the LLM learn to answer from them. The LLM sees each scene's prefix ("USER:" +
+   image tokens) once and all its questions after it through the shared KV cache (~4x cheaper on CPU).
+   In half of the batches a random subset of the image tokens is kept (original order, contiguous
+   positions), so the LLM reads object positions from the features rather than from its own position ids;
+   this makes the LLM robust to shorter image prefixes in general and favours the random baseline, if any.
 """
 import argparse
 import math
@@ -29,12 +29,12 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from llava_fixture_data import CLS_TARGET_SIZE, COLORS, EOS, PAD, PATCH_CLASSES, SHAPES, SceneSet, Tokenizer, build_vocab, synthesize  # noqa: E402
+from llava_fixture_data import CLS_MULTI_HOT, CLS_TARGET_SIZE, EOS, PAD, PATCH_CLASSES, SceneSet, Tokenizer, build_vocab, synthesize  # noqa: E402
 from llava_fixture_model import TextConfig, TinyLlava, VisionConfig  # noqa: E402
 
 CLIP_MEAN = torch.tensor([0.48145466, 0.4578275, 0.40821073]).view(1, 3, 1, 1)
 CLIP_STD = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(1, 3, 1, 1)
-PRUNE_PROBABILITY = 0.25
+PRUNE_PROBABILITY = 0.5
 MAX_ANSWER_TOKENS = 4
 
 
@@ -43,9 +43,8 @@ def normalize(images_uint8: np.ndarray) -> torch.Tensor:
 
 
 def cls_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    present = len(COLORS) + len(SHAPES)
-    return (F.binary_cross_entropy_with_logits(logits[:, :present], target[:, :present])
-            + F.cross_entropy(logits[:, present:], target[:, present:].argmax(-1)))
+    return (F.binary_cross_entropy_with_logits(logits[:, :CLS_MULTI_HOT], target[:, :CLS_MULTI_HOT])
+            + F.cross_entropy(logits[:, CLS_MULTI_HOT:], target[:, CLS_MULTI_HOT:].argmax(-1)))
 
 
 def keep_random(features: torch.Tensor, k: int) -> torch.Tensor:
@@ -70,10 +69,27 @@ def run_prefix(model: TinyLlava, tok: Tokenizer, image_tokens: torch.Tensor):
     return present, p
 
 
-def train_step(model, tok, batch_images, batch_questions, batch_cls, batch_patches, aux_weight):
-    feats, (cls_logits, patch_logits), _ = model.encode(normalize(batch_images))
+def vision_step(model, batch_images, batch_cls, batch_patches):
+    """Stage 1 loss: the [CLS] summaries and the per-patch labels. Returns the loss, the two parts and the
+    per-head patch accuracy on object patches (background is most patches, so plain accuracy says little)."""
+    _, (cls_logits, patch_logits), _ = model.encode_vision(normalize(batch_images))
+    target = torch.from_numpy(batch_cls)
+    aux = sum(cls_loss(c, target) for c in cls_logits) / len(cls_logits)
+    labels = torch.from_numpy(batch_patches)
+    on_object = labels[..., 0] > 0
+    # Shape is learnt on object patches only: on the background its label is free, and the background
+    # patches (most of them) would otherwise drown the little signal a from-scratch ViT gets for it early on.
+    targets = [labels[..., 0], labels[..., 1].masked_fill(~on_object, -100), labels[..., 2], labels[..., 3]]
+    dense = sum(F.cross_entropy(lg.reshape(-1, lg.shape[-1]), t.reshape(-1), ignore_index=-100) for lg, t in zip(patch_logits, targets))
+    accuracy = [float((lg.argmax(-1) == labels[..., j])[on_object].float().mean()) for j, lg in enumerate(patch_logits)]
+    return aux + dense, aux.item(), dense.item(), accuracy
+
+
+def language_step(model, tok, patches, batch_questions):
+    """Stage 2 loss: answer tokens and </s> after each question, given the frozen tower's patch tokens."""
+    feats = model.multi_modal_projector(patches)
     if np.random.rand() < PRUNE_PROBABILITY:
-        feats = keep_random(feats, np.random.randint(4, feats.shape[1]))
+        feats = keep_random(feats, np.random.randint(max(1, feats.shape[1] // 16), feats.shape[1]))
     present, p = run_prefix(model, tok, feats)
     # One row per (image, question): the question, "assistant :", the answer and </s>, right-padded.
     rows, owners, answer_starts = [], [], []
@@ -95,12 +111,14 @@ def train_step(model, tok, batch_images, batch_questions, batch_cls, batch_patch
     lm = model.language_model
     logits, _ = lm(lm.embed_tokens(ids), torch.ones(len(rows), p + s, dtype=torch.long),
                    torch.arange(p, p + s).expand(len(rows), s), past)
-    lm_loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
-    target = torch.from_numpy(batch_cls)
-    aux = sum(cls_loss(c, target) for c in cls_logits) / len(cls_logits)
-    labels = torch.from_numpy(batch_patches)
-    dense = sum(F.cross_entropy(lg.reshape(-1, lg.shape[-1]), labels[..., j].reshape(-1)) for j, lg in enumerate(patch_logits))
-    return lm_loss + aux_weight * (aux + dense), lm_loss.item(), aux.item(), dense.item()
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+
+@torch.no_grad()
+def tower_patches(model: TinyLlava, images: np.ndarray, batch: int = 64) -> torch.Tensor:
+    """The frozen tower's penultimate patch tokens for every image, kept in fp16 to halve the memory."""
+    return torch.cat([model.encode_vision(normalize(images[i:i + batch]))[0].half()
+                      for i in range(0, len(images), batch)])
 
 
 @torch.no_grad()
@@ -190,18 +208,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--work', default='/tmp/vtc-tiny-llava', help='scene cache and checkpoints')
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'tiny-llava'))
-    ap.add_argument('--train-scenes', type=int, default=24000)
+    ap.add_argument('--train-scenes', type=int, default=30000, help='stage 1 scenes (images and ground truth)')
+    ap.add_argument('--qa-scenes', type=int, default=20000, help='stage 2 scenes, each with --qa-questions questions')
+    ap.add_argument('--qa-questions', type=int, default=15)
     ap.add_argument('--eval-scenes', type=int, default=500)
-    ap.add_argument('--minutes', type=float, default=52.0, help='training wall-clock budget')
-    ap.add_argument('--batch', type=int, default=32, help='images per step (each with all its questions)')
+    ap.add_argument('--vision-minutes', type=float, default=20.0, help='stage 1 wall-clock budget')
+    ap.add_argument('--language-minutes', type=float, default=35.0, help='stage 2 wall-clock budget')
+    ap.add_argument('--vision-batch', type=int, default=64, help='images per stage 1 step')
+    ap.add_argument('--batch', type=int, default=32, help='images per stage 2 step (each with all its questions)')
     ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--aux-weight', type=float, default=0.5, help='weight of the [CLS] and per-patch losses')
     ap.add_argument('--resume', action='store_true', help='continue from the checkpoint in --work')
     ap.add_argument('--skip-train', action='store_true', help='evaluate and export the checkpoint only')
     ap.add_argument('--tiny', action='store_true', help='2-minute end-to-end check of the pipeline')
     args = ap.parse_args()
     if args.tiny:
-        args.train_scenes, args.eval_scenes, args.minutes = 600, 20, 1.5
+        args.train_scenes, args.qa_scenes, args.eval_scenes, args.vision_minutes, args.language_minutes = 600, 300, 20, 0.5, 0.5
     torch.set_num_threads(2)
     torch.set_flush_denormal(True)
     torch.manual_seed(1)
@@ -215,66 +236,94 @@ def main():
         log_file.flush()
 
     vision = VisionConfig()
-    train_dir, eval_dir = os.path.join(args.work, 'train'), os.path.join(args.work, 'eval')
-    # Training and evaluation scenes come from different seeds: the evaluation is on fresh scenes.
+    train_dir, qa_dir, eval_dir = (os.path.join(args.work, name) for name in ('train', 'qa', 'eval'))
+    # Every set has its own seed: the evaluation is on fresh scenes. Stage 1 reads only the images and their
+    # ground truth; stage 2 gets many questions per scene, as one image prefix serves all of them.
     synthesize(train_dir, args.train_scenes, seed=1, size=vision.image_size, questions=5)
+    synthesize(qa_dir, args.qa_scenes, seed=3, size=vision.image_size, questions=args.qa_questions)
     synthesize(eval_dir, args.eval_scenes, seed=2, size=vision.image_size, questions=5)
     t0 = time.time()
-    train, test = SceneSet(train_dir, vision.patch_size), SceneSet(eval_dir, vision.patch_size)
-    log(f'loaded {len(train)} training and {len(test)} evaluation scenes in {time.time() - t0:.1f} s')
-    tok = Tokenizer(build_vocab([train, test]))
+    train, qa, test = (SceneSet(d, vision.patch_size) for d in (train_dir, qa_dir, eval_dir))
+    log(f'loaded {len(train)} + {len(qa)} training and {len(test)} evaluation scenes in {time.time() - t0:.1f} s')
+    tok = Tokenizer(build_vocab([train, qa, test]))
     model = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
     log(f'vocabulary {len(tok.vocab)} words; parameters {sum(p.numel() for p in model.parameters()):,}')
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    vision_params = [p for m in (model.vision_tower, model.cls_heads, model.patch_heads) for p in m.parameters()]
+    language_params = [p for m in (model.multi_modal_projector, model.language_model) for p in m.parameters()]
+    opts = {'vision': torch.optim.AdamW(vision_params, lr=args.lr, weight_decay=0.01),
+            'language': torch.optim.AdamW(language_params, lr=args.lr, weight_decay=0.01)}
     ckpt_path = os.path.join(args.work, 'checkpoint.pt')
-    trained_s, step = 0.0, 0
+    done = {'vision': 0.0, 'language': 0.0}
+    steps = {'vision': 0, 'language': 0}
     if args.resume or args.skip_train:
         ckpt = torch.load(ckpt_path)
         assert ckpt['vocab'] == tok.vocab, 'checkpoint vocabulary differs from the data'
         model.load_state_dict(ckpt['model'])
-        opt.load_state_dict(ckpt['opt'])
-        trained_s, step = ckpt['trained_s'], ckpt['step']
-        log(f'resumed at step {step} after {trained_s / 60:.1f} min')
+        for name, opt in opts.items():
+            opt.load_state_dict(ckpt['opts'][name])
+        done, steps = ckpt['seconds'], ckpt['steps']
+        log(f'resumed after {done["vision"] / 60:.1f} + {done["language"] / 60:.1f} min ({steps})')
 
     def save():
-        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'vocab': tok.vocab,
-                    'trained_s': trained_s, 'step': step}, ckpt_path)
+        torch.save({'model': model.state_dict(), 'opts': {n: o.state_dict() for n, o in opts.items()},
+                    'vocab': tok.vocab, 'seconds': done, 'steps': steps}, ckpt_path)
 
-    budget = args.minutes * 60
-    last_save = last_log = time.time()
-    window = []
-    while not args.skip_train and trained_s < budget:
-        started = time.time()
-        for g in opt.param_groups:
-            g['lr'] = lr_at(trained_s / budget, args.lr)
-        idx = np.random.randint(0, len(train), args.batch)
-        loss, lm_loss, aux, dense = train_step(model, tok, train.images[idx], [train.questions[i] for i in idx],
-                                               train.cls_targets[idx], train.patch_targets[idx], args.aux_weight)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step += 1
-        trained_s += time.time() - started
-        window.append((lm_loss, aux, dense))
-        if time.time() - last_log > 30:
-            lm_avg, aux_avg, dense_avg = np.mean(window, axis=0)
-            log(f'step {step} {trained_s / 60:.1f}/{args.minutes:.0f} min  lm {lm_avg:.4f}  cls {aux_avg:.4f}  patch {dense_avg:.4f}  '
-                f'lr {opt.param_groups[0]["lr"]:.2e}')
-            window, last_log = [], time.time()
-        if time.time() - last_save > 300:
-            save()
-            last_save = time.time()
-    if not args.skip_train:
+    def run_stage(name: str, minutes: float, step_fn):
+        """Steps until the stage has spent `minutes` of compute (resumable); the learning-rate schedule
+        follows the fraction of the budget spent."""
+        opt, budget = opts[name], minutes * 60
+        last_save = last_log = time.time()
+        window = []
+        while done[name] < budget:
+            started = time.time()
+            for g in opt.param_groups:
+                g['lr'] = lr_at(done[name] / budget, args.lr)
+            loss, metrics = step_fn()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g['params']], 1.0)
+            opt.step()
+            steps[name] += 1
+            done[name] += time.time() - started
+            window.append(metrics)
+            if time.time() - last_log > 30:
+                avg = {k: np.mean([m[k] for m in window], axis=0) for k in window[0]}
+                log(f'{name} step {steps[name]} {done[name] / 60:.1f}/{minutes:.0f} min  '
+                    + '  '.join(f'{k} {np.round(v, 3)}' for k, v in avg.items()) + f'  lr {opt.param_groups[0]["lr"]:.2e}')
+                window, last_log = [], time.time()
+            if time.time() - last_save > 300:
+                save()
+                last_save = time.time()
         save()
-        log(f'trained {step} steps in {trained_s / 60:.1f} min of compute')
+        log(f'{name}: {steps[name]} steps in {done[name] / 60:.1f} min of compute')
+
+    def vision_batch():
+        idx = np.random.randint(0, len(train), args.vision_batch)
+        loss, aux, dense, accuracy = vision_step(model, train.images[idx], train.cls_targets[idx], train.patch_targets[idx])
+        return loss, {'cls': aux, 'patch': dense, 'object-patch acc (colour shape centre quadrant)': accuracy}
+
+    if not args.skip_train:
+        run_stage('vision', args.vision_minutes, vision_batch)
+        model.vision_tower.requires_grad_(False)
+        t0 = time.time()
+        del train  # stage 1's images are done with; stage 2 holds the qa set's patch tokens instead
+        cached = tower_patches(model, qa.images)
+        log(f'frozen tower: patch tokens of {len(qa)} scenes computed in {time.time() - t0:.0f} s')
+
+        def language_batch():
+            idx = np.random.randint(0, len(qa), args.batch)
+            loss = language_step(model, tok, cached[idx].float(), [qa.questions[i] for i in idx])
+            return loss, {'lm': loss.item()}
+
+        run_stage('language', args.language_minutes, language_batch)
     t0 = time.time()
     log(f'evaluation on {len(test)} fresh scenes ({sum(len(q) for q in test.questions)} questions):')
     summary = evaluate(model, tok, test, log=log)
     log(f'evaluated in {time.time() - t0:.0f} s')
     from llava_fixture_export import export_fixture
     export_fixture(model, tok, os.path.abspath(args.out), {
-        'steps': step, 'train_minutes': round(trained_s / 60, 1), 'train_scenes': len(train),
+        'steps': steps, 'train_minutes': {k: round(v / 60, 1) for k, v in done.items()},
+        'train_scenes': args.train_scenes, 'qa_scenes': len(qa), 'qa_questions': args.qa_questions,
         'eval_scenes': len(test), 'accuracy': summary,
     })
     log(f'exported to {os.path.abspath(args.out)}')
