@@ -5,13 +5,14 @@
 import { ATTR_INT, ATTR_INTS, ATTR_TENSOR, DT_FLOAT, DT_INT64, type OnnxAttribute, type OnnxNode } from './onnx-proto';
 import type { FusedLayer, SoftmaxLayer } from './attention-layers';
 import type { GraphAdditions } from './onnx-model-file';
+import type { AttentionKind } from '../pruning/types';
 
 /**
  * cls: the [CLS] query's row, mean over heads, [CLS] column dropped -> [batch, tokens - 1].
  * received: attention each token receives, mean over heads and queries -> [batch, tokens], or
  * [batch, tokens - 1] with the [CLS] column dropped when the encoder has a [CLS] token.
  */
-export type ScoreMode = 'cls' | 'received';
+export type ScoreMode = AttentionKind;
 export const SCORE_MODES: readonly ScoreMode[] = ['cls', 'received'];
 
 export interface ScoreBranchOptions {
