@@ -23,7 +23,7 @@ export interface ScoreBranchOptions {
 
 /** Every output the branches add is `attn_<mode>.<layer>`. */
 export const SCORE_OUTPUT_PREFIX = 'attn_';
-const SCORE_OUTPUT = /^attn_(cls|received)\.(\d+)$/;
+const SCORE_OUTPUT = new RegExp(`^${SCORE_OUTPUT_PREFIX}(${SCORE_MODES.join('|')})\\.(\\d+)$`);
 /** Every tensor the branches add starts with this, so clashes with the model's names are easy to check. */
 export const BRANCH_TENSOR_PREFIX = 'vtc_attn/';
 
