@@ -5,12 +5,13 @@ import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { EngineError } from '../engine/errors';
 // Import refuses what the engine would refuse to decode: one limit for both.
-import { MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
+import { isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
 import { asStorageError } from './storage-error';
 
 export const THUMB_SIZE = 320;
 
-const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
+// sharp names AVIF's container 'heif'; HEVC-coded HEIC in the same container is refused separately.
+const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
 /** Formats a browser shows as they are; anything else (or a rotated photo) is re-encoded for display. */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
 
@@ -36,6 +37,9 @@ export async function inspectImage(file: string, name = path.basename(file)): Pr
     const message = oneLine(e);
     if (/unsupported image format/i.test(message)) throw new EngineError('NOT_AN_IMAGE', `${name} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);
     throw new EngineError('CORRUPT_IMAGE', `${name} looks like an image but cannot be read: ${message}`);
+  }
+  if (isUndecodableHeif(meta)) {
+    throw new EngineError('NOT_AN_IMAGE', `${name} is an HEIC photo, which the app cannot decode; convert it to JPEG or AVIF first`);
   }
   if (!meta.format || !DECODABLE_FORMATS.has(meta.format)) {
     throw new EngineError('NOT_AN_IMAGE', `${name} is a ${meta.format ?? 'unknown'} file, not a photo format the app reads (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);

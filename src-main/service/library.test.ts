@@ -4,6 +4,7 @@ import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HEIC_PHOTO } from '../engine/test/paths';
 import { Library } from './library';
 import { LibraryStore } from './library-store';
 
@@ -55,12 +56,14 @@ describe('Library', () => {
     await fsp.writeFile(path.join(photos, 'broken.jpg'), good.subarray(0, Math.floor(good.length / 2)));
     await fsp.writeFile(path.join(photos, 'notes.png'), 'just some text, not a picture');
     await fsp.writeFile(path.join(photos, 'huge.png'), pngHeaderOnly(20_000, 10_000));
+    await fsp.copyFile(HEIC_PHOTO, path.join(photos, 'IMG_0001.HEIC'));
 
     const report = await library.importPaths([photos, path.join(dir, 'missing.jpg')]);
     expect(report.added.map((p) => p.name).sort()).toEqual(['beach.jpg', 'forest.jpg']);
     const byName = Object.fromEntries(report.errors.map((e) => [path.basename(e.path), e.message]));
     expect(byName['broken.jpg']).toMatch(/^broken\.jpg (looks like an image but cannot be read|cannot be decoded): [^\n]*premature end of JPEG image$/);
     expect(byName['notes.png']).toMatch(/notes\.png is not an image/);
+    expect(byName['IMG_0001.HEIC']).toMatch(/^IMG_0001\.HEIC is an HEIC photo, which the app cannot decode; convert it to JPEG or AVIF first$/);
     expect(byName['huge.png']).toMatch(/huge\.png is 20000x10000 \(200 MP\); the limit is 100 MP/);
     expect(byName['missing.jpg']).toMatch(/no such file or folder/);
     expect(library.list().map((p) => p.name).sort()).toEqual(['beach.jpg', 'forest.jpg']);

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../download/engine-error-of';
 import type { EngineError } from '../errors';
-import { photo } from '../test/paths';
+import { HEIC_PHOTO, photo } from '../test/paths';
 import { decodeImage, decodeImageFile, MAX_IMAGE_PIXELS } from './decodeImage';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vtc-decode-'));
@@ -146,8 +146,10 @@ describe('decodeImage', () => {
   /** The start of an ISO-BMFF file: a 'ftyp' box with the given major brand, then junk. */
   const isoFile = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from(`ftyp${brand}`, 'latin1'), Buffer.alloc(40, 7)]);
 
-  it('refuses an HEIC photo by name', async () => {
+  it('refuses an HEIC photo by name, whether its header parses or not', async () => {
     await expectCode(decodeImage(isoFile('heic'), 'IMG_0001.HEIC'), 'NOT_AN_IMAGE', /^IMG_0001\.HEIC: HEIC images are not supported/);
+    // A real one: sharp reads its header (format 'heif', HEVC), so the refusal must not wait for the decode error.
+    await expectCode(decodeImageFile(HEIC_PHOTO), 'NOT_AN_IMAGE', /red-64x48\.heic: HEIC images are not supported \(convert it to JPEG/);
   });
 
   it('calls a damaged AVIF corrupt, and an MP4 video not an image', async () => {

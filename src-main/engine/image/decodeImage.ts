@@ -32,6 +32,17 @@ const SUPPORTED_LIST = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
 const AVIF_BRANDS = new Set(['avif', 'avis']);
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
 
+/**
+ * sharp's prebuilt libvips reads the header of any HEIF container but decodes only AV1-coded ones (AVIF): an
+ * HEVC-coded HEIC photo passes metadata() and fails only at decode, so it has to be refused from its header.
+ */
+export function isUndecodableHeif(meta: Metadata): boolean {
+  return meta.format === 'heif' && meta.compression !== 'av1';
+}
+
+const unsupported = (label: string, format: string) =>
+  new EngineError('NOT_AN_IMAGE', `${label}: ${format} images are not supported (convert it to ${SUPPORTED_LIST})`);
+
 function looksLikeImage(buf: Uint8Array): string | undefined {
   for (const [name, sig] of SIGNATURES) if (sig.every((b, i) => buf[i] === b)) return name;
   if (buf.length >= 12 && String.fromCharCode(...buf.subarray(4, 8)) === 'ftyp') {
@@ -61,12 +72,11 @@ export async function decodeImage(buf: Uint8Array, label: string): Promise<RgbIm
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch {
-    if (format && UNSUPPORTED.has(format)) {
-      throw new EngineError('NOT_AN_IMAGE', `${label}: ${format} images are not supported (convert it to ${SUPPORTED_LIST})`);
-    }
+    if (format && UNSUPPORTED.has(format)) throw unsupported(label, format);
     if (format) throw new EngineError('CORRUPT_IMAGE', `${label}: the ${format} file is corrupt and cannot be decoded`);
     throw new EngineError('NOT_AN_IMAGE', `${label}: not an image (expected ${SUPPORTED_LIST})`);
   }
+  if (isUndecodableHeif(meta)) throw unsupported(label, 'HEIC');
   const pixels = (meta.width ?? 0) * (meta.height ?? 0);
   if (pixels > MAX_IMAGE_PIXELS) {
     throw new EngineError(

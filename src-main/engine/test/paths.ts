@@ -6,3 +6,5 @@ export const PHOTOS_DIR = resolve(REPO_ROOT, '../shared/photos');
 
 export const fixtureDir = (name: string) => join(REPO_ROOT, 'models/fixtures', name);
 export const photo = (name: string) => join(PHOTOS_DIR, name);
+/** A real 64x48 HEVC-coded HEIC (libheif's `heif-enc -q 50`): sharp reads its header but cannot decode it. */
+export const HEIC_PHOTO = join(REPO_ROOT, 'src-main/engine/image/testdata/red-64x48.heic');
