@@ -14,9 +14,10 @@ the tower frozen):
 2. Language training. The tower is frozen and its penultimate patch tokens are computed once per training
    scene; the projector and the LLM learn to answer from them. The LLM sees each scene's prefix ("USER:" +
    image tokens) once and all its questions after it through the shared KV cache (~4x cheaper on CPU).
-   In half of the batches a random subset of the image tokens is kept (original order, contiguous
-   positions), so the LLM reads object positions from the features rather than from its own position ids;
-   this makes the LLM robust to shorter image prefixes in general and favours the random baseline, if any.
+   In half of the batches only part of the image tokens is kept (original order, contiguous positions), so
+   the LLM reads object positions from the features rather than from its own position ids and copes with
+   shorter image prefixes. Those subsets drop background tokens only: a subset that drops the object a
+   question asks about turns its answer into a guess the LLM is then taught to make.
 """
 import argparse
 import math
@@ -47,10 +48,11 @@ def cls_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
             + F.cross_entropy(logits[:, CLS_MULTI_HOT:], target[:, CLS_MULTI_HOT:].argmax(-1)))
 
 
-def keep_random(features: torch.Tensor, k: int) -> torch.Tensor:
-    """k random image tokens per image, in their original order."""
-    b, n, _ = features.shape
-    idx = torch.rand(b, n).argsort(-1)[:, :k].sort(-1).values
+def keep_objects_and_some_background(features: torch.Tensor, on_object: torch.Tensor, k: int) -> torch.Tensor:
+    """k image tokens per image, in their original order: every token an object covers, then random
+    background tokens. k must be at least the largest object-token count in the batch."""
+    priority = torch.rand(on_object.shape) + 2.0 * on_object
+    idx = priority.argsort(-1, descending=True)[:, :k].sort(-1).values
     return features.gather(1, idx.unsqueeze(-1).expand(-1, -1, features.shape[-1]))
 
 
@@ -85,11 +87,14 @@ def vision_step(model, batch_images, batch_cls, batch_patches):
     return aux + dense, aux.item(), dense.item(), accuracy
 
 
-def language_step(model, tok, patches, batch_questions):
-    """Stage 2 loss: answer tokens and </s> after each question, given the frozen tower's patch tokens."""
+def language_step(model, tok, patches, on_object, batch_questions):
+    """Stage 2 loss: answer tokens and </s> after each question, given the frozen tower's patch tokens and
+    which of them an object covers."""
     feats = model.multi_modal_projector(patches)
     if np.random.rand() < PRUNE_PROBABILITY:
-        feats = keep_random(feats, np.random.randint(max(1, feats.shape[1] // 16), feats.shape[1]))
+        fewest = max(int(on_object.sum(-1).max()), feats.shape[1] // 16)
+        if fewest < feats.shape[1]:
+            feats = keep_objects_and_some_background(feats, on_object, np.random.randint(fewest, feats.shape[1]))
     present, p = run_prefix(model, tok, feats)
     # One row per (image, question): the question, "assistant :", the answer and </s>, right-padded.
     rows, owners, answer_starts = [], [], []
@@ -218,6 +223,8 @@ def main():
     ap.add_argument('--batch', type=int, default=32, help='images per stage 2 step (each with all its questions)')
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--resume', action='store_true', help='continue from the checkpoint in --work')
+    ap.add_argument('--restart-language', action='store_true',
+                    help='with --resume: keep the trained tower, start the projector and LLM (stage 2) afresh')
     ap.add_argument('--skip-train', action='store_true', help='evaluate and export the checkpoint only')
     ap.add_argument('--tiny', action='store_true', help='2-minute end-to-end check of the pipeline')
     args = ap.parse_args()
@@ -262,6 +269,14 @@ def main():
         for name, opt in opts.items():
             opt.load_state_dict(ckpt['opts'][name])
         done, steps = ckpt['seconds'], ckpt['steps']
+        if args.restart_language:
+            # The initial weights a fresh run gives (same seed, same construction order).
+            torch.manual_seed(1)
+            fresh = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
+            model.multi_modal_projector.load_state_dict(fresh.multi_modal_projector.state_dict())
+            model.language_model.load_state_dict(fresh.language_model.state_dict())
+            opts['language'] = torch.optim.AdamW(language_params, lr=args.lr, weight_decay=0.01)
+            done['language'], steps['language'] = 0.0, 0
         log(f'resumed after {done["vision"] / 60:.1f} + {done["language"] / 60:.1f} min ({steps})')
 
     def save():
@@ -312,7 +327,8 @@ def main():
 
         def language_batch():
             idx = np.random.randint(0, len(qa), args.batch)
-            loss = language_step(model, tok, cached[idx].float(), [qa.questions[i] for i in idx])
+            on_object = torch.from_numpy(qa.patch_targets[idx][..., 0] > 0)
+            loss = language_step(model, tok, cached[idx].float(), on_object, [qa.questions[i] for i in idx])
             return loss, {'lm': loss.item()}
 
         run_stage('language', args.language_minutes, language_batch)
