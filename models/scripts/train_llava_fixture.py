@@ -253,12 +253,13 @@ def main():
     train, qa, test = (SceneSet(d, vision.patch_size) for d in (train_dir, qa_dir, eval_dir))
     log(f'loaded {len(train)} + {len(qa)} training and {len(test)} evaluation scenes in {time.time() - t0:.1f} s')
     tok = Tokenizer(build_vocab([train, qa, test]))
-    model = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
+    build_model = lambda: TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
+    adamw = lambda params: torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    model = build_model()
     log(f'vocabulary {len(tok.vocab)} words; parameters {sum(p.numel() for p in model.parameters()):,}')
     vision_params = [p for m in (model.vision_tower, model.cls_heads, model.patch_heads) for p in m.parameters()]
     language_params = [p for m in (model.multi_modal_projector, model.language_model) for p in m.parameters()]
-    opts = {'vision': torch.optim.AdamW(vision_params, lr=args.lr, weight_decay=0.01),
-            'language': torch.optim.AdamW(language_params, lr=args.lr, weight_decay=0.01)}
+    opts = {'vision': adamw(vision_params), 'language': adamw(language_params)}
     ckpt_path = os.path.join(args.work, 'checkpoint.pt')
     done = {'vision': 0.0, 'language': 0.0}
     steps = {'vision': 0, 'language': 0}
@@ -272,10 +273,10 @@ def main():
         if args.restart_language:
             # The initial weights a fresh run gives (same seed, same construction order).
             torch.manual_seed(1)
-            fresh = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
+            fresh = build_model()
             model.multi_modal_projector.load_state_dict(fresh.multi_modal_projector.state_dict())
             model.language_model.load_state_dict(fresh.language_model.state_dict())
-            opts['language'] = torch.optim.AdamW(language_params, lr=args.lr, weight_decay=0.01)
+            opts['language'] = adamw(language_params)
             done['language'], steps['language'] = 0.0, 0
         log(f'resumed after {done["vision"] / 60:.1f} + {done["language"] / 60:.1f} min ({steps})')
 
