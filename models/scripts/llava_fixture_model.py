@@ -209,8 +209,9 @@ class LanguageModel(nn.Module):
         inv_freq = 1.0 / (cfg.rope_theta ** (torch.arange(0, cfg.head_dim, 2).float() / cfg.head_dim))
         self.register_buffer('inv_freq', inv_freq, persistent=False)
 
-    def forward(self, inputs_embeds, attention_mask, position_ids, past=None):
-        """attention_mask: [b, past + s] of 0/1; past: list of (key, value) [b, heads, past, head_dim].
+    def forward(self, inputs_embeds, attention_mask, position_ids, past=None, visible=None):
+        """attention_mask: [b, past + s] of 0/1; past: list of (key, value) [b, heads, past, head_dim];
+        visible: training only, a [b, s, past + s] boolean mask that replaces the causal one.
         Returns logits and the new (key, value) per layer."""
         s = inputs_embeds.shape[1]
         freqs = position_ids.unsqueeze(-1).float() * self.inv_freq
@@ -218,9 +219,10 @@ class LanguageModel(nn.Module):
         cos, sin = emb.cos(), emb.sin()
         # Key j is visible to query i when j <= its absolute index and j is not padding; indices come from
         # cumsum over the mask's shape so the traced graph keeps past and sequence lengths symbolic.
-        key_index = torch.cumsum(torch.ones_like(attention_mask), dim=-1) - 1
-        query_index = key_index[:, key_index.shape[1] - s:]
-        visible = (key_index.unsqueeze(1) <= query_index.unsqueeze(2)) & (attention_mask.unsqueeze(1) > 0)
+        if visible is None:
+            key_index = torch.cumsum(torch.ones_like(attention_mask), dim=-1) - 1
+            query_index = key_index[:, key_index.shape[1] - s:]
+            visible = (key_index.unsqueeze(1) <= query_index.unsqueeze(2)) & (attention_mask.unsqueeze(1) > 0)
         mask = torch.where(visible, 0.0, -1e9).unsqueeze(1).to(inputs_embeds.dtype)
         x = inputs_embeds
         present = []
