@@ -61,13 +61,17 @@ def keep_indices(features: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     return features.gather(1, idx.sort(-1).values.unsqueeze(-1).expand(-1, -1, features.shape[-1]))
 
 
+def prefix_embeds(model: TinyLlava, tok: Tokenizer, image_tokens: torch.Tensor) -> torch.Tensor:
+    """The embedded prompt up to the end of the image: 'user :' + image tokens."""
+    head = model.language_model.embed_tokens(torch.tensor(tok.encode('USER:')))
+    return torch.cat([head.expand(image_tokens.shape[0], -1, -1), image_tokens], 1)
+
+
 def run_prefix(model: TinyLlava, tok: Tokenizer, image_tokens: torch.Tensor):
-    """'user :' + image tokens through the LM: returns the KV cache and the prefix length."""
+    """The prefix through the LM: returns the KV cache and the prefix length."""
     lm = model.language_model
-    b, n, _ = image_tokens.shape
-    head = lm.embed_tokens(torch.tensor(tok.encode('USER:'))).unsqueeze(0).expand(b, -1, -1)
-    x = torch.cat([head, image_tokens], 1)
-    p = x.shape[1]
+    x = prefix_embeds(model, tok, image_tokens)
+    b, p, _ = x.shape
     _, present = lm(x, torch.ones(b, p, dtype=torch.long), torch.arange(p).expand(b, p))
     return present, p
 
@@ -100,9 +104,8 @@ def language_step(model, tok, patches, on_object, batch_questions):
         if fewest < feats.shape[1]:
             feats = keep_objects_and_some_background(feats, on_object, np.random.randint(fewest, feats.shape[1]))
     lm = model.language_model
-    b = feats.shape[0]
-    head = tok.encode('USER:')
-    p = len(head) + feats.shape[1]
+    prefix = prefix_embeds(model, tok, feats)
+    b, p, _ = prefix.shape
     # Per image: token ids, labels, positions and segment (1, 2, ... per question; 0 marks the prefix).
     packed = []
     for qs in batch_questions:
@@ -128,7 +131,7 @@ def language_step(model, tok, patches, on_object, batch_questions):
         labels[i, :len(row_labels)] = torch.tensor(row_labels)
         positions[i, p:p + len(row_positions)] = torch.tensor(row_positions)
         segments[i, p:p + len(row_segments)] = torch.tensor(row_segments)
-    x = torch.cat([lm.embed_tokens(torch.tensor(head)).expand(b, -1, -1), feats, lm.embed_tokens(ids)], 1)
+    x = torch.cat([prefix, lm.embed_tokens(ids)], 1)
     order = torch.arange(p + s)
     causal = order[None, :] <= order[:, None]
     same = (segments[:, None, :] == 0) | (segments[:, None, :] == segments[:, :, None])
@@ -274,10 +277,9 @@ def main():
     train, qa, test = (SceneSet(d, vision.patch_size) for d in (train_dir, qa_dir, eval_dir))
     log(f'loaded {len(train)} + {len(qa)} training and {len(test)} evaluation scenes in {time.time() - t0:.1f} s')
     tok = Tokenizer(build_vocab([train, qa, test]))
-    build_model = lambda: TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
     peak_lr = {'vision': args.vision_lr, 'language': args.language_lr}
     adamw = lambda params: torch.optim.AdamW(params, weight_decay=0.01)
-    model = build_model()
+    model = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
     log(f'vocabulary {len(tok.vocab)} words; parameters {sum(p.numel() for p in model.parameters()):,}')
     vision_params = [p for m in (model.vision_tower, model.cls_heads, model.patch_heads) for p in m.parameters()]
     language_params = [p for m in (model.multi_modal_projector, model.language_model) for p in m.parameters()]
