@@ -53,8 +53,7 @@ def keep_objects_and_some_background(features: torch.Tensor, on_object: torch.Te
     """k image tokens per image, in their original order: every token an object covers, then random
     background tokens. k must be at least the largest object-token count in the batch."""
     priority = torch.rand(on_object.shape) + 2.0 * on_object
-    idx = priority.argsort(-1, descending=True)[:, :k].sort(-1).values
-    return features.gather(1, idx.unsqueeze(-1).expand(-1, -1, features.shape[-1]))
+    return keep_indices(features, priority.argsort(-1, descending=True)[:, :k])
 
 
 def keep_indices(features: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
