@@ -70,6 +70,23 @@ describe('generateQuestions', () => {
     expect(() => generateQuestions(samples[0].scene, createRng(1), 0)).toThrow(/>= 1/);
   });
 
+  it('never asks the same question twice about one scene, and stops when a scene has no new ones', () => {
+    const rng = createRng(5);
+    for (let n = 1; n <= 8; n++) {
+      const scene = sampleScene(rng, 96, n);
+      const qas = generateQuestions(scene, rng, 15);
+      expect(new Set(qas.map((q) => q.question)).size).toBe(qas.length);
+      expect(qas.length).toBe(15);
+    }
+    // One object: 11 count questions (all, 4 shapes, 6 colours), 1 position, 1 colour, 1 shape, and
+    // existence with 'yes' once and 'no' for the 8 near misses (its colour or its shape): 23 in all.
+    const single = sampleScene(rng, 96, 1);
+    const all = generateQuestions(single, rng, 100);
+    expect(new Set(all.map((q) => q.question)).size).toBe(all.length);
+    expect(all).toHaveLength(23);
+    for (const qa of all) expect(qa.answer).toBe(solve(single, qa.question));
+  });
+
   it('is deterministic for a seed', () => {
     const make = () => {
       const rng = createRng(77);

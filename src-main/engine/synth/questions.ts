@@ -96,17 +96,29 @@ export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): Questio
   }
 }
 
-/** Up to `count` questions of distinct types (types repeat only when count > 5), in random type order. */
+// Rounds in a row that may add no new question before a scene counts as exhausted: a round draws each type
+// once, so a scene that still has unasked questions yields one within a few rounds.
+const FRUITLESS_ROUNDS = 20;
+
+/** Up to `count` distinct questions, in rounds that ask each type once in random order (so types repeat
+ * only when count > 5). A question already asked about this scene is drawn again rather than kept, since
+ * a repeat adds nothing to an evaluation and doubles one answer's weight in training; a small scene may
+ * have fewer than `count` distinct questions, and then all of them are returned. */
 export function generateQuestions(scene: Scene, rng: Rng, count: number): QuestionAnswer[] {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`questions per scene must be >= 1, got ${count}`);
   const out: QuestionAnswer[] = [];
-  // count, position and existence always apply, so every round adds questions and the loop ends.
-  while (out.length < count) {
+  const asked = new Set<string>();
+  for (let fruitless = 0; out.length < count && fruitless < FRUITLESS_ROUNDS; ) {
+    const before = out.length;
     for (const type of rng.shuffle(QUESTION_TYPES)) {
       if (out.length === count) break;
       const qa = askQuestion(scene, type, rng);
-      if (qa) out.push(qa);
+      if (qa && !asked.has(qa.question)) {
+        asked.add(qa.question);
+        out.push(qa);
+      }
     }
+    fruitless = out.length > before ? 0 : fruitless + 1;
   }
   return out;
 }
