@@ -245,6 +245,7 @@ def main():
     ap.add_argument('--vision-lr', type=float, default=2e-3, help='stage 1 peak learning rate')
     ap.add_argument('--language-lr', type=float, default=1e-3,
                     help='stage 2 peak learning rate (in 8-minute trials 1e-3 beat 2e-3, and 2e-3 beat 4e-3)')
+    ap.add_argument('--language-layers', type=int, default=TextConfig.num_hidden_layers, help='decoder layers')
     ap.add_argument('--resume', action='store_true', help='continue from the checkpoint in --work')
     ap.add_argument('--restart-language', action='store_true',
                     help='with --resume: keep the trained tower, start the projector and LLM (stage 2) afresh')
@@ -278,7 +279,7 @@ def main():
     tok = Tokenizer(build_vocab([train, qa, test]))
     peak_lr = {'vision': args.vision_lr, 'language': args.language_lr}
     adamw = lambda params: torch.optim.AdamW(params, weight_decay=0.01)
-    model = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab)), CLS_TARGET_SIZE, PATCH_CLASSES)
+    model = TinyLlava(vision, TextConfig(vocab_size=len(tok.vocab), num_hidden_layers=args.language_layers), CLS_TARGET_SIZE, PATCH_CLASSES)
     log(f'vocabulary {len(tok.vocab)} words; parameters {sum(p.numel() for p in model.parameters()):,}')
     vision_params = [p for m in (model.vision_tower, model.cls_heads, model.patch_heads) for p in m.parameters()]
     language_params = [p for m in (model.multi_modal_projector, model.language_model) for p in m.parameters()]
