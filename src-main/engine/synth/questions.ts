@@ -96,14 +96,15 @@ export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): Questio
   }
 }
 
-// Rounds in a row that may add no new question before a scene counts as exhausted: a round draws each type
-// once, so a scene that still has unasked questions yields one within a few rounds.
+// Rounds in a row that may add no new question before a scene counts as exhausted. A round draws each type
+// once, so while several questions are unasked a round almost always finds one; the last few can each
+// be a 1-in-16 draw, so a scene may be given up on just short of every question it has.
 const FRUITLESS_ROUNDS = 20;
 
 /** Up to `count` distinct questions, in rounds that ask each type once in random order (so types repeat
  * only when count > 5). A question already asked about this scene is drawn again rather than kept, since
- * a repeat adds nothing to an evaluation and doubles one answer's weight in training; a small scene may
- * have fewer than `count` distinct questions, and then all of them are returned. */
+ * a repeat adds nothing to an evaluation and doubles one answer's weight in training. A small scene may
+ * have fewer than `count` distinct questions, and then fewer are returned. */
 export function generateQuestions(scene: Scene, rng: Rng, count: number): QuestionAnswer[] {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`questions per scene must be >= 1, got ${count}`);
   const out: QuestionAnswer[] = [];
