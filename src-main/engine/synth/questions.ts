@@ -98,7 +98,7 @@ export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): Questio
 
 // Rounds in a row that may add no new question before a scene counts as exhausted. A round draws each type
 // once, so while several questions are unasked a round almost always finds one; the last few can each
-// be a 1-in-16 draw, so a scene may be given up on just short of every question it has.
+// be a 1-in-18 draw (one colour's count), so a scene may be given up on just short of every question it has.
 const FRUITLESS_ROUNDS = 20;
 
 /** Up to `count` distinct questions, in rounds that ask each type once in random order (so types repeat
