@@ -226,7 +226,8 @@ def object_patch_mask(boxes, grid: int, patch: int) -> torch.Tensor:
 
 
 def cpu_has_bf16() -> bool:
-    """Whether the CPU multiplies bfloat16 natively; elsewhere torch emulates it, slower than float32."""
+    """Whether the CPU has bfloat16 dot-product instructions: autocast only pays where it has them (on this
+    project's AMD EPYC, 0.45 against 0.94 s a stage-2 step)."""
     try:
         with open('/proc/cpuinfo') as f:
             flags = f.read()
