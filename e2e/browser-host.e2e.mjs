@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { launchChromium, screenshot } from './browser.mjs';
 import { repoRoot, startHost } from './host.mjs';
 
-const PHOTOS = path.resolve(repoRoot, '../shared/photos');
+const PHOTOS = path.join(repoRoot, 'test-assets/photos');
 const ANSWER_TIMEOUT = 240_000;
 const QUESTION = 'What colour is the biggest shape?';
 
@@ -105,7 +105,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.equal(await page.getByTestId('settings-threads').inputValue(), '1', 'the setting was kept');
   });
 
-  step('imports the shared photos folder into a grid of thumbnails', async () => {
+  step('imports the sample photos folder into a grid of thumbnails', async () => {
     await openLibrary();
     const before = await photoCount();
     await page.getByTestId('import-path').fill(PHOTOS);

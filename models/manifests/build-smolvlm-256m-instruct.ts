@@ -1,6 +1,6 @@
 // Writes smolvlm-256m-instruct.json from the published model's non-weight files (hashed here) and its
 // weights-manifest.json (sums recorded from the Git LFS pointers), so the committed manifest is reproducible:
-//   npx tsx models/manifests/build-smolvlm-256m-instruct.ts /work/shared/models/smolvlm-256m-instruct
+//   npx tsx models/manifests/build-smolvlm-256m-instruct.ts models/reference/smolvlm-256m-instruct
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

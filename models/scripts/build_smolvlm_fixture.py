@@ -26,7 +26,7 @@ from fuse_attention import fuse_attention  # noqa: E402
 from tiny_llama import TinyLlamaDecoder  # noqa: E402
 from tiny_vision import Idefics3VisionEncoder, TinyClipEncoder, TinySiglipEncoder  # noqa: E402
 
-REAL_MODEL = "/work/shared/models/smolvlm-256m-instruct"
+REAL_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference", "smolvlm-256m-instruct")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODEL_OUT = os.path.join(ROOT, "models", "fixtures", "tiny-smolvlm")
 GRAPHS_OUT = os.path.join(ROOT, "models", "fixtures", "graphs")

@@ -15,7 +15,7 @@ import { AutoProcessor, Idefics3ForConditionalGeneration, RawImage, env } from '
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = path.join(root, 'models/fixtures');
 const modelDir = path.join(fixtures, 'tiny-smolvlm');
-const photos = '/work/shared/photos';
+const photos = path.join(root, 'test-assets/photos');
 const sessionOptions = { intraOpNumThreads: 1 };
 
 function maxAbsDiff(a, b) {

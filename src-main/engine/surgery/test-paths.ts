@@ -26,5 +26,7 @@ export const FIXTURE_GRAPHS = {
 };
 export const TINY_SMOLVLM_VISION = fileURLToPath(new URL('../../../models/fixtures/tiny-smolvlm/onnx/vision_encoder.onnx', import.meta.url));
 
-const gemma = '/work/shared/onnx-graphs/gemma3-4b-vision-encoder';
-export const GEMMA3_VISION = { fp32: `${gemma}/vision_encoder.onnx`, q4: `${gemma}/vision_encoder_q4.onnx` };
+// test-assets/onnx-graphs/gemma3-4b-vision-encoder/SOURCE.md says where it comes from.
+const gemma = (name: string) =>
+  fileURLToPath(new URL(`../../../test-assets/onnx-graphs/gemma3-4b-vision-encoder/${name}`, import.meta.url));
+export const GEMMA3_VISION = { fp32: gemma('vision_encoder.onnx'), q4: gemma('vision_encoder_q4.onnx') };

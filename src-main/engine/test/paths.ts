@@ -1,8 +1,8 @@
-// Where tests find the committed fixture models and the shared photos.
+// Where tests find the committed fixture models and the sample photos (test-assets/photos, with their licences).
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-export const PHOTOS_DIR = resolve(REPO_ROOT, '../shared/photos');
+export const PHOTOS_DIR = join(REPO_ROOT, 'test-assets/photos');
 
 export const fixtureDir = (name: string) => join(REPO_ROOT, 'models/fixtures', name);
 export const photo = (name: string) => join(PHOTOS_DIR, name);
