@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { encodeEntry } from './entry-format';
 import { FeatureCache } from './feature-cache';
 import { KEY_A, KEY_B, KEY_C, KEY_D, sampleVision } from './test-values';
@@ -162,6 +162,43 @@ for (let i = 1; ; i++) {
     await expect(cache.get('../../etc/passwd')).rejects.toThrow(/must be a sha256 hex digest, got '..\/..\/etc\/passwd'/);
     await expect(cache.put('ABC', sampleVision())).rejects.toThrow(/must be a sha256 hex digest, got 'ABC'/);
     expect(() => new FeatureCache({ dir: freshDir(), maxBytes: -1 })).toThrow(/bytes >= 0, got -1/);
+  });
+
+  it('on a full disk stores nothing, leaves no temp file and says so once', async () => {
+    const dir = freshDir();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      // The write starts (the temp file exists, as on a real disk) and then runs out of space.
+      const writeNewFile = async (file: string, bytes: Uint8Array) => {
+        writeFileSync(file, bytes.subarray(0, 8));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      };
+      const cache = new FeatureCache({ dir, maxBytes: 1 << 20, writeNewFile });
+      expect(await cache.put(KEY_A, sampleVision())).toBe(false);
+      expect(await cache.put(KEY_B, sampleVision())).toBe(false);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(await cache.get(KEY_A)).toBeUndefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/could not save vision features in .*\(the disk is full\)/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('treats a folder it cannot use (its path is a file) as misses and unsaved entries', async () => {
+    const dir = freshDir();
+    writeFileSync(dir, 'not a folder');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const cache = new FeatureCache({ dir, maxBytes: 1 << 20 });
+      expect(await cache.get(KEY_A)).toBeUndefined();
+      expect(await cache.put(KEY_A, sampleVision())).toBe(false);
+      expect(await cache.get(KEY_A)).toBeUndefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(readFileSync(dir, 'utf8')).toBe('not a folder');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('stamps the last use on read', async () => {

@@ -6,6 +6,8 @@
 // copy) fails its checksum and is deleted on read. Temp files of crashed writers are swept.
 // LRU: a read or write sets the entry's mtime; eviction removes the oldest mtimes first. The file
 // system is the index, so several processes can share a folder with no lock beyond atomic renames.
+// Best effort: the cache only saves time, so a folder it cannot read or write (full disk, read-only or
+// missing folder) makes a miss or an unsaved entry, logged once per cache, never a failed question.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +20,19 @@ export interface FeatureCacheOptions {
   maxBytes: number;
   /** A temp file this old is a crashed write even if its writer's pid is in use again. */
   staleTempMs?: number;
+  /** Writes a new file durably; tests wrap it to inject failures such as a full disk. */
+  writeNewFile?: (file: string, bytes: Uint8Array) => Promise<void>;
+}
+
+/** Creates `file` (never over an existing one) and waits until its bytes are on the disk. */
+async function writeNewFileDurably(file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 const ENTRY = /^([0-9a-f]{64})\.vtcf$/;
@@ -66,6 +81,8 @@ export class FeatureCache {
   readonly dir: string;
   readonly maxBytes: number;
   private readonly staleTempMs: number;
+  private readonly writeNewFile: (file: string, bytes: Uint8Array) => Promise<void>;
+  private warned = false;
 
   constructor(opts: FeatureCacheOptions) {
     if (!Number.isFinite(opts.maxBytes) || opts.maxBytes < 0) {
@@ -74,6 +91,15 @@ export class FeatureCache {
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
     this.staleTempMs = opts.staleTempMs ?? DEFAULT_STALE_TEMP_MS;
+    this.writeNewFile = opts.writeNewFile ?? writeNewFileDurably;
+  }
+
+  /** One line per cache, not per photo: a full disk would otherwise log on every question. */
+  private warnOnce(action: string, e: unknown): void {
+    if (this.warned) return;
+    this.warned = true;
+    const reason = errnoCode(e) === 'ENOSPC' ? 'the disk is full' : e instanceof Error ? e.message : String(e);
+    console.warn(`Photo cache off for now: could not ${action} in ${this.dir} (${reason}); questions still get answers, only without the cache's speed-up.`);
   }
 
   private entryPath(key: string): string {
@@ -81,49 +107,59 @@ export class FeatureCache {
     return join(this.dir, `${key}.vtcf`);
   }
 
-  /** The cached value, or undefined on a miss; a damaged entry is deleted and counts as a miss. */
+  /**
+   * The cached value, or undefined on a miss; a damaged entry is deleted and counts as a miss, and so does
+   * a folder that cannot be read.
+   */
   async get(key: string): Promise<CachedVision | undefined> {
     const path = this.entryPath(key);
-    let buf: Buffer;
     try {
-      buf = await readFile(path);
+      let buf: Buffer;
+      try {
+        buf = await readFile(path);
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT') return undefined;
+        throw e;
+      }
+      const decoded = decodeEntry(key, buf);
+      if (!decoded.ok) {
+        await removeIfPresent(path);
+        return undefined;
+      }
+      await markUsed(path);
+      return decoded.value;
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return undefined;
-      throw e;
-    }
-    const decoded = decodeEntry(key, buf);
-    if (!decoded.ok) {
-      await removeIfPresent(path);
+      this.warnOnce('read the photo cache', e);
       return undefined;
     }
-    await markUsed(path);
-    return decoded.value;
   }
 
-  /** Stores the value and evicts to stay under maxBytes; false when the entry alone exceeds it. */
+  /**
+   * Stores the value and evicts to stay under maxBytes. False when it was not stored: the entry alone
+   * exceeds maxBytes, or the write failed (full disk, unwritable folder; logged once, never thrown).
+   */
   async put(key: string, value: CachedVision): Promise<boolean> {
     const path = this.entryPath(key);
     const bytes = encodeEntry(key, value);
     if (bytes.length > this.maxBytes) return false;
-    await mkdir(this.dir, { recursive: true });
     const temp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      const handle = await open(temp, 'wx');
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await mkdir(this.dir, { recursive: true });
+      await this.writeNewFile(temp, bytes);
       await rename(temp, path);
     } catch (e) {
-      await removeIfPresent(temp);
-      if (errnoCode(e) === 'ENOSPC') throw new EngineError('DISK_FULL', `no space left to cache vision features in ${this.dir}`);
-      throw e;
+      await removeIfPresent(temp).catch(() => undefined);
+      this.warnOnce('save vision features', e);
+      return false;
     }
     await this.syncDir();
-    await markUsed(path);
-    await this.sweep(key);
+    try {
+      await markUsed(path);
+      await this.sweep(key);
+    } catch (e) {
+      // The entry is stored; only its LRU stamp or the eviction of older entries is left for next time.
+      this.warnOnce('tidy the photo cache', e);
+    }
     return true;
   }
 

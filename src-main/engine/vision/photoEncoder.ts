@@ -129,6 +129,7 @@ export class PhotoEncoder {
     const attention = readAttention(out, this.encoder.layerCount, layout.tiles);
     if (this.cache) {
       const entry: CachedVision = { features, featureDims: [features.length / dim, dim], attention, meta: layout as unknown as JsonValue };
+      // Best effort: a cache that cannot save (full disk, unwritable folder) logs once and the answer goes on.
       await this.cache.put(key, entry);
     }
     return { layout, features, dim, attention, attentionUnavailable: this.encoder.attentionUnavailable, preprocessMs, visionMs, cached: false };
