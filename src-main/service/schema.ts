@@ -59,7 +59,8 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
     }
     case 'object': {
       if (!isPlainObject(value)) return `${at} must be an object, got ${describe(value)}`;
-      for (const key of Object.keys(value)) if (!(key in schema.fields)) return `${at} has an unknown field '${key}'`;
+      // `key in fields` would also find what every object inherits (constructor, toString, __proto__).
+      for (const key of Object.keys(value)) if (!isOwnKey(schema.fields, key)) return `${at} has an unknown field '${key}'`;
       for (const [key, fieldSchema] of Object.entries(schema.fields)) {
         const v = value[key];
         if (v === undefined) {
@@ -74,11 +75,21 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
     case 'tagged': {
       if (!isPlainObject(value)) return `${at} must be an object, got ${describe(value)}`;
       const tag = value[schema.tag];
-      const variant = typeof tag === 'string' ? schema.variants[tag] : undefined;
+      const variant = typeof tag === 'string' && isOwnKey(schema.variants, tag) ? schema.variants[tag] : undefined;
       if (!variant) return `${at}.${schema.tag} must be one of ${Object.keys(schema.variants).join(', ')}; got ${describe(tag)}`;
       return findProblem(variant, value, at);
     }
   }
+}
+
+/**
+ * JSON.parse turns "__proto__" into an own property, and code downstream that copies or merges the value
+ * could then reach Object.prototype: these keys are never fields, whatever a schema declares.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isOwnKey(record: Record<string, unknown>, key: string): boolean {
+  return !PROTOTYPE_KEYS.has(key) && Object.hasOwn(record, key);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
