@@ -8,6 +8,22 @@ export const MEDIA_SCHEME = 'vtc-media';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export const APP_START_URL = `${APP_ORIGIN}/index.html`;
 
+/**
+ * The electron-vite dev server the window loads instead of the built renderer, from ELECTRON_RENDERER_URL:
+ * only while developing, and only on this machine. A packaged app always loads its own files, so no
+ * environment variable can point it at a page that would then be trusted with the assistant's API.
+ */
+export function devServerUrl(isPackaged: boolean, env: Record<string, string | undefined>): string | undefined {
+  const url = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !url) return undefined;
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(hostname) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseMediaUrl(url: string): { kind: 'thumb' | 'photo'; photoId: string } | undefined {
   let parsed: URL;
   try {
@@ -16,8 +32,8 @@ export function parseMediaUrl(url: string): { kind: 'thumb' | 'photo'; photoId: 
     return undefined;
   }
   if (parsed.protocol !== `${MEDIA_SCHEME}:` || (parsed.hostname !== 'thumb' && parsed.hostname !== 'photo')) return undefined;
-  const photoId = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (photoId === '' || photoId.includes('/')) return undefined;
+  const photoId = decodedOrUndefined(parsed.pathname.replace(/^\//, ''));
+  if (!photoId || photoId.includes('/')) return undefined;
   return { kind: parsed.hostname, photoId };
 }
 
@@ -31,7 +47,9 @@ export function rendererFile(rendererDir: string, url: string): string | undefin
   }
   // Custom schemes have an opaque origin in the URL parser, so compare scheme and host.
   if (`${parsed.protocol}//${parsed.host}` !== APP_ORIGIN) return undefined;
-  const relative = decodeURIComponent(parsed.pathname).replace(/^\/+/, '') || 'index.html';
+  const decoded = decodedOrUndefined(parsed.pathname);
+  if (decoded === undefined) return undefined;
+  const relative = decoded.replace(/^\/+/, '') || 'index.html';
   const root = path.resolve(rendererDir);
   const file = path.resolve(root, relative);
   return file.startsWith(root + path.sep) ? file : undefined;
@@ -47,6 +65,15 @@ export function isTrustedPage(url: string, devServerUrl?: string): boolean {
 export function isAllowedRequest(url: string, devServerUrl?: string): boolean {
   if (/^(vtc-app|vtc-media|data|blob|devtools):/.test(url)) return true;
   return devServerUrl !== undefined && sameOrigin(url, devServerUrl);
+}
+
+/** A malformed percent-escape (`%ZZ`) names nothing: undefined rather than a URIError. */
+function decodedOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function sameOrigin(a: string, b: string): boolean {
