@@ -1,6 +1,10 @@
 // The app's handle on the engine process: numbered calls with streamed events and cancellation,
-// and a supervisor that restarts the process when it dies. Calls in flight when it dies fail with
-// ENGINE_CRASHED; everything else (library, chats, settings) lives in this process and is untouched.
+// and a supervisor that restarts the process when it dies. The engine runs one call at a time, so the
+// client keeps the queue and hands the process one call at a time: it then always knows which call the
+// process was working on. When the process dies, that call fails with ENGINE_CRASHED and the calls still
+// waiting are sent to the restarted process, keeping their listeners. No call is ever sent twice, so a call
+// that kills the engine fails once and cannot crash it in a loop. Everything else (library, chats, settings)
+// lives in this process and is untouched.
 import type { EngineStatusEvent } from '../../src-shared/api';
 import { EngineError } from '../engine/errors';
 import type { EngineLauncher, EngineChild } from './engine-launcher';
@@ -8,6 +12,9 @@ import type { EngineCallEvent, EngineMethodName, EngineMethods, FromEngine } fro
 import { fromWireError } from './wire-error';
 
 interface PendingCall {
+  id: number;
+  method: EngineMethodName;
+  args: unknown;
   resolve(value: unknown): void;
   reject(error: Error): void;
   onEvent?: (event: EngineCallEvent) => void;
@@ -30,7 +37,12 @@ const STABLE_AFTER_MS = 30_000;
 
 export class EngineClient {
   private child: EngineChild | undefined;
-  private readonly pending = new Map<number, PendingCall>();
+  /** Set once `child` has reported ready; calls are sent only then. */
+  private childReady = false;
+  /** Calls not yet sent, oldest first. */
+  private readonly waiting: PendingCall[] = [];
+  /** The one call the process is working on. */
+  private running: PendingCall | undefined;
   private nextId = 1;
   private crashes = 0;
   private startedAt = 0;
@@ -59,6 +71,7 @@ export class EngineClient {
     this.ready = new Promise<void>((resolve, reject) => {
       child.onMessage((message) => {
         if (message.kind === 'ready') {
+          this.childReady = true;
           this.status('ready');
           resolve();
         } else this.receive(message);
@@ -73,17 +86,17 @@ export class EngineClient {
     return this.ready;
   }
 
-  async call<M extends EngineMethodName>(method: M, args: EngineMethods[M]['args'], options: CallOptions = {}): Promise<EngineMethods[M]['result']> {
-    if (options.signal?.aborted) throw new EngineError('CANCELLED', 'Cancelled');
-    await this.start();
-    const child = this.child;
-    if (!child) throw new EngineError('ENGINE_CRASHED', 'The engine process is not running');
-    const id = this.nextId++;
+  /** Queues a call; it is sent to the engine process once the calls before it are done. */
+  call<M extends EngineMethodName>(method: M, args: EngineMethods[M]['args'], options: CallOptions = {}): Promise<EngineMethods[M]['result']> {
+    if (options.signal?.aborted) return Promise.reject(new EngineError('CANCELLED', 'Cancelled'));
+    if (this.disposed) return Promise.reject(new EngineError('ENGINE_CRASHED', 'The engine has been shut down'));
     return new Promise((resolve, reject) => {
-      const abort = () => child.send({ kind: 'cancel', id });
-      options.signal?.addEventListener('abort', abort, { once: true });
+      const abort = () => this.cancel(call);
       const settle = () => options.signal?.removeEventListener('abort', abort);
-      this.pending.set(id, {
+      const call: PendingCall = {
+        id: this.nextId++,
+        method,
+        args,
         resolve: (v) => {
           settle();
           resolve(v as EngineMethods[M]['result']);
@@ -93,37 +106,75 @@ export class EngineClient {
           reject(e);
         },
         onEvent: options.onEvent,
-      });
-      child.send({ kind: 'call', id, method, args });
+      };
+      options.signal?.addEventListener('abort', abort, { once: true });
+      this.waiting.push(call);
+      this.sendNext();
     });
   }
 
-  /** Stops the process for good (no restart). */
+  /** Stops the process for good (no restart); calls not yet sent fail. */
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.failWaiting(new EngineError('ENGINE_CRASHED', 'The engine has been shut down'));
     this.child?.kill();
   }
 
+  /** A call not yet sent is dropped here and never runs; the running one is asked to stop. */
+  private cancel(call: PendingCall): void {
+    const index = this.waiting.indexOf(call);
+    if (index >= 0) {
+      this.waiting.splice(index, 1);
+      call.reject(new EngineError('CANCELLED', 'Cancelled'));
+    } else if (this.running === call) {
+      this.child?.send({ kind: 'cancel', id: call.id });
+    }
+  }
+
+  /** Sends the oldest waiting call when the process is ready and idle; starts the process if it is not running. */
+  private sendNext(): void {
+    if (this.running || this.disposed || this.waiting.length === 0) return;
+    if (!this.child || !this.childReady) {
+      // After a crash the restart timer brings the process back (with its backoff), then calls this again.
+      if (this.restartTimer) return;
+      this.start().then(
+        () => this.sendNext(),
+        (e: Error) => this.failWaiting(e),
+      );
+      return;
+    }
+    const call = this.waiting.shift()!;
+    this.running = call;
+    this.child.send({ kind: 'call', id: call.id, method: call.method, args: call.args });
+  }
+
+  private failWaiting(error: Error): void {
+    for (const call of this.waiting.splice(0)) call.reject(error);
+  }
+
   private receive(message: Exclude<FromEngine, { kind: 'ready' }>): void {
-    const call = this.pending.get(message.id);
-    if (!call) return;
+    const call = this.running;
+    if (!call || call.id !== message.id) return;
     if (message.kind === 'event') {
       call.onEvent?.(message.event);
       return;
     }
-    this.pending.delete(message.id);
+    this.running = undefined;
     if (message.kind === 'result') call.resolve(message.value);
     else call.reject(fromWireError(message.error));
+    this.sendNext();
   }
 
   private exited(child: EngineChild, description: string): void {
     if (child !== this.child) return;
     this.child = undefined;
+    this.childReady = false;
     this.ready = undefined;
-    const failure = new EngineError('ENGINE_CRASHED', `The engine process ${description} while working; it is being restarted. Ask again.`);
-    for (const call of this.pending.values()) call.reject(failure);
-    this.pending.clear();
+    const running = this.running;
+    this.running = undefined;
+    running?.reject(new EngineError('ENGINE_CRASHED', `The engine process ${description} while working; it is being restarted. Ask again.`));
     if (this.disposed) return;
     this.crashes = Date.now() - this.startedAt > STABLE_AFTER_MS ? 1 : this.crashes + 1;
     this.status('crashed', `The engine process ${description}.`);
@@ -131,7 +182,13 @@ export class EngineClient {
     const delay = Math.min(base * 2 ** (this.crashes - 1), this.options.maxRestartDelayMs ?? 10_000);
     this.status('restarting', `Restarting the engine in ${(delay / 1000).toFixed(1)} s.`);
     this.restartTimer = setTimeout(() => {
-      if (!this.disposed) this.start().catch(() => undefined);
+      this.restartTimer = undefined;
+      if (this.disposed) return;
+      // The calls that were waiting go to the new process; if it cannot start either, they fail with why.
+      this.start().then(
+        () => this.sendNext(),
+        (e: Error) => this.failWaiting(e),
+      );
     }, delay);
   }
 
