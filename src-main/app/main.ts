@@ -11,12 +11,12 @@ import { createAppService, type AppService } from '../service/app-service';
 import { contentSecurityPolicy } from '../service/content-security-policy';
 import { engineCatalog } from '../service/model-catalog';
 import { toWireError } from '../service/wire-error';
-import { APP_SCHEME, APP_START_URL, isAllowedRequest, isTrustedPage, MEDIA_SCHEME, parseMediaUrl, rendererFile } from './app-urls';
+import { APP_SCHEME, APP_START_URL, devServerUrl, isAllowedRequest, isTrustedPage, MEDIA_SCHEME, parseMediaUrl, rendererFile } from './app-urls';
 import { utilityLauncher } from './utility-launcher';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const RENDERER_DIR = path.join(HERE, '..', 'renderer');
-const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
+const DEV_SERVER_URL = devServerUrl(app.isPackaged, process.env);
 const CSP = contentSecurityPolicy({ mediaScheme: MEDIA_SCHEME });
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 
@@ -59,7 +59,10 @@ function registerProtocols(): void {
 }
 
 function hardenSession(): void {
+  // The page needs no permission at all (no camera, notifications, clipboard reads...): refuse both the
+  // requests and the silent checks that some APIs make instead of asking.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url, DEV_SERVER_URL) }));
   if (DEV_SERVER_URL) {
     // The dev server sends no CSP of its own.
@@ -131,6 +134,7 @@ async function start(): Promise<void> {
     launcher: utilityLauncher(path.join(HERE, 'engine-process.js')),
     catalog: engineCatalog(dataDir, { manifestsDir: path.join(models, 'manifests'), fixturesDir: path.join(models, 'fixtures') }),
     demoAlbum: true,
+    owner: 'VTC Photo Assistant',
   });
   registerIpc(service);
   createWindow();
@@ -139,14 +143,43 @@ async function start(): Promise<void> {
   });
 }
 
+function showWindow(): void {
+  // On macOS the app lives on with its window closed: a second launch opens a new one.
+  if (!window) {
+    if (service) createWindow();
+    return;
+  }
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('will-quit', () => {
-  void service?.close();
+
+let closed = false;
+app.on('will-quit', (event) => {
+  // Quitting waits for the service to finish its journal writes and let go of the data folder; app.exit()
+  // then ends the process without another round of quit events.
+  if (closed || !service) return;
+  event.preventDefault();
+  closed = true;
+  service
+    .close()
+    .catch((e: unknown) => console.error(`Closing the service failed: ${e instanceof Error ? e.message : String(e)}`))
+    .finally(() => app.exit(0));
 });
 
-start().catch((e: unknown) => {
-  dialog.showErrorBox('VTC Photo Assistant could not start', e instanceof Error ? e.message : String(e));
-  app.exit(1);
-});
+// One app per user: a second launch hands over to the first (which comes to the front) and quits. Another
+// process on the data folder (the browser host, a download from the command line) is refused by the
+// folder's own lock, taken in createAppService, and start() reports it.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', showWindow);
+  start().catch((e: unknown) => {
+    dialog.showErrorBox('VTC Photo Assistant could not start', e instanceof Error ? e.message : String(e));
+    app.exit(1);
+  });
+}

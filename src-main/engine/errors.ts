@@ -16,6 +16,7 @@ export type EngineErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
   | 'DISK_FULL'
+  | 'DATA_FOLDER_IN_USE'
   | 'CANCELLED'
   | 'ENGINE_CRASHED';
 

@@ -16,16 +16,19 @@ async function main(): Promise<void> {
   if (port > 65535) throw new Error(`--port must be at most 65535, got ${port}`);
   const dataDir = path.resolve((values['data-dir'] as string | undefined) ?? userDataDir());
 
+  // The service first: it takes the data folder's lock, so a second host on the same folder is refused
+  // at once rather than after a renderer build.
+  const service = await createAppService({
+    dataDir,
+    launcher: forkLauncher(path.join(ROOT, 'src-main', 'service', 'engine-worker.ts')),
+    demoAlbum: true,
+    owner: 'vtc serve',
+  });
   const renderer = rendererPaths(ROOT);
   if (await rendererIsStale(renderer)) {
     console.log('Building the renderer…');
     await buildRenderer(renderer);
   }
-  const service = await createAppService({
-    dataDir,
-    launcher: forkLauncher(path.join(ROOT, 'src-main', 'service', 'engine-worker.ts')),
-    demoAlbum: true,
-  });
   // One line per engine (re)start, so people and the end-to-end tests can see which process does the work.
   service.onEvent((event) => {
     if (event.type === 'engine' && event.state === 'ready') console.log(`VTC engine ready: pid ${service.enginePid()}`);

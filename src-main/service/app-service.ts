@@ -30,6 +30,7 @@ import { Library } from './library';
 import { LibraryStore } from './library-store';
 import { defaultModelId, engineCatalog, type ModelCatalog } from './model-catalog';
 import { seedDemoAlbum } from './demo-album';
+import { lockDataFolder } from './data-folder-lock';
 
 export type MediaKind = 'thumb' | 'photo';
 
@@ -43,6 +44,8 @@ export interface AppServiceOptions {
   journalFs?: JournalFileSystem;
   /** Engine restart backoff (tests shorten it). */
   restartDelayMs?: number;
+  /** Who holds the data folder, as a second process would name it to a person ("vtc serve"). */
+  owner?: string;
 }
 
 export interface AppService {
@@ -64,7 +67,16 @@ const DEMO_ALBUM_FLAG = 'demo-album';
 export async function createAppService(options: AppServiceOptions): Promise<AppService> {
   const { dataDir } = options;
   const catalog = options.catalog ?? engineCatalog(dataDir);
-  const store = await LibraryStore.open(dataDir, options.journalFs);
+  // Before anything reads or writes the folder: a second process on it would compact the journal under
+  // this one's feet (see data-folder-lock.ts).
+  const lock = await lockDataFolder(dataDir, options.owner ?? defaultOwner());
+  let store: LibraryStore;
+  try {
+    store = await LibraryStore.open(dataDir, options.journalFs);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
   const library = new Library(store, dataDir);
   const listeners = new Set<(event: ServerEvent) => void>();
   const emit = (event: ServerEvent) => listeners.forEach((l) => l(event));
@@ -271,9 +283,18 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     async close() {
       for (const c of [...asks.values(), ...batches.values(), ...pulls.values()]) c.abort();
       engine.dispose();
-      await store.flush();
+      try {
+        await store.flush();
+      } finally {
+        await lock.release();
+      }
     },
   };
+}
+
+/** The script this process runs ("serve.ts"), for callers that do not say who they are. */
+function defaultOwner(): string {
+  return path.basename(process.argv[1] ?? process.execPath);
 }
 
 function messageOf(e: unknown): string {

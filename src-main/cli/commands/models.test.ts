@@ -7,6 +7,7 @@ import type { DownloadProgress, ModelInfo } from '../../../src-shared/api';
 import { FIXTURE_MODEL_ID, writeFixtureModel } from '../../engine/download/fixture-model';
 import { startHfFixtureServer, type HfFixtureServer } from '../../engine/download/hf-fixture-server';
 import { downloadBytes, type ModelManifest } from '../../engine/catalog/manifest';
+import { lockDataFolder } from '../../service/data-folder-lock';
 import { formatBytes, modelTable, progressLine, progressPrinter } from './models';
 
 const progress = (state: DownloadProgress['state'], receivedBytes: number): DownloadProgress => ({
@@ -109,6 +110,28 @@ describe('vtc models (CLI process)', () => {
     const after = await vtc('list', '--json');
     const listed = (JSON.parse(after.stdout) as ModelInfo[]).find((m) => m.id === FIXTURE_MODEL_ID);
     expect(listed).toMatchObject({ installed: true, dir, bytes: downloadBytes(manifest) });
+  });
+
+  it('refuses to pull or import while another process owns the data folder, naming it, and writes nothing', async () => {
+    const dataDir = join(root, 'data');
+    const app = await lockDataFolder(dataDir, 'VTC Photo Assistant');
+    try {
+      const requestsBefore = server.requests.length;
+      const refusal = new RegExp(
+        `^vtc: The data folder ${dataDir} is in use by "VTC Photo Assistant" \\(pid ${process.pid}, since \\d\\d:\\d\\d\\)\\. Close it first, or use another data folder .*\\)\\.\n$`,
+      );
+      const pull = await vtc('pull', FIXTURE_MODEL_ID, '--base', server.base);
+      expect(pull.code).toBe(1);
+      expect(pull.stderr).toMatch(refusal);
+      expect(server.requests.length).toBe(requestsBefore);
+      const imported = await vtc('import', join(root, 'served'));
+      expect(imported.code).toBe(1);
+      expect(imported.stderr).toMatch(refusal);
+      // Listing only reads, so it works beside the app.
+      expect((await vtc('list')).code).toBe(0);
+    } finally {
+      await app.release();
+    }
   });
 
   it('refuses a bad subcommand or a missing id with a one-line usage error', async () => {

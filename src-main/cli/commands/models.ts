@@ -1,7 +1,9 @@
 // `vtc models list|pull|import`: the model catalogue and downloads, the same code the desktop app calls.
 import type { DownloadProgress, ModelInfo } from '../../../src-shared/api';
+import { userDataDir } from '../../engine/catalog/data-dir';
 import { importModelFolder, listModels } from '../../engine/catalog/model-catalog';
 import { pullModel } from '../../engine/download/pull-model';
+import { lockDataFolder } from '../../service/data-folder-lock';
 import { CliUsageError, parseOptions } from '../args';
 
 export const summary = 'list [--json] | pull ID [--variant V] [--base URL] | import DIR';
@@ -53,6 +55,20 @@ export function progressPrinter(out: Terminal, now: () => number = Date.now): (p
   };
 }
 
+/**
+ * Runs `work` as the data folder's one owner (see data-folder-lock.ts): a download or an import while the
+ * app or the browser host has the folder is refused with that owner named, before anything is written.
+ */
+async function asOwner<T>(command: string, work: (dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = userDataDir();
+  const lock = await lockDataFolder(dataDir, command);
+  try {
+    return await work(dataDir);
+  } finally {
+    await lock.release();
+  }
+}
+
 async function list(argv: string[]): Promise<void> {
   const { values } = parseOptions(argv, { json: { type: 'boolean' } });
   const models = await listModels();
@@ -67,13 +83,16 @@ async function pull(argv: string[]): Promise<void> {
   const pause = () => controller.abort();
   process.once('SIGINT', pause);
   try {
-    const result = await pullModel({
-      modelId: positionals[0],
-      variant: values.variant,
-      baseUrl: values.base,
-      signal: controller.signal,
-      onProgress: progressPrinter(process.stderr),
-    });
+    const result = await asOwner('vtc models pull', (dataDir) =>
+      pullModel({
+        modelId: positionals[0],
+        variant: values.variant,
+        baseUrl: values.base,
+        dataDir,
+        signal: controller.signal,
+        onProgress: progressPrinter(process.stderr),
+      }),
+    );
     const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
     console.log(
       `${result.modelId} (${result.variant}): ${result.files.length} files, ${formatBytes(total)} in ${result.dir}` +
@@ -87,7 +106,7 @@ async function pull(argv: string[]): Promise<void> {
 async function importFolder(argv: string[]): Promise<void> {
   const { positionals } = parseOptions(argv, {}, true);
   if (positionals.length !== 1) throw new CliUsageError('usage: vtc models import DIR');
-  const model = await importModelFolder(positionals[0]);
+  const model = await asOwner('vtc models import', (dataDir) => importModelFolder(positionals[0], { dataDir }));
   console.log(`imported ${model.dir} as '${model.id}' (${model.family}, ${formatBytes(model.bytes)})`);
 }
 
