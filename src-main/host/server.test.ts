@@ -107,6 +107,32 @@ describe('browser host', () => {
     expect(r.status).toBe(403);
   });
 
+  it('refuses requests sent by another page (Origin), and takes those from its own page or without an Origin', async () => {
+    const fromOrigin = (origin: string) =>
+      request(host.port, '/api/listPhotos', { method: 'POST', headers: { origin, 'content-type': 'application/json', 'x-vtc-token': host.token }, body: '{}' });
+    for (const foreign of ['http://evil.example', 'null', `http://127.0.0.1:${host.port + 1}`, `https://127.0.0.1:${host.port}`]) {
+      const r = await fromOrigin(foreign);
+      expect(r.status, foreign).toBe(403);
+      expect(json(r).error).toEqual({ code: 'FORBIDDEN', message: `Requests from other pages are refused (Origin: ${foreign}); open the address the host printed.` });
+    }
+    expect((await request(host.port, `/api/events?token=${host.token}`, { headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await fromOrigin(`http://127.0.0.1:${host.port}`)).status).toBe(200);
+    expect((await fromOrigin(`http://localhost:${host.port}`)).status).toBe(200);
+    expect((await call('listPhotos', {})).status).toBe(200);
+  });
+
+  it('answers a malformed percent-escape anywhere in the address with 400 and a clear message, not 500', async () => {
+    const routes = ['/api/%E0%A4%A', `/media/photo/%ZZ?token=${host.token}`, '/assets/%ZZ.js'];
+    for (const route of routes) {
+      const r = route.startsWith('/api/')
+        ? await request(host.port, route, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vtc-token': host.token }, body: '{}' })
+        : await request(host.port, route);
+      expect(r.status, route).toBe(400);
+      expect(json(r).error.code).toBe('BAD_ARGUMENT');
+      expect(json(r).error.message).toBe(`The address has a malformed percent-escape (${route.split('?')[0]}): each % must start a UTF-8 escape such as %20.`);
+    }
+  });
+
   it('round-trips API calls and reports errors as {ok:false,error:{code,message}}', async () => {
     const upload = await uploadPhoto('sky.jpg');
     expect(upload.status).toBe(200);

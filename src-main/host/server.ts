@@ -1,7 +1,9 @@
 // The browser host: the same AppApi the Electron app offers, over HTTP on the loopback interface.
 // POST /api/<method> (JSON in, `{ok,value}` / `{ok:false,error}` out), GET /api/events (Server-Sent Events),
 // GET /media/{thumb,photo}/<photoId>, and the built renderer. Every API and media request carries the
-// session token; the Host header must name this server, so a foreign page cannot reach it by DNS rebinding.
+// session token; the Host header must name this server, so a foreign page cannot reach it by DNS rebinding;
+// and a request that says which page sent it (Origin) must come from this server's own page, so a page
+// elsewhere that learnt the token still cannot drive the API.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import http from 'node:http';
@@ -88,7 +90,17 @@ export async function startHost(options: HostOptions): Promise<Host> {
     if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) {
       throw new HttpError(403, 'FORBIDDEN', 'This server only answers requests addressed to 127.0.0.1 or localhost');
     }
+    // Browsers send Origin on every POST and on cross-origin reads, not on same-origin GETs (the page, its
+    // scripts, EventSource, <img>), so an absent Origin is not refused; the token still guards those.
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+      throw new HttpError(403, 'FORBIDDEN', `Requests from other pages are refused (Origin: ${origin.slice(0, 100)}); open the address the host printed.`);
+    }
     const route = url.pathname;
+    // Checked once here so that every decodeURIComponent below (method name, photo id, file path) is safe.
+    if (!hasValidPercentEncoding(route)) {
+      throw new HttpError(400, 'BAD_ARGUMENT', `The address has a malformed percent-escape (${route.slice(0, 100)}): each % must start a UTF-8 escape such as %20.`);
+    }
     if (route.startsWith('/api/')) {
       if (route === '/api/events' && req.method === 'GET') {
         requireToken(url.searchParams.get('token'));
@@ -187,6 +199,15 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function hasValidPercentEncoding(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseJson(body: string): unknown {
