@@ -24,15 +24,16 @@ async function main(): Promise<void> {
     demoAlbum: true,
     owner: 'vtc serve',
   });
+  // One line per engine (re)start, so people and the end-to-end tests can see which process does the work.
+  // Listening from here on, as the engine starts with the service, while the renderer may still be built.
+  service.onEvent((event) => {
+    if (event.type === 'engine' && event.state === 'ready') console.log(`VTC engine ready: pid ${service.enginePid()}`);
+  });
   const renderer = rendererPaths(ROOT);
   if (await rendererIsStale(renderer)) {
     console.log('Building the renderer…');
     await buildRenderer(renderer);
   }
-  // One line per engine (re)start, so people and the end-to-end tests can see which process does the work.
-  service.onEvent((event) => {
-    if (event.type === 'engine' && event.state === 'ready') console.log(`VTC engine ready: pid ${service.enginePid()}`);
-  });
   const host = await startHost({ service, staticDir: renderer.outDir, port });
   console.log(`Data folder: ${dataDir}`);
   console.log(`VTC host ready: ${host.url}`);
