@@ -173,7 +173,18 @@ export type BatchEvent =
 
 export type EngineStatusEvent = { type: 'engine'; state: 'starting' | 'ready' | 'restarting' | 'crashed'; message?: string };
 
-export type ServerEvent = AskEvent | BatchEvent | EngineStatusEvent | ({ type: 'download' } & DownloadProgress);
+/** The state of the library's files, for a banner and notices at start. */
+export interface LibraryHealth {
+  /** The disk is full: nothing new can be saved until space is freed (the app notices by itself). */
+  readOnly: boolean;
+  /** What the person should know about the library's files, in plain words (e.g. records set aside). */
+  notices: string[];
+}
+
+/** Sent when the library enters or leaves read-only mode. */
+export type LibraryReadOnlyEvent = { type: 'library-read-only'; readOnly: boolean };
+
+export type ServerEvent = AskEvent | BatchEvent | EngineStatusEvent | LibraryReadOnlyEvent | ({ type: 'download' } & DownloadProgress);
 
 /** The request/response half of the API: every method takes one JSON argument and returns JSON. */
 export interface AppApi {
@@ -185,6 +196,7 @@ export interface AppApi {
   getSettings(): Promise<EngineSettings>;
   setSettings(arg: EngineSettings): Promise<EngineSettings>;
 
+  libraryHealth(): Promise<LibraryHealth>;
   listPhotos(arg: { query?: string }): Promise<Photo[]>;
   importPaths(arg: { paths: string[] }): Promise<{ added: Photo[]; errors: Array<{ path: string; message: string }> }>;
   importUpload(arg: { name: string; base64: string }): Promise<Photo>;

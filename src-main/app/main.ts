@@ -158,6 +158,8 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
+// Long enough for the journal's last writes; a close that hangs must not keep the app from quitting.
+const CLOSE_TIMEOUT_MS = 10_000;
 let closed = false;
 app.on('will-quit', (event) => {
   // Quitting waits for the service to finish its journal writes and let go of the data folder; app.exit()
@@ -165,8 +167,8 @@ app.on('will-quit', (event) => {
   if (closed || !service) return;
   event.preventDefault();
   closed = true;
-  service
-    .close()
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS));
+  Promise.race([service.close(), timeout])
     .catch((e: unknown) => console.error(`Closing the service failed: ${e instanceof Error ? e.message : String(e)}`))
     .finally(() => app.exit(0));
 });

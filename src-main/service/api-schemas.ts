@@ -5,7 +5,7 @@ import { check, int, obj, oneOf, str, type Schema } from './schema';
 
 const PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 const id = str(200);
-const budget: Schema = {
+export const budget: Schema = {
   kind: 'tagged',
   tag: 'kind',
   variants: {
@@ -23,6 +23,7 @@ export const API_SCHEMAS: Record<AppApiMethod, Schema> = {
   importModelFolder: obj({ dir: str() }),
   getSettings: none,
   setSettings: obj({ modelId: id, ep: oneOf(PROVIDERS), threads: int(1, 256) }),
+  libraryHealth: none,
   listPhotos: obj({ query: str(500, 0) }, ['query']),
   importPaths: obj({ paths: { kind: 'array', items: str(), minItems: 1, maxItems: 10_000 } }),
   importUpload: obj({ name: str(255), base64: str(140 * 1024 * 1024) }),

@@ -42,6 +42,8 @@ export interface AppServiceOptions {
   /** Put the demo album into an empty library on first run (the app does; most tests do not). */
   demoAlbum?: boolean;
   journalFs?: JournalFileSystem;
+  /** How often a library made read-only by a full disk tries to write again (tests shorten it). */
+  readOnlyRetryMs?: number;
   /** Engine restart backoff (tests shorten it). */
   restartDelayMs?: number;
   /** Who holds the data folder, as a second process would name it to a person ("vtc serve"). */
@@ -72,7 +74,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   const lock = await lockDataFolder(dataDir, options.owner ?? defaultOwner());
   let store: LibraryStore;
   try {
-    store = await LibraryStore.open(dataDir, options.journalFs);
+    store = await LibraryStore.open(dataDir, { fs: options.journalFs, retryMs: options.readOnlyRetryMs });
   } catch (e) {
     await lock.release();
     throw e;
@@ -80,6 +82,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   const library = new Library(store, dataDir);
   const listeners = new Set<(event: ServerEvent) => void>();
   const emit = (event: ServerEvent) => listeners.forEach((l) => l(event));
+  store.onReadOnlyChange((readOnly) => emit({ type: 'library-read-only', readOnly }));
   let engineStatus: EngineStatusEvent | undefined;
   const engine = new EngineClient(options.launcher, {
     onStatus: (status) => {
@@ -230,6 +233,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       return clean;
     },
 
+    libraryHealth: async () => ({ readOnly: store.readOnly, notices: store.notices() }),
     listPhotos: async ({ query }) => library.list(query),
     importPaths: ({ paths }) => library.importPaths(paths),
     importUpload: ({ name, base64 }) => library.importUpload(name, base64),
@@ -284,7 +288,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       for (const c of [...asks.values(), ...batches.values(), ...pulls.values()]) c.abort();
       engine.dispose();
       try {
-        await store.flush();
+        await store.close();
       } finally {
         await lock.release();
       }

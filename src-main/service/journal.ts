@@ -1,16 +1,28 @@
 // Append-only JSON-lines journal: every change is one line, written and fsynced before the caller goes on,
-// so a crash loses at most the line being written. Replay skips a torn or garbled line instead of failing,
-// and compaction rewrites the live state atomically (temp file, fsync, rename) so the file stays small.
+// so a crash loses at most the line being written. Replay never fails on a bad line: a torn, garbled or
+// wrongly shaped record is set aside in a quarantine file beside the journal (with the time and the reason),
+// and everything else is kept. Compaction rewrites the live state through a temp file and keeps the previous
+// file as a backup (`<file>.bak`), so no step of it leaves the journal without a complete copy on disk.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { asStorageError } from './storage-error';
 
-/** The file operations the journal needs; tests wrap the real ones to inject failures such as a full disk. */
+/**
+ * The file operations the journal needs; tests wrap the real ones to inject failures such as a full disk
+ * between any two steps of a compaction.
+ */
 export interface JournalFileSystem {
   readFile(file: string): Promise<string>;
   appendDurably(file: string, data: string): Promise<void>;
   truncate(file: string, length: number): Promise<void>;
-  replaceDurably(file: string, data: string): Promise<void>;
+  /** Creates or overwrites `file` and waits until its data is on the disk. */
+  writeDurably(file: string, data: string): Promise<void>;
+  /** Makes `backup` hold `file`'s current content, atomically; a missing `file` leaves `backup` as it is. */
+  keepBackup(file: string, backup: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Makes the renames in `dir` durable where the platform allows it. */
+  syncDir(dir: string): Promise<void>;
+  remove(file: string): Promise<void>;
 }
 
 /** Writes and waits until the data is on the disk, not just in the OS cache. */
@@ -24,91 +36,163 @@ async function writeSynced(file: string, flag: 'a' | 'w', data: string): Promise
   }
 }
 
+const errnoCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+
 export const nodeJournalFileSystem: JournalFileSystem = {
   readFile: (file) => fsp.readFile(file, 'utf8'),
   appendDurably: (file, data) => writeSynced(file, 'a', data),
   truncate: (file, length) => fsp.truncate(file, length),
-  async replaceDurably(file, data) {
-    const temp = `${file}.${process.pid}.tmp`;
+  writeDurably: (file, data) => writeSynced(file, 'w', data),
+  async keepBackup(file, backup) {
+    // A hard link is a second name for the same bytes: instant, and it needs no free space for data.
+    const next = `${backup}.new`;
+    await fsp.rm(next, { force: true });
     try {
-      await writeSynced(temp, 'w', data);
-      await fsp.rename(temp, file);
+      await fsp.link(file, next);
     } catch (e) {
-      await fsp.rm(temp, { force: true });
-      throw e;
+      if (errnoCode(e) === 'ENOENT') return;
+      // File systems without hard links (FAT, exFAT, some network shares) get a copy instead.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'].includes(errnoCode(e) ?? '')) throw e;
+      await fsp.copyFile(file, next);
     }
-    // The rename itself is only durable once the directory entry is flushed. Windows cannot open a
-    // directory for this; NTFS journals the rename itself.
-    if (process.platform !== 'win32') {
-      const dir = await fsp.open(path.dirname(file), 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+    await fsp.rename(next, backup);
+  },
+  rename: (from, to) => fsp.rename(from, to),
+  async syncDir(dir) {
+    // A rename is only durable once the folder's entry is flushed. Windows cannot open a folder for this;
+    // NTFS journals the rename itself.
+    if (process.platform === 'win32') return;
+    const handle = await fsp.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
   },
+  remove: (file) => fsp.rm(file, { force: true }),
 };
+
+/** A line replay could not use: its 1-based line number, its text and why. */
+export interface RejectedLine {
+  line: number;
+  text: string;
+  reason: string;
+}
 
 export interface ReplayResult<R> {
   records: R[];
-  /** Lines that could not be parsed (a torn last line after a crash, or damage): skipped, never fatal. */
-  skippedLines: number;
+  /** Lines that were not records of the right shape (a torn last line after a crash, or damage). */
+  rejected: RejectedLine[];
 }
 
+/** Says what is wrong with a parsed record, or undefined when it has the right shape. */
+export type RecordValidator = (value: unknown) => string | undefined;
+
 /** Parses journal text; pure so that the crash cases are easy to test. */
-export function parseJournal<R>(text: string): ReplayResult<R> {
+export function parseJournal<R>(text: string, validate: RecordValidator = () => undefined): ReplayResult<R> {
   const records: R[] = [];
-  let skippedLines = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
+  const rejected: RejectedLine[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let value: unknown;
     try {
-      records.push(JSON.parse(line) as R);
+      value = JSON.parse(line);
     } catch {
-      skippedLines++;
+      const torn = i === lines.length - 1; // no newline after it: the app stopped while writing it
+      rejected.push({ line: i + 1, text: line, reason: torn ? 'incomplete last line (the app stopped while writing it)' : 'not valid JSON' });
+      return;
     }
-  }
-  return { records, skippedLines };
+    const problem = validate(value);
+    if (problem) rejected.push({ line: i + 1, text: line, reason: problem });
+    else records.push(value as R);
+  });
+  return { records, rejected };
 }
 
 export function formatJournal<R>(records: R[]): string {
   return records.map((r) => JSON.stringify(r) + '\n').join('');
 }
 
+export interface JournalOptions {
+  fs?: JournalFileSystem;
+  /** Records it refuses are quarantined instead of replayed. */
+  validate?: RecordValidator;
+}
+
 export class Journal<R> {
   private bytes = 0;
   private appendsSinceCompaction = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Bad lines found at open and not yet written to the quarantine file. */
+  private unquarantined: RejectedLine[] = [];
+  private repairPending = false;
+  /** Lines moved to the quarantine file by this process. */
+  quarantinedCount = 0;
+  /** The journal file was missing and its records came from the backup. */
+  restoredFromBackup = false;
+  readonly backupFile: string;
+  readonly quarantineFile: string;
 
   private constructor(
     readonly file: string,
     private readonly fs: JournalFileSystem,
-  ) {}
+  ) {
+    this.backupFile = `${file}.bak`;
+    this.quarantineFile = path.join(path.dirname(file), `${path.basename(file, '.jsonl')}.quarantine.jsonl`);
+  }
 
-  /** Opens (or creates) the journal and returns its records. A damaged file is rewritten clean at once. */
-  static async open<R>(file: string, fs: JournalFileSystem = nodeJournalFileSystem): Promise<{ journal: Journal<R> } & ReplayResult<R>> {
+  /**
+   * Opens (or creates) the journal and returns its good records. Open itself writes nothing, so that it
+   * works on a full disk: when the file needs repair (bad lines to quarantine, a torn tail, a file restored
+   * from its backup), `needsRepair` is set and the owner's next `compact` does it.
+   */
+  static async open<R>(file: string, options: JournalOptions = {}): Promise<{ journal: Journal<R> } & ReplayResult<R>> {
+    const journal = new Journal<R>(file, options.fs ?? nodeJournalFileSystem);
     await fsp.mkdir(path.dirname(file), { recursive: true });
-    let text = '';
-    try {
-      text = await fs.readFile(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let text = await journal.readIfPresent(file);
+    if (text === undefined) {
+      // A missing journal beside its backup was lost after the last compaction; the backup is the best there is.
+      text = await journal.readIfPresent(journal.backupFile);
+      journal.restoredFromBackup = text !== undefined;
+    } else {
+      journal.bytes = Buffer.byteLength(text);
     }
-    const replay = parseJournal<R>(text);
-    const journal = new Journal<R>(file, fs);
-    journal.bytes = Buffer.byteLength(text);
+    text ??= '';
+    const replay = parseJournal<R>(text, options.validate);
+    journal.unquarantined = replay.rejected;
     // A torn tail has no newline: appending after it would glue the next record onto garbage.
-    if (replay.skippedLines > 0 || (text !== '' && !text.endsWith('\n'))) await journal.compact(replay.records);
+    journal.repairPending = journal.restoredFromBackup || replay.rejected.length > 0 || (text !== '' && !text.endsWith('\n'));
     return { journal, ...replay };
+  }
+
+  private async readIfPresent(file: string): Promise<string | undefined> {
+    try {
+      return await this.fs.readFile(file);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw e;
+    }
   }
 
   get appendCount(): number {
     return this.appendsSinceCompaction;
   }
 
+  /** The file must be compacted before the next append (see `open`). */
+  get needsRepair(): boolean {
+    return this.repairPending;
+  }
+
+  /** Bad lines found at open that are still waiting for room in the quarantine file. */
+  get pendingQuarantine(): number {
+    return this.unquarantined.length;
+  }
+
   /** Appends one record durably. On failure the file is cut back to its previous length and DISK_FULL or the cause is thrown. */
   append(record: R): Promise<void> {
     return this.serialize(async () => {
+      if (this.repairPending) throw new Error(`${this.file} must be compacted before the next append`);
       const line = JSON.stringify(record) + '\n';
       try {
         await this.fs.appendDurably(this.file, line);
@@ -121,23 +205,69 @@ export class Journal<R> {
     });
   }
 
-  /** Atomically replaces the journal with `records` (the live state). The old file stays if this fails. */
+  /**
+   * Replaces the journal with `records` (the live state), first moving any bad lines to the quarantine
+   * file. Steps: write a temp file and fsync it; make the current file the backup; rename the temp file
+   * over the journal; flush the folder. A failure or crash at any step leaves the old journal or the new
+   * one in place, and the backup holds the previous one.
+   */
   compact(records: R[]): Promise<void> {
     return this.serialize(async () => {
       const text = formatJournal(records);
+      const temp = `${this.file}.${process.pid}.tmp`;
+      let renamed = false;
       try {
-        await this.fs.replaceDurably(this.file, text);
+        // The bad lines must be safe elsewhere before the only file holding them is replaced.
+        await this.quarantine();
+        await this.fs.writeDurably(temp, text);
+        await this.fs.keepBackup(this.file, this.backupFile);
+        await this.fs.rename(temp, this.file);
+        renamed = true;
+        this.bytes = Buffer.byteLength(text);
+        this.appendsSinceCompaction = 0;
+        this.repairPending = false;
+        await this.fs.syncDir(path.dirname(this.file));
       } catch (e) {
+        if (!renamed) await this.fs.remove(temp).catch(() => undefined);
         throw asStorageError(e, this.file);
       }
-      this.bytes = Buffer.byteLength(text);
-      this.appendsSinceCompaction = 0;
+    });
+  }
+
+  /** Checks that the folder takes a write again (after a full disk), without touching the journal. */
+  probeWritable(): Promise<void> {
+    return this.serialize(async () => {
+      const probe = `${this.file}.probe`;
+      try {
+        await this.fs.writeDurably(probe, 'x');
+      } catch (e) {
+        throw asStorageError(e, this.file);
+      } finally {
+        await this.fs.remove(probe).catch(() => undefined);
+      }
     });
   }
 
   /** Waits for every queued write. */
   flush(): Promise<void> {
     return this.serialize(async () => undefined);
+  }
+
+  private async quarantine(): Promise<void> {
+    if (this.unquarantined.length === 0) return;
+    const at = new Date().toISOString();
+    const source = path.basename(this.file);
+    const lines = this.unquarantined.map((r) => JSON.stringify({ at, file: source, line: r.line, reason: r.reason, text: r.text }) + '\n');
+    // Its length now, to cut a failed append back to: each record in it stays one whole line.
+    const before = Buffer.byteLength((await this.readIfPresent(this.quarantineFile)) ?? '');
+    try {
+      await this.fs.appendDurably(this.quarantineFile, lines.join(''));
+    } catch (e) {
+      await this.fs.truncate(this.quarantineFile, before).catch(() => undefined);
+      throw asStorageError(e, this.quarantineFile);
+    }
+    this.quarantinedCount += this.unquarantined.length;
+    this.unquarantined = [];
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {

@@ -7,7 +7,9 @@ export type Schema =
   | { kind: 'number'; min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'array'; items: Schema; maxItems?: number; minItems?: number }
-  | { kind: 'object'; fields: Record<string, Schema>; optional?: readonly string[] }
+  | { kind: 'boolean' }
+  /** `open`: fields the schema does not name are allowed and left unchecked (data at rest written by a newer version). */
+  | { kind: 'object'; fields: Record<string, Schema>; optional?: readonly string[]; open?: boolean }
   /** Objects told apart by a string tag field, e.g. Budget's `kind`. */
   | { kind: 'tagged'; tag: string; variants: Record<string, Schema & { kind: 'object' }> }
   | { kind: 'none' };
@@ -44,6 +46,8 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
       if (schema.max !== undefined && value > schema.max) return `${at} must be <= ${schema.max}, got ${value}`;
       return undefined;
     }
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${at} must be true or false, got ${describe(value)}`;
     case 'enum':
       if (typeof value !== 'string' || !schema.values.includes(value)) return `${at} must be one of ${schema.values.join(', ')}; got ${describe(value)}`;
       return undefined;
@@ -60,7 +64,10 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
     case 'object': {
       if (!isPlainObject(value)) return `${at} must be an object, got ${describe(value)}`;
       // `key in fields` would also find what every object inherits (constructor, toString, __proto__).
-      for (const key of Object.keys(value)) if (!isOwnKey(schema.fields, key)) return `${at} has an unknown field '${key}'`;
+      for (const key of Object.keys(value)) {
+        if (isOwnKey(schema.fields, key) || (schema.open && !PROTOTYPE_KEYS.has(key))) continue;
+        return `${at} has an unknown field '${key}'`;
+      }
       for (const [key, fieldSchema] of Object.entries(schema.fields)) {
         const v = value[key];
         if (v === undefined) {

@@ -47,7 +47,7 @@ export class ApiError extends Error {
 // A Record over every method name makes the compiler reject a method added to AppApi but not here.
 const METHOD_NAMES: Record<AppApiMethod, true> = {
   machineInfo: true, listModels: true, pullModel: true, pausePull: true, importModelFolder: true,
-  getSettings: true, setSettings: true, listPhotos: true, importPaths: true, importUpload: true,
+  getSettings: true, setSettings: true, libraryHealth: true, listPhotos: true, importPaths: true, importUpload: true,
   removePhoto: true, chat: true, ask: true, cancelAsk: true, batch: true, cancelBatch: true,
 };
 
