@@ -160,6 +160,44 @@ describe('downloadFile', () => {
     expect(readFileSync(dest).equals(content)).toBe(true);
   });
 
+  it('gives up on a server that sends no headers, in the stall timeout, with a plain message; the next attempt works', async () => {
+    server.stallBeforeHeaders.add(FILE);
+    const started = Date.now();
+    const e = await engineErrorOf(downloadFile(job({ stallTimeoutMs: 300 })));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(e.code).toBe('DOWNLOAD_FAILED');
+    expect(e.message).toBe(`Download of ${FILE} stalled: no data from ${new URL(server.base).host} for 0.3 s. Nothing was received yet; pull again to retry.`);
+    expect(existsSync(dest)).toBe(false);
+
+    await downloadFile(job({ stallTimeoutMs: 300 }));
+    expect(readFileSync(dest).equals(content)).toBe(true);
+  });
+
+  it('gives up on a transfer that stops mid-way, keeps what came, and the next attempt resumes it with Range', async () => {
+    server.stallAfter.set(FILE, 120_000);
+    const started = Date.now();
+    const e = await engineErrorOf(downloadFile(job({ stallTimeoutMs: 300 })));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(e.code).toBe('DOWNLOAD_FAILED');
+    expect(e.message).toBe(`Download of ${FILE} stalled: no data from ${new URL(server.base).host} for 0.3 s. The 0.1 MB received so far are kept; pull again to resume.`);
+    expect(statSync(`${dest}.partial`).size).toBe(120_000);
+    expect(existsSync(dest)).toBe(false);
+
+    const result = await downloadFile(job({ stallTimeoutMs: 300 }));
+    expect(server.requests.at(-1)!.range).toBe('bytes=120000-');
+    expect(result).toEqual({ resumedFrom: 120_000, transferredBytes: SIZE - 120_000 });
+    expect(readFileSync(dest).equals(content)).toBe(true);
+  });
+
+  it('does not count a slow disk as a stalled server', async () => {
+    const writeChunk = async (file: FileHandle, chunk: Uint8Array) => {
+      await new Promise((r) => setTimeout(r, 150));
+      await file.write(chunk);
+    };
+    await downloadFile(job({ stallTimeoutMs: 100, io: { writeChunk } }));
+    expect(readFileSync(dest).equals(content)).toBe(true);
+  });
+
   it('turns ENOSPC into DISK_FULL, keeps what was written, and resumes once space is back', async () => {
     let written = 0;
     let writes = 0;

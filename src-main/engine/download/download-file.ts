@@ -2,6 +2,8 @@
 // only once its size and sha256 match the manifest. So `dest` is either absent, the previous complete file, or
 // the new complete file: never a partial one. A pause (abort), a lost connection or a full disk keep the partial
 // for the next attempt; only a checksum or size mismatch deletes it, since its bytes are then known to be wrong.
+// A server that stops sending (before its headers or mid-body) is given up on after DOWNLOAD_STALL_TIMEOUT_MS,
+// like a lost connection: Node's fetch alone would wait five minutes and then say only "Headers Timeout Error".
 import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -29,6 +31,8 @@ export interface FileDownload {
   /** The file's name in progress reports and error messages (its path in the repository). */
   label: string;
   signal?: AbortSignal;
+  /** Give up when the server sends nothing for this long; default DOWNLOAD_STALL_TIMEOUT_MS (tests shorten it). */
+  stallTimeoutMs?: number;
   onProgress?: (p: FileProgress) => void;
   io?: Partial<DownloadIo>;
 }
@@ -47,6 +51,37 @@ async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
 export const defaultDownloadIo: DownloadIo = { fetch: (input, init) => fetch(input, init), writeChunk: writeAll };
 
 export const megabytes = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+/** How long a download waits for the server's headers, or for its next bytes, before it gives up. */
+export const DOWNLOAD_STALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Times each wait on the server: `during(step)` rejects once the step has taken `ms`, and aborts `signal` so
+ * that the request itself is torn down. Disk writes are not timed: a slow disk is not a stalled server.
+ */
+function stallWatch(ms: number) {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    get stalled() {
+      return controller.signal.aborted;
+    },
+    async during<T>(step: Promise<T>): Promise<T> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error('stalled'));
+        }, ms);
+      });
+      try {
+        return await Promise.race([step, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
 
 /** ENOSPC / EDQUOT become DISK_FULL; anything else is passed on unchanged. */
 export function asDiskError(e: unknown, path: string, kept: string): unknown {
@@ -95,6 +130,15 @@ export async function downloadFile(job: FileDownload): Promise<FileDownloadResul
     throw new EngineError('CHECKSUM_MISMATCH', `${label} from ${url} is damaged: ${why}; the bad download was deleted, pull again`);
   };
   const paused = (n: number) => new EngineError('CANCELLED', `download paused: ${keptNote(n)}`);
+  const stallMs = job.stallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS;
+  const watch = stallWatch(stallMs);
+  const requestSignal = signal ? AbortSignal.any([signal, watch.signal]) : watch.signal;
+  const stalled = (host: string, n: number) =>
+    new EngineError(
+      'DOWNLOAD_FAILED',
+      `Download of ${label} stalled: no data from ${host} for ${stallMs / 1000} s. ` +
+        (n > 0 ? `The ${megabytes(n)} received so far are kept; pull again to resume.` : 'Nothing was received yet; pull again to retry.'),
+    );
 
   try {
     await mkdir(dirname(dest), { recursive: true });
@@ -131,9 +175,10 @@ export async function downloadFile(job: FileDownload): Promise<FileDownloadResul
   if (offset > 0) headers.range = `bytes=${offset}-`;
   let res: Response;
   try {
-    res = await io.fetch(url, { headers, signal, redirect: 'follow' });
+    res = await watch.during(io.fetch(url, { headers, signal: requestSignal, redirect: 'follow' }));
   } catch (e) {
     if (signal?.aborted) throw paused(offset);
+    if (watch.stalled) throw stalled(new URL(url).host, offset);
     const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
     throw new EngineError('DOWNLOAD_FAILED', `cannot reach ${url}: ${cause}`);
   }
@@ -181,9 +226,11 @@ export async function downloadFile(job: FileDownload): Promise<FileDownloadResul
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await watch.during(reader.read());
       } catch (e) {
         if (signal?.aborted) throw paused(received);
+        // After a redirect the body comes from another host (huggingface.co sends large files from its CDN).
+        if (watch.stalled) throw stalled(new URL(res.url || url).host, received);
         const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
         throw new EngineError('DOWNLOAD_FAILED', `connection lost while downloading ${url} (${cause}): ${keptNote(received)}`);
       }

@@ -1,6 +1,7 @@
 // A local stand-in for huggingface.co in tests: serves `<root>/<owner>/<name>/<path>` at
 // `/<owner>/<name>/resolve/<revision>/<path>`, honours `Range: bytes=N-`, and can misbehave on demand
-// (drop or stall a transfer part-way, ignore Range, redirect to a "CDN" path) so every recovery path can be driven.
+// (drop or stall a transfer part-way, stall before the headers, ignore Range, redirect to a "CDN" path) so every
+// recovery path can be driven.
 import { readFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ export interface HfFixtureServer {
   dropAfter: Map<string, number>;
   /** file -> bytes: the next answer for that file sends this many body bytes, then stalls until the client leaves. */
   stallAfter: Map<string, number>;
+  /** Files whose next request gets no answer at all, not even headers, until the client leaves. */
+  stallBeforeHeaders: Set<string>;
   /** file -> HTTP status: the next request for that file gets this error status instead. */
   failWith: Map<string, number>;
   ignoreRange: boolean;
@@ -47,6 +50,7 @@ export async function startHfFixtureServer(root: string): Promise<HfFixtureServe
     requests: [] as SeenRequest[],
     dropAfter: new Map<string, number>(),
     stallAfter: new Map<string, number>(),
+    stallBeforeHeaders: new Set<string>(),
     failWith: new Map<string, number>(),
     ignoreRange: false,
     redirect: false,
@@ -61,6 +65,7 @@ export async function startHfFixtureServer(root: string): Promise<HfFixtureServe
       if (state.redirect && !redirected) {
         return void res.writeHead(302, { location: req.url!.replace('/resolve/', '/cdn/') }).end();
       }
+      if (state.stallBeforeHeaders.delete(file)) return;
       const status = state.failWith.get(file);
       if (status !== undefined) {
         state.failWith.delete(file);

@@ -24,6 +24,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
   io?: Partial<DownloadIo>;
+  /** Give up on a file when the server sends nothing for this long; default DOWNLOAD_STALL_TIMEOUT_MS. */
+  stallTimeoutMs?: number;
   /** Free bytes on the disk holding `dir`; replaceable in tests. */
   freeBytes?: (dir: string) => Promise<number>;
 }
@@ -140,6 +142,7 @@ async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, opti
         label: path,
         signal: options.signal,
         io: options.io,
+        stallTimeoutMs: options.stallTimeoutMs,
         onProgress: (p) => report(path, p.receivedBytes, p.state),
       });
       await saveVerified(path);
