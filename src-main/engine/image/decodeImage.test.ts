@@ -143,6 +143,13 @@ describe('decodeImage', () => {
     await expectCode(decodeImage(bmp, 'scan.bmp'), 'NOT_AN_IMAGE', /^scan\.bmp: BMP images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/);
   });
 
+  it('refuses an SVG, which sharp would draw, as import does', async () => {
+    // It references a file beside it: drawn, it would pull that file in. It must never get that far.
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64"><image xlink:href="secret.png" width="64" height="64"/></svg>');
+    expect((await sharp(svg).metadata()).format).toBe('svg');
+    await expectCode(decodeImage(svg, 'logo.svg'), 'NOT_AN_IMAGE', /^logo\.svg: SVG images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/);
+  });
+
   /** The start of an ISO-BMFF file: a 'ftyp' box with the given major brand, then junk. */
   const isoFile = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from(`ftyp${brand}`, 'latin1'), Buffer.alloc(40, 7)]);
 

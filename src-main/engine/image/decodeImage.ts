@@ -2,6 +2,7 @@
 // dropped, grey replicated), and turns every way a file can be wrong into one specific, readable error.
 import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
+import { IMAGE_FORMAT_NAMES, isSharpImageFormat } from '../../../src-shared/image-formats';
 import { EngineError } from '../errors';
 
 export interface RgbImage {
@@ -27,7 +28,6 @@ const SIGNATURES: Array<[string, number[]]> = [
   ['BMP', [0x42, 0x4d]],
 ];
 const UNSUPPORTED = new Set(['BMP', 'HEIC']);
-const SUPPORTED_LIST = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
 // Major brands of the ISO-BMFF 'ftyp' box: AVIF decodes, HEIC does not; other brands are videos.
 const AVIF_BRANDS = new Set(['avif', 'avis']);
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
@@ -40,8 +40,16 @@ export function isUndecodableHeif(meta: Metadata): boolean {
   return meta.format === 'heif' && meta.compression !== 'av1';
 }
 
+/**
+ * Whether a header sharp read belongs to a photo the app takes: sharp also reads SVG (drawn, not photographed,
+ * and able to pull in other files), which no door of the app accepts.
+ */
+export function isReadablePhoto(meta: Metadata): boolean {
+  return isSharpImageFormat(meta.format) && !isUndecodableHeif(meta);
+}
+
 const unsupported = (label: string, format: string) =>
-  new EngineError('NOT_AN_IMAGE', `${label}: ${format} images are not supported (convert it to ${SUPPORTED_LIST})`);
+  new EngineError('NOT_AN_IMAGE', `${label}: ${format} images are not supported (convert it to ${IMAGE_FORMAT_NAMES})`);
 
 function looksLikeImage(buf: Uint8Array): string | undefined {
   for (const [name, sig] of SIGNATURES) if (sig.every((b, i) => buf[i] === b)) return name;
@@ -74,9 +82,10 @@ export async function decodeImage(buf: Uint8Array, label: string): Promise<RgbIm
   } catch {
     if (format && UNSUPPORTED.has(format)) throw unsupported(label, format);
     if (format) throw new EngineError('CORRUPT_IMAGE', `${label}: the ${format} file is corrupt and cannot be decoded`);
-    throw new EngineError('NOT_AN_IMAGE', `${label}: not an image (expected ${SUPPORTED_LIST})`);
+    throw new EngineError('NOT_AN_IMAGE', `${label}: not an image (expected ${IMAGE_FORMAT_NAMES})`);
   }
   if (isUndecodableHeif(meta)) throw unsupported(label, 'HEIC');
+  if (!isReadablePhoto(meta)) throw unsupported(label, (meta.format ?? 'unknown').toUpperCase());
   const pixels = (meta.width ?? 0) * (meta.height ?? 0);
   if (pixels > MAX_IMAGE_PIXELS) {
     throw new EngineError(
