@@ -18,6 +18,14 @@ describe('parseOptions', () => {
     expect(() => parseOptions(argv, SPEC)).toThrow(message);
   });
 
+  it('puts a complaint node:util spreads over lines on one line', () => {
+    expect(() => parseOptions(['--name', '-0.5'], SPEC)).toThrow(
+      new CliUsageError(
+        "Option '--name' argument is ambiguous. Did you forget to specify the option argument for '--name'? To specify an option argument starting with a dash use '--name=-XYZ'.",
+      ),
+    );
+  });
+
   it('accepts positionals only when allowed', () => {
     expect(parseOptions(['a', '--json', 'b'], SPEC, true).positionals).toEqual(['a', 'b']);
   });
@@ -39,7 +47,7 @@ describe('intOption', () => {
     expect(intOption({ n: '1' }, 'n', 5, 1)).toBe(1);
   });
 
-  it.each(['1.5', 'ten', '', ' ', '-1'])('refuses %j', (v) => {
+  it.each(['1.5', 'ten', '', ' ', '-1', '0x10', '1e3', '+4', ' 4', '4 ', '1_000', '99999999999999999999'])('refuses %j', (v) => {
     expect(() => intOption({ n: v }, 'n', 5)).toThrow(new CliUsageError(`--n must be an integer >= 0, got '${v}'`));
   });
 

@@ -9,7 +9,8 @@ export function parseOptions<T extends OptionSpec>(argv: string[], options: T, a
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new CliUsageError((e as Error).message);
+    // node:util spreads some complaints over lines ("... is ambiguous.\nDid you forget ...\nTo specify ..."); one line each.
+    throw new CliUsageError((e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
 
@@ -24,11 +25,14 @@ function numberIn(v: unknown): number {
   return typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
 }
 
+// Number() also reads '0x10', '1e3', '+4' and ' 4 ': a count a person types is plain decimal digits, nothing else.
+const DECIMAL_DIGITS = /^\d+$/;
+
 export function intOption(values: Record<string, unknown>, name: string, fallback: number, min = 0): number {
   const v = values[name];
   if (v === undefined) return fallback;
-  const n = numberIn(v);
-  if (!Number.isInteger(n) || n < min) throw new CliUsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
+  const n = typeof v === 'string' && DECIMAL_DIGITS.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new CliUsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
   return n;
 }
 

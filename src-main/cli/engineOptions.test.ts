@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from './args';
 import { engineOptions, parseBudget, samplingOptions } from './engineOptions';
@@ -8,9 +9,9 @@ describe('engineOptions', () => {
   });
 
   it('passes provider, threads, variant and cache folder through', () => {
-    expect(engineOptions({ ep: 'webgpu', threads: '4', variant: 'q4', 'cache-dir': '/tmp/c' })).toEqual({
+    expect(engineOptions({ ep: 'webgpu', threads: '1', variant: 'q4', 'cache-dir': '/tmp/c' })).toEqual({
       ep: 'webgpu',
-      threads: 4,
+      threads: 1,
       variant: 'q4',
       cacheDir: '/tmp/c',
     });
@@ -18,6 +19,16 @@ describe('engineOptions', () => {
 
   it('refuses a thread count that is not a whole number', () => {
     expect(() => engineOptions({ threads: '2.5' })).toThrow(new CliUsageError("--threads must be an integer >= 0, got '2.5'"));
+    expect(() => engineOptions({ threads: '-1' })).toThrow(new CliUsageError("--threads must be an integer >= 0, got '-1'"));
+  });
+
+  it('takes up to as many threads as the machine runs at once, and refuses more, naming the limit', () => {
+    const limit = availableParallelism();
+    expect(engineOptions({ threads: String(limit) }).threads).toBe(limit);
+    expect(() => engineOptions({ threads: String(limit + 1) })).toThrow(
+      new CliUsageError(`--threads must be at most ${limit} (this machine's processor threads; 0 lets onnxruntime choose), got '${limit + 1}'`),
+    );
+    expect(() => engineOptions({ threads: '100000' })).toThrow(`--threads must be at most ${limit}`);
   });
 });
 
@@ -45,7 +56,12 @@ describe('parseBudget', () => {
     expect(parseBudget('1')).toEqual({ kind: 'count', count: 1 });
   });
 
-  it.each(['', '  ', 'half', '25%', '0.2.5'])('refuses %j', (text) => {
-    expect(() => parseBudget(text)).toThrow(new CliUsageError(`--keep must be a fraction like 0.25 or a token count like 64, got '${text}'`));
-  });
+  it.each(['', '  ', 'half', '25%', '0.2.5', '0x10', '1e-1', '1e2', '+3', '1_000', ' 64', '64 ', 'Infinity', '-0.5', '-3', '0', '0.0', '.0', '1.5', '2.', '1.'])(
+    'refuses %j, naming the accepted forms',
+    (text) => {
+      expect(() => parseBudget(text)).toThrow(
+        new CliUsageError(`--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`),
+      );
+    },
+  );
 });

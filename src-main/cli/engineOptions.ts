@@ -1,6 +1,7 @@
 // Options every model-running command shares, and turning them into a loaded Engine.
 import type { Budget, SamplingOptions } from '../../src-shared/api';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { findInstalledModel } from '../engine/catalog/model-catalog';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { CliUsageError, intOption, numberOption, requireOption } from './args';
@@ -28,10 +29,20 @@ type Values = Record<string, string | boolean | undefined>;
 export function engineOptions(values: Values): EngineOptions {
   return {
     ep: (values.ep as EngineOptions['ep']) ?? 'cpu',
-    threads: intOption(values, 'threads', 0),
+    threads: threadsOption(values),
     variant: values.variant as string | undefined,
     cacheDir: values['cache-dir'] as string | undefined,
   };
+}
+
+/** `--threads N`: 0 (the default) lets onnxruntime choose; the engine refuses more than the machine runs at once. */
+function threadsOption(values: Values): number {
+  const threads = intOption(values, 'threads', 0);
+  const limit = availableParallelism();
+  if (threads > limit) {
+    throw new CliUsageError(`--threads must be at most ${limit} (this machine's processor threads; 0 lets onnxruntime choose), got '${String(values.threads)}'`);
+  }
+  return threads;
 }
 
 /** `--model` is a model folder, or the id of an installed or embedded model (see `vtc models list`). */
@@ -41,7 +52,8 @@ export async function resolveModelDir(model: string): Promise<string> {
 }
 
 export async function loadEngine(values: Values): Promise<Engine> {
-  return Engine.load(await resolveModelDir(requireOption(values, 'model')), engineOptions(values));
+  const options = engineOptions(values);
+  return Engine.load(await resolveModelDir(requireOption(values, 'model')), options);
 }
 
 export function samplingOptions(values: Values): SamplingOptions {
@@ -52,11 +64,20 @@ export function samplingOptions(values: Values): SamplingOptions {
   };
 }
 
-/** `--keep 0.25` (a fraction, written with a decimal point) or `--keep 64` (a count of visual tokens). */
+// Exactly the two forms `--keep` documents; Number() would also read '0x10' as 16, '1e-1' as 0.1 and ' 64' as 64.
+const RATIO_FORM = /^\d*\.\d+$/;
+const COUNT_FORM = /^\d+$/;
+
+/**
+ * `--keep 0.25` (a fraction in (0, 1], written with a decimal point) or `--keep 64` (a count of visual tokens, at
+ * least 1). Checked here, before any model loads; only "more tokens than this photo has" needs the model.
+ */
 export function parseBudget(text: string): Budget {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new CliUsageError(`--keep must be a fraction like 0.25 or a token count like 64, got '${text}'`);
-  return text.includes('.') ? { kind: 'ratio', ratio: n } : { kind: 'count', count: n };
+  const ratio = RATIO_FORM.test(text) ? Number(text) : Number.NaN;
+  if (ratio > 0 && ratio <= 1) return { kind: 'ratio', ratio };
+  const count = COUNT_FORM.test(text) ? Number(text) : Number.NaN;
+  if (Number.isSafeInteger(count) && count >= 1) return { kind: 'count', count };
+  throw new CliUsageError(`--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`);
 }
 
 /** `--positions`: 'contiguous' (default, as the paper) or 'original' position ids for the kept tokens. */

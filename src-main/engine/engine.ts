@@ -11,6 +11,7 @@ import type {
   PruningMethod,
   SamplingOptions,
 } from '../../src-shared/api';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { userDataDir } from './catalog/data-dir';
 import { EngineError } from './errors';
@@ -99,6 +100,19 @@ function chosenVariants(folder: ModelFolder, ep: ExecutionProvider, requested?: 
   return out;
 }
 
+/**
+ * onnxruntime starts every intra-op thread it is asked for: 100000 of them hang the machine for minutes before
+ * anything fails. More threads than the machine runs at once never help, so that is the limit.
+ */
+export function checkThreads(threads: number | undefined): number | undefined {
+  if (threads === undefined) return undefined;
+  const limit = availableParallelism();
+  if (!Number.isInteger(threads) || threads < 0 || threads > limit) {
+    throw new EngineError('BAD_ARGUMENT', `threads must be a whole number from 0 (onnxruntime chooses) to ${limit} (this machine's processor threads), got ${threads}`);
+  }
+  return threads;
+}
+
 export class Engine {
   private constructor(
     readonly folder: ModelFolder,
@@ -114,12 +128,13 @@ export class Engine {
 
   static async load(modelDir: string, options: EngineOptions = {}): Promise<Engine> {
     const ep = checkProvider(options.ep ?? 'cpu');
+    const threads = checkThreads(options.threads);
     const folder = readModelFolder(modelDir);
     const variants = chosenVariants(folder, ep, options.variant);
     const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
     const family = createFamily(folder, tokenizer);
     const shape = decoderShape(folder, variants.decoder_model_merged);
-    const settings = { ep, threads: options.threads };
+    const settings = { ep, threads };
     const embedPath = onnxPath(folder, 'embed_tokens', variants.embed_tokens);
     const decoderPath = onnxPath(folder, 'decoder_model_merged', variants.decoder_model_merged);
     const opened = await Promise.allSettled([

@@ -1,6 +1,6 @@
 // Engine.load refuses a model whose config.json does not describe its decoder, with the file named.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
@@ -56,5 +56,15 @@ describe('Engine.load with a config that does not match the decoder', () => {
     const engine = await Engine.load(source, { graphCacheDir });
     expect(engine.variants).toEqual({ vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
     await engine.dispose();
+  });
+});
+
+describe('Engine.load option checks', () => {
+  // The folder does not exist: only a check made before anything is read can answer with the thread error.
+  it.each([availableParallelism() + 1, 100_000, -1, 1.5])('refuses %d threads before it reads the model folder', async (threads) => {
+    await expect(Engine.load(join(root, 'no-such-model'), { threads })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: `threads must be a whole number from 0 (onnxruntime chooses) to ${availableParallelism()} (this machine's processor threads), got ${threads}`,
+    });
   });
 });

@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureDir, photo, REPO_ROOT } from '../../engine/test/paths';
@@ -43,17 +43,25 @@ describe('vtc ask', () => {
   });
 
   const notAnImage = join(REPO_ROOT, 'package.json');
+  // Import refuses SVG (it is drawn, and can pull in other files); ask refuses it the same way.
+  const svg = join(dataDir, 'drawing.svg');
+  writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>');
   it.concurrent.each([
     ['no --image', ['--model', MODEL, '--prompt', 'x'], 'vtc: missing required option --image'],
     ['no --model', ['--image', CHELSEA, '--prompt', 'x'], 'vtc: missing required option --model'],
     ['a file that is not an image', ['--model', MODEL, '--image', notAnImage, '--prompt', 'x'], `vtc: ${notAnImage}: not an image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF)`],
     ['a missing image', ['--model', MODEL, '--image', '/no/such.jpg', '--prompt', 'x'], 'vtc: image not found: /no/such.jpg'],
+    ['an SVG image', ['--model', MODEL, '--image', svg, '--prompt', 'x'], `vtc: ${svg}: SVG images are not supported (convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF)`],
     ['a missing model folder', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x'], 'vtc: model folder not found: /no/such/model'],
     ['an unknown --ep', [...question, '--ep', 'tpu'], "vtc: unknown execution provider 'tpu' (known: cpu, cuda, dml, coreml, webgpu)"],
     ['an unknown --variant', [...question, '--variant', 'q8'], "vtc: unknown variant 'q8' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)"],
     ['a --variant the folder lacks', [...question, '--variant', 'int8'], "vtc: variant 'int8' of onnx/vision_encoder_int8.onnx is not in the model folder (available: fp32)"],
     ['--max-new-tokens 0', [...question, '--max-new-tokens', '0'], "vtc: --max-new-tokens must be an integer >= 1, got '0'"],
     ['--threads two', [...question, '--threads', 'two'], "vtc: --threads must be an integer >= 0, got 'two'"],
+    // A model folder that does not exist: these options must be refused before anything tries to load it.
+    ['--threads 100000', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--threads', '100000'], `vtc: --threads must be at most ${availableParallelism()} (this machine's processor threads; 0 lets onnxruntime choose), got '100000'`],
+    ['--threads 0x10', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--threads', '0x10'], "vtc: --threads must be an integer >= 0, got '0x10'"],
+    ['--max-new-tokens 0 before loading', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--max-new-tokens', '0'], "vtc: --max-new-tokens must be an integer >= 1, got '0'"],
   ])('fails with one vtc: line and no stack for %s', async (_case, args, line) => {
     const run = await ask(...args);
     expect(run.code).toBe(1);

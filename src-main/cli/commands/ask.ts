@@ -9,13 +9,16 @@ export async function run(argv: string[]): Promise<void> {
   const { values } = parseOptions(argv, { ...ENGINE_OPTIONS, ...QUESTION_OPTIONS });
   const image = requireOption(values, 'image');
   const prompt = requireOption(values, 'prompt');
-  const engine = await loadEngine(values);
+  // Every option is checked before the model loads: a typo should cost nothing.
+  const maxNewTokens = intOption(values, 'max-new-tokens', 64, 1);
+  const sampling = samplingOptions(values);
   const json = values.json === true;
+  const engine = await loadEngine(values);
   const answer = await engine.ask({
     image,
     prompt,
-    maxNewTokens: intOption(values, 'max-new-tokens', 64, 1),
-    sampling: samplingOptions(values),
+    maxNewTokens,
+    sampling,
     onToken: json ? undefined : (text) => process.stdout.write(text),
   });
   await engine.dispose();

@@ -57,9 +57,8 @@ describe('vtc compare', () => {
   it.concurrent.each([
     ['an unknown --method', ['--method', 'fastv', '--keep', '0.5'], `vtc: unknown method 'fastv' (known: ${PRUNING_METHODS.join(', ')})`],
     ['no --keep', ['--method', 'random'], 'vtc: missing required option --keep'],
-    ['a --keep that is no number', ['--method', 'random', '--keep', 'half'], "vtc: --keep must be a fraction like 0.25 or a token count like 64, got 'half'"],
-    ['a ratio above 1', ['--method', 'random', '--keep', '1.5'], 'vtc: token ratio must be in (0, 1], got 1.5'],
-    ['a count of 0', ['--method', 'random', '--keep', '0'], 'vtc: token budget must be at least 1, got 0'],
+    ['a --keep that is no number', ['--method', 'random', '--keep', 'half'], "vtc: --keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got 'half'"],
+    ['a count above the visual tokens', ['--method', 'random', '--keep', '5000'], 'vtc: token budget 5000 exceeds the 832 visual tokens of this image'],
     ['an unknown --positions', ['--method', 'random', '--keep', '0.5', '--positions', 'shuffled'], "vtc: --positions must be contiguous or original, got 'shuffled'"],
     [
       'vtc-cls on a model without [CLS]',
@@ -71,5 +70,21 @@ describe('vtc compare', () => {
     expect(run.code).toBe(1);
     expect(stderrLines(run)).toEqual([line]);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('vtc compare refuses a budget before it loads the model', () => {
+  // The model folder does not exist: an error about --keep proves the budget was checked first.
+  const missingModel = ['--model', '/no/such/model', '--image', photo('chelsea.png'), '--prompt', 'x', '--method', 'uniform'];
+  // Every form is in engineOptions.test.ts; here, one of each kind through the real command.
+  it.concurrent.each(['0x10', '1.5', '0', '-0.5'])('--keep %s', async (keep) => {
+    const run = await compare(...missingModel, `--keep=${keep}`);
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([`vtc: --keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${keep}'`]);
+  });
+
+  it('--per-tile-floor', async () => {
+    const run = await compare(...missingModel, '--keep', '0.5', '--per-tile-floor=-2');
+    expect(stderrLines(run)).toEqual(["vtc: --per-tile-floor must be an integer >= 0, got '-2'"]);
   });
 });

@@ -28,6 +28,10 @@ export async function run(argv: string[]): Promise<void> {
   const method = parseMethod(requireOption(values, 'method'));
   const budget = parseBudget(requireOption(values, 'keep'));
   const positions = parsePositions(values.positions);
+  // Every option is checked before the model loads: a typo should cost nothing.
+  const perTileFloor = intOption(values, 'per-tile-floor', 0);
+  const maxNewTokens = intOption(values, 'max-new-tokens', 64, 1);
+  const sampling = samplingOptions(values);
   const json = values.json === true;
   const engine = await loadEngine(values);
   let side: string | undefined;
@@ -37,9 +41,9 @@ export async function run(argv: string[]): Promise<void> {
     method,
     budget,
     positions,
-    perTileFloor: intOption(values, 'per-tile-floor', 0),
-    maxNewTokens: intOption(values, 'max-new-tokens', 64, 1),
-    sampling: samplingOptions(values),
+    perTileFloor,
+    maxNewTokens,
+    sampling,
     onToken: json
       ? undefined
       : (s, text) => {
