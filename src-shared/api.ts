@@ -126,6 +126,31 @@ export interface Photo {
   addedAt: number;
 }
 
+export interface ImportProblem {
+  path: string;
+  message: string;
+}
+
+export interface ImportRequest {
+  /** Files and folders (imported recursively), absolute paths on the machine the app runs on. */
+  paths: string[];
+  /**
+   * Names this import in its progress events and in cancelImport. The caller picks it, because the call itself
+   * lasts as long as the import: its answer is the report. Absent: the app picks one.
+   */
+  importId?: string;
+}
+
+export interface ImportReport {
+  added: Photo[];
+  errors: ImportProblem[];
+  /** Stopped by cancelImport, or because the page that started it went away, before every file was read. */
+  cancelled: boolean;
+}
+
+/** Streamed while importPaths runs: `done` of `total` files finished, `path` the one being read (total is 0 while folders are still being listed). */
+export type ImportEvent = { type: 'import-progress'; importId: string; done: number; total: number; path: string };
+
 export interface ChatEntry {
   id: string;
   photoId: string;
@@ -184,7 +209,7 @@ export interface LibraryHealth {
 /** Sent when the library enters or leaves read-only mode. */
 export type LibraryReadOnlyEvent = { type: 'library-read-only'; readOnly: boolean };
 
-export type ServerEvent = AskEvent | BatchEvent | EngineStatusEvent | LibraryReadOnlyEvent | ({ type: 'download' } & DownloadProgress);
+export type ServerEvent = AskEvent | BatchEvent | ImportEvent | EngineStatusEvent | LibraryReadOnlyEvent | ({ type: 'download' } & DownloadProgress);
 
 /** The request/response half of the API: every method takes one JSON argument and returns JSON. */
 export interface AppApi {
@@ -198,7 +223,8 @@ export interface AppApi {
 
   libraryHealth(): Promise<LibraryHealth>;
   listPhotos(arg: { query?: string }): Promise<Photo[]>;
-  importPaths(arg: { paths: string[] }): Promise<{ added: Photo[]; errors: Array<{ path: string; message: string }> }>;
+  importPaths(arg: ImportRequest): Promise<ImportReport>;
+  cancelImport(arg: { importId: string }): Promise<void>;
   importUpload(arg: { name: string; base64: string }): Promise<Photo>;
   removePhoto(arg: { photoId: string }): Promise<void>;
   chat(arg: { photoId: string }): Promise<ChatEntry[]>;

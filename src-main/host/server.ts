@@ -112,7 +112,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
         throw new HttpError(415, 'BAD_ARGUMENT', 'API calls send a JSON body (content-type: application/json)');
       }
       const arg = parseJson(await readBody(req));
-      const value = await service.invoke(decodeURIComponent(route.slice('/api/'.length)), arg);
+      // The connection closing before the answer is sent means the page went away (closed, reloaded, or
+      // aborted the call): a long call it started, such as an import, stops rather than run on for no one.
+      const callerGone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) callerGone.abort();
+      });
+      const value = await service.invoke(decodeURIComponent(route.slice('/api/'.length)), arg, { signal: callerGone.signal });
       return sendJson(res, 200, { ok: true, value });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not served here`);

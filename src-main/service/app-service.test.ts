@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AskEvent, BatchEvent, ChatEntry, EngineStatusEvent, ServerEvent } from '../../src-shared/api';
+import type { AskEvent, BatchEvent, ChatEntry, EngineStatusEvent, ImportEvent, ImportReport, ServerEvent } from '../../src-shared/api';
 import { createAppService, type AppService } from './app-service';
 import { forkLauncher } from './engine-launcher';
 
@@ -171,6 +171,40 @@ describe('AppService with the real engine process', () => {
     expect((await sharp(thumb.data).metadata()).format).toBe('jpeg');
     await expect(service.media('photo', '../../etc/passwd')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     await service.api.removePhoto({ photoId: added[0].id });
+  });
+
+  it('streams import progress under the caller\'s importId, and stops on cancelImport or when the caller leaves', async () => {
+    const album = path.join(root, 'album');
+    await fsp.mkdir(album);
+    for (let i = 0; i < 8; i++) await writePhoto(path.join(album, `${i}.jpg`), '#808080');
+    const { events } = recorder(service);
+    const progressOf = (importId: string) => events.filter((e): e is ImportEvent => e.type === 'import-progress' && e.importId === importId);
+    const off = service.onEvent((e) => {
+      // Cancelled while the third file is read: that one is finished, none after it.
+      if (e.type === 'import-progress' && e.importId === 'album-1' && e.done === 2) void service.invoke('cancelImport', { importId: 'album-1' });
+    });
+    const cancelled = (await service.invoke('importPaths', { paths: [album], importId: 'album-1' })) as ImportReport;
+    off();
+    expect(cancelled).toMatchObject({ cancelled: true, errors: [] });
+    expect(cancelled.added.map((p) => p.name)).toEqual(['0.jpg', '1.jpg', '2.jpg']);
+    expect(progressOf('album-1').map((e) => [e.done, e.total, path.basename(e.path)])).toEqual([[0, 0, 'album'], [0, 8, '0.jpg'], [1, 8, '1.jpg'], [2, 8, '2.jpg']]);
+
+    // The transport aborts the caller's signal when the page goes away; the next file is never started.
+    const gone = new AbortController();
+    const offGone = service.onEvent((e) => {
+      if (e.type === 'import-progress' && e.importId === 'album-2' && e.done === 4) gone.abort();
+    });
+    const left = (await service.invoke('importPaths', { paths: [album], importId: 'album-2' }, { signal: gone.signal })) as ImportReport;
+    offGone();
+    // 0-2 were there already (returned as they are), 3 imported, 4 being read when the caller left.
+    expect(left.cancelled).toBe(true);
+    expect(left.added.map((p) => p.name)).toEqual(['0.jpg', '1.jpg', '2.jpg', '3.jpg', '4.jpg']);
+
+    const whole = (await service.invoke('importPaths', { paths: [album] })) as ImportReport;
+    expect(whole).toMatchObject({ cancelled: false, errors: [] });
+    expect(whole.added).toHaveLength(8);
+    await expect(service.invoke('cancelImport', { importId: 'no-such-import' })).resolves.toBeUndefined();
+    for (const photo of whole.added) await service.api.removePhoto({ photoId: photo.id });
   });
 
   it('keeps library, chats and settings across a restart', async () => {

@@ -14,6 +14,7 @@ import type {
   DownloadProgress,
   EngineSettings,
   EngineStatusEvent,
+  ImportRequest,
   ModelInfo,
   Photo,
   ServerEvent,
@@ -52,8 +53,11 @@ export interface AppServiceOptions {
 
 export interface AppService {
   readonly api: AppApi;
-  /** Checks the method name and its argument, then calls it: the one entry point of every transport. */
-  invoke(method: unknown, arg: unknown): Promise<unknown>;
+  /**
+   * Checks the method name and its argument, then calls it: the one entry point of every transport. `signal`
+   * aborts when the caller has gone (the page closed its request): a long call it started, an import, stops.
+   */
+  invoke(method: unknown, arg: unknown, caller?: { signal?: AbortSignal }): Promise<unknown>;
   onEvent(listener: (event: ServerEvent) => void): () => void;
   /** The engine's latest status, for a client that connects after it was sent. */
   engineStatus(): EngineStatusEvent | undefined;
@@ -94,6 +98,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   const cacheDir = path.join(dataDir, 'cache', 'vision-features');
   const asks = new Map<string, AbortController>();
   const batches = new Map<string, AbortController>();
+  const imports = new Map<string, AbortController>();
   const pulls = new Map<string, AbortController>();
   const cpus = os.availableParallelism();
 
@@ -235,7 +240,20 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
 
     libraryHealth: async () => ({ readOnly: store.readOnly, notices: store.notices() }),
     listPhotos: async ({ query }) => library.list(query),
-    importPaths: ({ paths }) => library.importPaths(paths),
+    async importPaths({ paths, importId = randomUUID() }: ImportRequest, callerGone?: AbortSignal) {
+      if (imports.has(importId)) throw new EngineError('BAD_ARGUMENT', `An import named '${importId}' is already running`);
+      const controller = new AbortController();
+      imports.set(importId, controller);
+      const signal = callerGone ? AbortSignal.any([controller.signal, callerGone]) : controller.signal;
+      try {
+        return await library.importPaths(paths, { signal, onProgress: (p) => emit({ type: 'import-progress', importId, ...p }) });
+      } finally {
+        imports.delete(importId);
+      }
+    },
+    async cancelImport({ importId }) {
+      imports.get(importId)?.abort();
+    },
     importUpload: ({ name, base64 }) => library.importUpload(name, base64),
     removePhoto: ({ photoId }) => library.remove(photoId),
     chat: async ({ photoId }) => store.chats(library.require(photoId).id),
@@ -269,10 +287,10 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
 
   return {
     api,
-    async invoke(method, arg) {
+    async invoke(method, arg, caller) {
       if (!isApiMethod(method)) throw new EngineError('BAD_ARGUMENT', `Unknown method '${String(method)}'`);
       const checked = checkApiArgument(method, arg);
-      return (api[method] as (a: unknown) => Promise<unknown>)(checked ?? {});
+      return (api[method] as (a: unknown, callerGone?: AbortSignal) => Promise<unknown>)(checked ?? {}, caller?.signal);
     },
     onEvent(listener) {
       listeners.add(listener);
@@ -285,7 +303,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     engineStatus: () => engineStatus,
     enginePid: () => engine.pid,
     async close() {
-      for (const c of [...asks.values(), ...batches.values(), ...pulls.values()]) c.abort();
+      for (const c of [...asks.values(), ...batches.values(), ...imports.values(), ...pulls.values()]) c.abort();
       engine.dispose();
       try {
         await store.close();

@@ -1,17 +1,16 @@
 // Image checks and renditions for the library, all through sharp: what import accepts, thumbnails
 // (cached on disk) and the EXIF-rotated original for display.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
+import { IMAGE_FORMAT_NAMES } from '../../src-shared/image-formats';
 import { EngineError } from '../engine/errors';
-// Import refuses what the engine would refuse to decode: one limit for both.
-import { isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
+// Import refuses what the engine would refuse to decode: one limit and one list of formats for both.
+import { isReadablePhoto, isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
 import { asStorageError } from './storage-error';
 
 export const THUMB_SIZE = 320;
 
-// sharp names AVIF's container 'heif'; HEVC-coded HEIC in the same container is refused separately.
-const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
 /** Formats a browser shows as they are; anything else (or a rotated photo) is re-encoded for display. */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
 
@@ -23,11 +22,37 @@ export interface ImageInfo {
   orientation: number;
 }
 
+/** What a directory entry that is neither a file nor a folder is, in words. */
+export function specialFileKind(stat: Pick<Stats, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): string {
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * sharp opens a path in one of libuv's few worker threads, and opening a named pipe or a device blocks there until
+ * something writes to it: four such files stalled every file operation of the process (static files included).
+ * stat() never blocks on them, so only what it calls a regular file is ever handed to sharp.
+ */
+export async function requireRegularFile(file: string, name = path.basename(file)): Promise<void> {
+  let stat: Stats;
+  try {
+    stat = await fsp.stat(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${name}: file not found`);
+    throw new EngineError('FILE_NOT_FOUND', `${name} cannot be read: ${oneLine(e)}`);
+  }
+  if (stat.isDirectory()) throw new EngineError('NOT_AN_IMAGE', `${name} is a folder, not a photo`);
+  if (!stat.isFile()) throw new EngineError('NOT_AN_IMAGE', `${name} is ${specialFileKind(stat)}, not a photo; it was not opened`);
+}
+
 /**
  * Reads the header and refuses what the engine could not use, with a message naming the file as the person
  * knows it (`name`: an upload's original name, not the stored copy's).
  */
 export async function inspectImage(file: string, name = path.basename(file)): Promise<ImageInfo> {
+  await requireRegularFile(file, name);
   let meta: Metadata;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
@@ -35,14 +60,14 @@ export async function inspectImage(file: string, name = path.basename(file)): Pr
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${name}: file not found`);
     const message = oneLine(e);
-    if (/unsupported image format/i.test(message)) throw new EngineError('NOT_AN_IMAGE', `${name} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);
+    if (/unsupported image format/i.test(message)) throw new EngineError('NOT_AN_IMAGE', `${name} is not an image the app can read (${IMAGE_FORMAT_NAMES})`);
     throw new EngineError('CORRUPT_IMAGE', `${name} looks like an image but cannot be read: ${message}`);
   }
   if (isUndecodableHeif(meta)) {
     throw new EngineError('NOT_AN_IMAGE', `${name} is an HEIC photo, which the app cannot decode; convert it to JPEG or AVIF first`);
   }
-  if (!meta.format || !DECODABLE_FORMATS.has(meta.format)) {
-    throw new EngineError('NOT_AN_IMAGE', `${name} is a ${meta.format ?? 'unknown'} file, not a photo format the app reads (JPEG, PNG, WebP, GIF, TIFF, AVIF)`);
+  if (!isReadablePhoto(meta)) {
+    throw new EngineError('NOT_AN_IMAGE', `${name} is a ${(meta.format ?? 'unknown').toUpperCase()} file, not a photo format the app reads (${IMAGE_FORMAT_NAMES})`);
   }
   if (!meta.width || !meta.height) throw new EngineError('CORRUPT_IMAGE', `${name} has no image size in its header`);
   const pixels = meta.width * meta.height;
@@ -67,6 +92,7 @@ export async function ensureThumbnail(file: string, thumbFile: string, name = pa
   } catch {
     // not cached yet
   }
+  await requireRegularFile(file, name);
   await fsp.mkdir(path.dirname(thumbFile), { recursive: true });
   let data: Buffer;
   try {

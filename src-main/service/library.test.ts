@@ -1,10 +1,13 @@
-import { promises as fsp } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, promises as fsp } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HEIC_PHOTO } from '../engine/test/paths';
+import { ensureThumbnail, inspectImage } from './images';
 import { Library } from './library';
 import { LibraryStore } from './library-store';
 
@@ -136,5 +139,157 @@ describe('Library', () => {
       message: expect.stringMatching(/^holiday\.jpg /),
     });
     expect(await fsp.readdir(path.join(dir, 'data', 'uploads'))).toHaveLength(1);
+  });
+});
+
+/**
+ * Named pipes for a test. Opening one to read blocks until a writer comes, so cleanup opens each for writing
+ * (without blocking) and closes it: a reader stuck there, had the code under test opened one, then sees the end.
+ */
+function fifos() {
+  const made: string[] = [];
+  return {
+    make(file: string): string {
+      execFileSync('mkfifo', [file]);
+      made.push(file);
+      return file;
+    },
+    release(): void {
+      for (const file of made.splice(0)) {
+        try {
+          closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // ENXIO: nobody has it open for reading, which is what the tests want.
+        }
+      }
+    },
+  };
+}
+
+/** Fails instead of waiting forever: a blocked open never settles. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms))]);
+}
+
+describe('Library: only regular files and folders', () => {
+  let dir: string;
+  let photos: string;
+  let library: Library;
+  const pipes = fifos();
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-lib-special-'));
+    photos = path.join(dir, 'photos');
+    await fsp.mkdir(photos);
+    library = new Library(await LibraryStore.open(path.join(dir, 'data')), path.join(dir, 'data'));
+  });
+  afterEach(async () => {
+    pipes.release();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses named pipes given by path without opening them, and goes on with the rest', async () => {
+    // Four is the size of libuv's thread pool: four pipes opened there stalled every file operation of the process.
+    const named = [1, 2, 3, 4].map((i) => pipes.make(path.join(dir, `pipe-${i}.jpg`)));
+    await twoColourJpeg(path.join(photos, 'after.jpg'));
+    const report = await within(10_000, library.importPaths([...named, path.join(photos, 'after.jpg')]));
+    expect(report.added.map((p) => p.name)).toEqual(['after.jpg']);
+    expect(report.errors).toEqual(named.map((p) => ({ path: p, message: `${p} is a named pipe, not a photo or a folder; it was not opened` })));
+    // The file threads are all free: more file work still completes.
+    await within(5_000, fsp.readFile(path.join(photos, 'after.jpg')));
+  });
+
+  it('inspectImage and ensureThumbnail refuse a named pipe without opening it', async () => {
+    const pipe = pipes.make(path.join(dir, 'later.jpg'));
+    await expect(within(5_000, inspectImage(pipe))).rejects.toMatchObject({ code: 'NOT_AN_IMAGE', message: 'later.jpg is a named pipe, not a photo; it was not opened' });
+    await expect(within(5_000, ensureThumbnail(pipe, path.join(dir, 'thumb.jpg')))).rejects.toMatchObject({ code: 'NOT_AN_IMAGE' });
+  });
+
+  it('a folder walk skips pipes and sockets, and reports those named like photos', async () => {
+    await twoColourJpeg(path.join(photos, 'real.jpg'));
+    pipes.make(path.join(photos, 'pipe.jpg'));
+    pipes.make(path.join(photos, 'pipe-without-photo-name'));
+    const socket = net.createServer().listen(path.join(photos, 'socket.png'));
+    await new Promise((resolve) => socket.once('listening', resolve));
+    try {
+      const report = await within(10_000, library.importPaths([photos]));
+      expect(report.added.map((p) => p.name)).toEqual(['real.jpg']);
+      expect(report.errors).toEqual([
+        { path: path.join(photos, 'pipe.jpg'), message: 'pipe.jpg is a named pipe, not a photo; it was not opened' },
+        { path: path.join(photos, 'socket.png'), message: 'socket.png is a socket, not a photo; it was not opened' },
+      ]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('does not follow links out of the picked folder, and says so', async () => {
+    const elsewhere = path.join(dir, 'elsewhere');
+    await fsp.mkdir(path.join(elsewhere, 'album'), { recursive: true });
+    await twoColourJpeg(path.join(elsewhere, 'private.jpg'));
+    await twoColourJpeg(path.join(elsewhere, 'album', 'holiday.jpg'));
+    await twoColourJpeg(path.join(photos, 'mine.jpg'));
+    await fsp.symlink(path.join(elsewhere, 'private.jpg'), path.join(photos, 'linked.jpg'));
+    await fsp.symlink(path.join(elsewhere, 'album'), path.join(photos, 'album-link'));
+    await fsp.symlink(path.join(elsewhere, 'private.jpg'), path.join(photos, 'notes-link.txt'));
+    await fsp.symlink(path.join(photos, 'mine.jpg'), path.join(photos, 'same.jpg'));
+    await fsp.symlink(path.join(dir, 'gone.jpg'), path.join(photos, 'broken.jpg'));
+
+    const report = await library.importPaths([photos]);
+    expect(report.added.map((p) => p.path)).toEqual([path.join(photos, 'mine.jpg')]);
+    const real = await fsp.realpath(elsewhere);
+    expect(report.errors).toEqual(
+      expect.arrayContaining([
+        { path: path.join(photos, 'linked.jpg'), message: `linked.jpg is a link to ${path.join(real, 'private.jpg')}, outside the folder you picked; it was not followed (add that file itself to import it)` },
+        { path: path.join(photos, 'album-link'), message: `album-link is a link to ${path.join(real, 'album')}, outside the folder you picked; it was not followed (add that folder itself to import it)` },
+        { path: path.join(photos, 'broken.jpg'), message: 'broken.jpg is a link to something that does not exist' },
+      ]),
+    );
+    // A link that stays inside (same.jpg) adds nothing new, and one not named like a photo is no one's concern.
+    expect(report.errors).toHaveLength(3);
+  });
+
+  it('follows a link the person named themselves', async () => {
+    await twoColourJpeg(path.join(dir, 'target.jpg'));
+    await fsp.symlink(path.join(dir, 'target.jpg'), path.join(photos, 'chosen.jpg'));
+    const report = await library.importPaths([path.join(photos, 'chosen.jpg')]);
+    expect(report.added.map((p) => p.name)).toEqual(['chosen.jpg']);
+  });
+});
+
+describe('Library: import progress and cancelling', () => {
+  let dir: string;
+  let library: Library;
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-lib-progress-'));
+    await fsp.mkdir(path.join(dir, 'photos'));
+    for (const name of ['a', 'b', 'c', 'd', 'e']) await twoColourJpeg(path.join(dir, 'photos', `${name}.jpg`));
+    library = new Library(await LibraryStore.open(path.join(dir, 'data')), path.join(dir, 'data'));
+  });
+  afterEach(() => fsp.rm(dir, { recursive: true, force: true }));
+
+  it('reports the folder being read, then each file with how many are done of how many', async () => {
+    const folder = path.join(dir, 'photos');
+    const progress: Array<{ done: number; total: number; path: string }> = [];
+    const report = await library.importPaths([folder], { onProgress: (p) => progress.push(p) });
+    expect(report).toMatchObject({ errors: [], cancelled: false });
+    expect(report.added).toHaveLength(5);
+    expect(progress).toEqual([
+      { done: 0, total: 0, path: folder },
+      ...['a', 'b', 'c', 'd', 'e'].map((name, i) => ({ done: i, total: 5, path: path.join(folder, `${name}.jpg`) })),
+    ]);
+  });
+
+  it('stops between two files when cancelled, keeping what it added', async () => {
+    const controller = new AbortController();
+    const report = await library.importPaths([path.join(dir, 'photos')], {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 2) controller.abort();
+      },
+    });
+    expect(report.cancelled).toBe(true);
+    // c.jpg was being read when the cancel came: it is finished (sharp cannot be interrupted), nothing after it.
+    expect(report.added.map((p) => p.name)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    expect(library.list()).toHaveLength(3);
   });
 });

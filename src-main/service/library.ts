@@ -3,20 +3,33 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { ChatEntry, Photo } from '../../src-shared/api';
+import type { ChatEntry, ImportProblem, ImportReport, Photo } from '../../src-shared/api';
+import { extensionOf, IMAGE_EXTENSIONS, UNREADABLE_PHOTO_EXTENSIONS } from '../../src-shared/image-formats';
 import { EngineError, isEngineError } from '../engine/errors';
-import { ensureThumbnail, inspectImage } from './images';
+import { ensureThumbnail, inspectImage, specialFileKind } from './images';
 import type { LibraryStore } from './library-store';
 import { asStorageError } from './storage-error';
 
-/** Extensions picked up when a folder is imported; files named one by one are checked whatever their name. */
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+/**
+ * Endings picked up when a folder is imported: the photos the app reads, and those it cannot (HEIC, BMP) so the
+ * report says why each was refused. Files named one by one are checked whatever their name.
+ */
+const FOLDER_EXTENSIONS = new Set([...IMAGE_EXTENSIONS, ...UNREADABLE_PHOTO_EXTENSIONS]);
 /** Uploads arrive base64-encoded in one JSON request; beyond this a person should import the file by path. */
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
-export interface ImportReport {
-  added: Photo[];
-  errors: Array<{ path: string; message: string }>;
+export interface ImportProgress {
+  /** Files finished so far, of `total` found (0 while the folders are still being read). */
+  done: number;
+  total: number;
+  /** The file (or, while folders are read, the folder) being worked on. */
+  path: string;
+}
+
+export interface ImportOptions {
+  /** Stops the import between two files; what was added stays, and the report says `cancelled`. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
 }
 
 export class Library {
@@ -54,25 +67,29 @@ export class Library {
     });
   }
 
-  async importPaths(paths: string[]): Promise<ImportReport> {
-    const report: ImportReport = { added: [], errors: [] };
+  async importPaths(paths: string[], { signal, onProgress }: ImportOptions = {}): Promise<ImportReport> {
+    const report: ImportReport = { added: [], errors: [], cancelled: false };
+    const files: string[] = [];
     for (const p of paths) {
-      let files: string[];
+      if (signal?.aborted) break;
+      onProgress?.({ done: 0, total: 0, path: p });
       try {
-        files = await expand(p);
+        files.push(...(await expand(p, report.errors, signal)));
       } catch (e) {
         report.errors.push({ path: p, message: messageOf(e) });
-        continue;
-      }
-      for (const file of files) {
-        try {
-          report.added.push(await this.importFile(file));
-        } catch (e) {
-          if (!isEngineError(e) || e.code === 'DISK_FULL') throw e;
-          report.errors.push({ path: file, message: e.message });
-        }
       }
     }
+    for (const [done, file] of files.entries()) {
+      if (signal?.aborted) break;
+      onProgress?.({ done, total: files.length, path: file });
+      try {
+        report.added.push(await this.importFile(file));
+      } catch (e) {
+        if (!isEngineError(e) || e.code === 'DISK_FULL') throw e;
+        report.errors.push({ path: file, message: e.message });
+      }
+    }
+    report.cancelled = signal?.aborted ?? false;
     return report;
   }
 
@@ -128,8 +145,13 @@ function chatText(c: ChatEntry): string {
   return [c.question, c.result?.full.text ?? '', c.result?.pruned.text ?? ''].join('\n');
 }
 
-/** A file stays itself; a folder becomes the images inside it, recursively, in name order. */
-async function expand(p: string): Promise<string[]> {
+/**
+ * A file stays itself; a folder becomes the photos inside it, recursively, in name order. Only regular files
+ * and folders are taken, and nothing is opened here: a named pipe, socket or device would block the thread that
+ * opened it. Links inside a folder are not followed, so only what lies under the folder the person picked is
+ * imported; one that points elsewhere is reported. A path the person named is followed: they chose it.
+ */
+async function expand(p: string, refused: ImportProblem[], signal?: AbortSignal): Promise<string[]> {
   if (!path.isAbsolute(p)) throw new EngineError('BAD_ARGUMENT', `${p}: give an absolute path`);
   let stat;
   try {
@@ -137,12 +159,55 @@ async function expand(p: string): Promise<string[]> {
   } catch {
     throw new EngineError('FILE_NOT_FOUND', `${p}: no such file or folder`);
   }
-  if (!stat.isDirectory()) return [path.resolve(p)];
-  const entries = await fsp.readdir(p, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  if (stat.isFile()) return [path.resolve(p)];
+  if (!stat.isDirectory()) throw new EngineError('NOT_AN_IMAGE', `${p} is ${specialFileKind(stat)}, not a photo or a folder; it was not opened`);
+  const root = await fsp.realpath(p);
+  const files: string[] = [];
+  const folders = [path.resolve(p)];
+  for (let folder = folders.pop(); folder !== undefined && !signal?.aborted; folder = folders.pop()) {
+    let entries;
+    try {
+      entries = await fsp.readdir(folder, { withFileTypes: true });
+    } catch (e) {
+      refused.push({ path: folder, message: `${folder} cannot be read: ${messageOf(e)}` });
+      continue;
+    }
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      const wanted = FOLDER_EXTENSIONS.has(extensionOf(entry.name));
+      if (entry.isDirectory()) folders.push(full);
+      else if (entry.isFile()) {
+        if (wanted) files.push(full);
+      } else if (entry.isSymbolicLink()) {
+        const problem = await linkProblem(full, root, wanted);
+        if (problem) refused.push({ path: full, message: problem });
+      } else if (wanted) {
+        refused.push({ path: full, message: `${entry.name} is ${specialFileKind(entry)}, not a photo; it was not opened` });
+      }
+    }
+  }
+  return files.sort();
+}
+
+/**
+ * Why a link found in a folder is not imported, when the person would want to know: one that leads outside the
+ * picked folder (to a photo or a folder), or nowhere. One that stays inside says nothing: its target is imported
+ * on its own.
+ */
+async function linkProblem(link: string, root: string, photoName: boolean): Promise<string | undefined> {
+  const name = path.basename(link);
+  let target: string;
+  let isFolder: boolean;
+  try {
+    target = await fsp.realpath(link);
+    isFolder = (await fsp.stat(target)).isDirectory();
+  } catch {
+    return photoName ? `${name} is a link to something that does not exist` : undefined;
+  }
+  if (target === root || target.startsWith(root + path.sep)) return undefined;
+  if (isFolder) return `${name} is a link to ${target}, outside the folder you picked; it was not followed (add that folder itself to import it)`;
+  if (photoName) return `${name} is a link to ${target}, outside the folder you picked; it was not followed (add that file itself to import it)`;
+  return undefined;
 }
 
 function safeFileName(name: string): string {

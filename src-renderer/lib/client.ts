@@ -48,7 +48,7 @@ export class ApiError extends Error {
 const METHOD_NAMES: Record<AppApiMethod, true> = {
   machineInfo: true, listModels: true, pullModel: true, pausePull: true, importModelFolder: true,
   getSettings: true, setSettings: true, libraryHealth: true, listPhotos: true, importPaths: true, importUpload: true,
-  removePhoto: true, chat: true, ask: true, cancelAsk: true, batch: true, cancelBatch: true,
+  cancelImport: true, removePhoto: true, chat: true, ask: true, cancelAsk: true, batch: true, cancelBatch: true,
 };
 
 export function apiOver(call: (method: AppApiMethod, arg: unknown) => Promise<unknown>): AppApi {

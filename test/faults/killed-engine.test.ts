@@ -35,13 +35,12 @@ it('a killed engine fails only the question it was answering; the two queued beh
   const events: ServerEvent[] = [];
   const waiters: Array<() => void> = [];
   const firstPid = service.enginePid();
-  let allQueued = false;
+  const askIds: string[] = [];
   let killed = false;
-  let firstAskId: string | undefined;
   service.onEvent((e) => {
     events.push(e);
     // Kill while the first question streams, once the other two are queued behind it.
-    if (e.type === 'token' && e.askId === firstAskId && allQueued && !killed) {
+    if (e.type === 'token' && e.askId === askIds[0] && askIds.length === 3 && !killed) {
       killed = true;
       process.kill(firstPid!, 'SIGKILL');
     }
@@ -56,10 +55,10 @@ it('a killed engine fails only the question it was answering; the two queued beh
   };
   const ask = (question: string, maxNewTokens: number) => service.api.ask({ photoId, question, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens });
 
-  firstAskId = (await ask('Is this the one that crashes?', 64)).askId;
-  const secondAskId = (await ask('What colour is it?', 6)).askId;
-  const thirdAskId = (await ask('And its shape?', 6)).askId;
-  allQueued = true;
+  askIds.push((await ask('Is this the one that crashes?', 64)).askId);
+  askIds.push((await ask('What colour is it?', 6)).askId);
+  askIds.push((await ask('And its shape?', 6)).askId);
+  const [firstAskId, secondAskId, thirdAskId] = askIds;
 
   const first = await ended(firstAskId);
   expect(killed).toBe(true);
