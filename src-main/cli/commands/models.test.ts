@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,28 @@ describe('vtc models (CLI process)', () => {
     } finally {
       await app.release();
     }
+  });
+
+  it('a manifests folder that is not there is one line, no stack; a bad manifest is skipped with a warning', async () => {
+    const env = { ...process.env, VTC_DATA_DIR: join(root, 'data') };
+    const run = (manifests: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['bin/vtc.js', 'models', 'list'], { env: { ...env, VTC_MANIFESTS_DIR: manifests } }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        );
+      });
+    const missing = await run(join(root, 'no-such-folder'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`vtc: The model manifests folder ${join(root, 'no-such-folder')} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.\n`);
+
+    const mixed = join(root, 'mixed-manifests');
+    mkdirSync(mixed);
+    writeFileSync(join(mixed, 'broken.json'), '{"id": "x", ');
+    writeFileSync(join(mixed, `${FIXTURE_MODEL_ID}.json`), JSON.stringify(manifest));
+    const listed = await run(mixed);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${FIXTURE_MODEL_ID} +(not )?installed`, 'm'));
+    expect(listed.stderr).toMatch(/^Skipped a model manifest: .*broken\.json is not valid JSON: .*\n$/);
   });
 
   it('refuses a bad subcommand or a missing id with a one-line usage error', async () => {

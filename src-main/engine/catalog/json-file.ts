@@ -4,13 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(JSON.stringify(value, null, 2) + '\n');
+      await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { engineErrorOf } from '../download/engine-error-of';
 import { EngineError } from '../errors';
-import { downloadBytes, loadManifest, parseManifest, variantFiles, variantModuleFiles, type ModelManifest } from './manifest';
+import { downloadBytes, isSafeModelId, loadManifest, loadManifests, parseManifest, variantFiles, variantModuleFiles, type ModelManifest } from './manifest';
 
 const sum = (c: string) => c.repeat(64);
 const base: ModelManifest = {
@@ -50,6 +54,52 @@ describe('parseManifest', () => {
     expect(bad({ defaultVariant: 'gpu' })).toThrow("default variant 'gpu' is not in 'variants'");
     expect(bad({ variants: { cpu: { vision_encoder: 'onnx/v_q4.onnx' } } })).toThrow("default variant lacks module 'decoder'");
     expect(bad({ common: ['tokenizer.json'] })).toThrow("common file 'tokenizer.json' is not in 'files'");
+  });
+
+  it('refuses ids, file paths and repos that could reach outside the model folder', () => {
+    const bad = (patch: Record<string, unknown>) => () => parseManifest(withChange(patch), 'm.json');
+    for (const id of ['../../x', '..', 'a/b', 'a\\b', '/abs', 'C:x', '.hidden', 'a b', '']) {
+      expect(bad({ id }), id).toThrow(/model manifest m\.json: 'id' .*must be|'id' must be a non-empty string/);
+    }
+    const escapes = ['/etc/passwd', 'onnx\\v.onnx', 'C:/x.onnx', 'onnx/../../x', 'a//b', './config.json', 'onnx/v .onnx', 'onnx/v\n.onnx'];
+    for (const path of escapes) {
+      expect(bad({ files: { ...base.files, [path]: { bytes: 1, sha256: sum('e') } } }), path).toThrow(`file path '${path}' must be relative, inside the repository`);
+    }
+    expect(bad({ repo: '../../evil' })).toThrow("'repo' '../../evil' must be <owner>/<name>");
+    expect(bad({ repo: 'org/m/extra' })).toThrow("'repo' 'org/m/extra' must be <owner>/<name>");
+    expect(bad({ id: '../../x' })).toThrow(EngineError);
+    expect(isSafeModelId('smolvlm-256m-instruct')).toBe(true);
+    expect(isSafeModelId('tiny_llava.v2')).toBe(true);
+  });
+});
+
+describe('loadManifests', () => {
+  it('skips a bad manifest with a warning; the model it describes says why it cannot be pulled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtc-manifests-'));
+    try {
+      writeFileSync(join(dir, 'm.json'), JSON.stringify(base));
+      writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...base, id: 'other', files: { ...base.files, '/etc/passwd': { bytes: 1, sha256: sum('e') } } }));
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const loaded = await loadManifests(dir);
+      const pulled = await engineErrorOf(loadManifest('other', dir));
+      warn.mockRestore();
+      expect(loaded.map((m) => m.id)).toEqual(['m']);
+      expect(pulled.code).toBe('BAD_ARGUMENT');
+      expect(pulled.message).toMatch(/^model manifest .*other\.json: file path '\/etc\/passwd' must be relative, inside the repository/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a manifests folder that is not there is one clear error', async () => {
+    const dir = join(tmpdir(), 'vtc-no-such-manifests');
+    const e = await engineErrorOf(loadManifests(dir));
+    expect(e).toMatchObject({ code: 'FILE_NOT_FOUND', message: `The model manifests folder ${dir} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.` });
+    const file = join(mkdtempSync(join(tmpdir(), 'vtc-manifests-')), 'file');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'x');
+    expect(await engineErrorOf(loadManifests(file))).toMatchObject({ code: 'FILE_NOT_FOUND' });
+    rmSync(join(file, '..'), { recursive: true, force: true });
   });
 });
 

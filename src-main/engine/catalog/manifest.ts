@@ -1,7 +1,7 @@
 // A model manifest (models/manifests/<id>.json) names a model's Hugging Face repository, every file the
 // application may download from it with its size and sha256, and which ONNX file each module loads per variant.
 import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors';
 import { readJsonIfExists } from './json-file';
@@ -35,9 +35,23 @@ export function manifestsDir(env: Record<string, string | undefined> = process.e
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+// Ids name folders (`<data>/models/<id>`) and file paths name files inside them, so both are held to a set of
+// characters that means the same on every OS: no separators, no drive letters, no `..`, nothing to escape.
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const SAFE_PATH_PART = /^[A-Za-z0-9._-]{1,255}$/;
+
+/** An id that can name a folder inside the models folder and nothing outside it. */
+export function isSafeModelId(id: unknown): id is string {
+  return typeof id === 'string' && SAFE_NAME.test(id) && !id.includes('..');
+}
+
+/** A relative path inside the repository, with no way out of the model folder. */
+function isSafeRepoPath(path: string): boolean {
+  return path.split('/').every((part) => SAFE_PATH_PART.test(part) && !part.includes('..') && part !== '.');
+}
 
 function fail(source: string, why: string): never {
-  throw new Error(`model manifest ${source}: ${why}`);
+  throw new EngineError('BAD_ARGUMENT', `model manifest ${source}: ${why}`);
 }
 
 function stringField(obj: Record<string, unknown>, key: string, source: string): string {
@@ -57,17 +71,12 @@ function record(v: unknown, what: string, source: string): Record<string, unknow
   return v as Record<string, unknown>;
 }
 
-/** A relative path inside the repository, with no way out of the model folder. */
-function isSafeRepoPath(path: string): boolean {
-  return !path.startsWith('/') && !path.includes('\\') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
-}
-
 /** Checks every field a download relies on, so a bad manifest fails here with a precise reason. */
 export function parseManifest(value: unknown, source: string): ModelManifest {
   const obj = record(value, 'the manifest', source);
   const files: Record<string, ManifestFile> = {};
   for (const [path, entry] of Object.entries(record(obj.files, "'files'", source))) {
-    if (!isSafeRepoPath(path)) fail(source, `file path '${path}' must be relative, inside the repository`);
+    if (!isSafeRepoPath(path)) fail(source, `file path '${path}' must be relative, inside the repository, made of letters, digits, '.', '_', '-' and '/'`);
     const e = record(entry, `files['${path}']`, source);
     if (!Number.isSafeInteger(e.bytes) || (e.bytes as number) < 0) fail(source, `files['${path}'].bytes must be a byte count`);
     if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) fail(source, `files['${path}'].sha256 must be 64 lowercase hex digits`);
@@ -96,6 +105,9 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
     variants,
     files,
   };
+  if (!isSafeModelId(manifest.id)) fail(source, `'id' '${manifest.id}' must be letters, digits, '.', '_' and '-' (it names the model's folder)`);
+  const [owner, name, ...rest] = manifest.repo.split('/');
+  if (rest.length > 0 || !isSafeModelId(owner) || !isSafeModelId(name)) fail(source, `'repo' '${manifest.repo}' must be <owner>/<name>`);
   for (const path of manifest.common) if (!(path in files)) fail(source, `common file '${path}' is not in 'files'`);
   const defaults = variants[manifest.defaultVariant];
   if (!defaults) fail(source, `default variant '${manifest.defaultVariant}' is not in 'variants'`);
@@ -103,15 +115,54 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
   return manifest;
 }
 
+// listModels runs on every question: one warning per bad manifest per process is enough.
+const warnedProblems = new Set<string>();
+
+export interface ManifestProblem {
+  file: string;
+  reason: string;
+}
+
+/**
+ * Every valid manifest in `dir`. One bad manifest must not hide the others (nor the installed models): it is
+ * skipped, and reported in `problems` and as a warning.
+ */
+export async function loadManifestsReport(dir = manifestsDir()): Promise<{ manifests: ModelManifest[]; problems: ManifestProblem[] }> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+    throw new EngineError('FILE_NOT_FOUND', `The model manifests folder ${dir} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.`);
+  }
+  const manifests: ModelManifest[] = [];
+  const problems: ManifestProblem[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      manifests.push(parseManifest(await readJsonIfExists(file), file));
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      problems.push({ file, reason });
+      if (!warnedProblems.has(reason)) console.warn(`Skipped a model manifest: ${reason}`);
+      warnedProblems.add(reason);
+    }
+  }
+  return { manifests, problems };
+}
+
 export async function loadManifests(dir = manifestsDir()): Promise<ModelManifest[]> {
-  const names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(names.map(async (name) => parseManifest(await readJsonIfExists(join(dir, name)), join(dir, name))));
+  return (await loadManifestsReport(dir)).manifests;
 }
 
 export async function loadManifest(modelId: string, dir = manifestsDir()): Promise<ModelManifest> {
-  const manifests = await loadManifests(dir);
+  const { manifests, problems } = await loadManifestsReport(dir);
   const found = manifests.find((m) => m.id === modelId);
   if (!found) {
+    // The usual file name for the id: its manifest is there but was refused, which says more than "unknown".
+    const own = problems.find((p) => basename(p.file) === `${modelId}.json`);
+    if (own) throw new EngineError('BAD_ARGUMENT', own.reason);
     const known = manifests.map((m) => m.id).join(', ') || 'none';
     throw new EngineError('BAD_ARGUMENT', `unknown model '${modelId}' (known models: ${known})`);
   }

@@ -1,8 +1,8 @@
 import { supportedMethods } from '../families/index';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { engineErrorOf } from '../download/engine-error-of';
 import { FIXTURE_MODEL_ID, writeFixtureModel } from '../download/fixture-model';
 import { startHfFixtureServer } from '../download/hf-fixture-server';
@@ -102,6 +102,70 @@ describe('listModels', () => {
     expect((await listModels(options)).find((m) => m.id === 'gone')).toMatchObject({ installed: false, bytes: 0 });
     const e = await engineErrorOf(findInstalledModel('gone', options));
     expect(e.code).toBe('MODEL_INCOMPLETE');
+  });
+});
+
+describe('damaged catalogue files', () => {
+  const quiet = () => vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+  it('a corrupt imported-models.json is set aside with a warning and read as empty; the next import replaces it', async () => {
+    const dataDir = join(root, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'imported-models.json'), '{"models": [{"id": "a", "di');
+    const warn = quiet();
+    const listed = await listModels(options);
+    await listModels(options);
+    const warnings = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
+    expect(listed.map((m) => m.id)).toEqual([FIXTURE_MODEL_ID]);
+    const aside = readdirSync(dataDir).filter((f) => f.startsWith('imported-models.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dataDir, aside[0]), 'utf8')).toBe('{"models": [{"id": "a", "di');
+    // Once per damage, not on every read of the list.
+    expect(warnings).toEqual([expect.stringMatching(/imported-models\.json is damaged \(not valid JSON: .*\); it is treated as empty, and a copy was set aside as .*imported-models\.corrupt-[0-9a-f]{12}\.json\./)]);
+
+    const dir = modelFolder(join(root, 'a', 'fresh'), { 'config.json': '{"model_type":"llava"}' });
+    const warnAgain = quiet();
+    await importModelFolder(dir, options);
+    warnAgain.mockRestore();
+    expect(JSON.parse(readFileSync(join(dataDir, 'imported-models.json'), 'utf8'))).toEqual({ models: [{ id: 'fresh', dir, family: 'llava' }] });
+  });
+
+  it('an entry with an id that would escape the models folder is ignored; the valid ones are kept', async () => {
+    const dataDir = join(root, 'data');
+    const good = modelFolder(join(root, 'good'), { 'config.json': '{"model_type":"llava"}' });
+    mkdirSync(dataDir, { recursive: true });
+    const models = [
+      { id: '../../x', dir: good, family: 'llava' },
+      { id: 'good', dir: good, family: 'llava' },
+      { id: 'C:\\x', dir: good, family: 'llava' },
+      { id: 'rel', dir: 'relative/folder', family: 'llava' },
+      null,
+    ];
+    writeFileSync(join(dataDir, 'imported-models.json'), JSON.stringify({ models }));
+    const warn = quiet();
+    const listed = await listModels(options);
+    const warnings = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
+    expect(listed.map((m) => m.id)).toEqual([FIXTURE_MODEL_ID, 'good']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('models[0].id "../../x" is not a safe model id; models[2].id "C:\\\\x" is not a safe model id; models[3].dir must be an absolute folder path; models[4] is not an object');
+    expect(warnings[0]).toContain('its 1 valid entry is used');
+  });
+
+  it('a bad manifest is skipped with one warning; the other models are still listed', async () => {
+    writeFileSync(join(root, 'manifests', 'broken.json'), '{"id": ');
+    writeFileSync(join(root, 'manifests', 'escape.json'), JSON.stringify({ ...manifest, id: '../../x' }));
+    const warn = quiet();
+    const listed = await listModels(options);
+    await listModels(options);
+    const warnings = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
+    expect(listed.map((m) => m.id)).toEqual([FIXTURE_MODEL_ID]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Skipped a model manifest: .*broken\.json is not valid JSON: /),
+      `Skipped a model manifest: model manifest ${join(root, 'manifests', 'escape.json')}: 'id' '../../x' must be letters, digits, '.', '_' and '-' (it names the model's folder)`,
+    ]);
   });
 });
 
