@@ -259,4 +259,27 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.deepEqual(questions, [QUESTION, 'And what is next to it?']);
     await page.getByTestId('chat-entry').first().getByTestId('timings').waitFor();
   });
+
+  step('a big folder import shows which file it is on, and Cancel stops it', async () => {
+    await openLibrary();
+    const before = await photoCount();
+    const big = mkdtempSync(path.join(os.tmpdir(), 'vtc-e2e-big-'));
+    try {
+      // Noise does not compress: each photo takes a moment to check and thumbnail, so the import runs for a while.
+      const jpeg = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).jpeg().toBuffer();
+      for (let i = 0; i < 150; i++) writeFileSync(path.join(big, `big-${String(i).padStart(3, '0')}.jpg`), jpeg);
+      await page.getByTestId('import-path').fill(big);
+      await page.getByTestId('import-path').press('Enter');
+      await page.getByTestId('import-progress-text').filter({ hasText: /^Importing \d+ of 150: big-\d{3}\.jpg$/ }).waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid="import-progress"] progress')?.value >= 3);
+      await screenshot(page, 'import-progress');
+      await page.getByTestId('import-cancel').click();
+      await page.getByTestId('notice').filter({ hasText: /^Import cancelled; \d+ photos? added before it stopped\./ }).waitFor();
+      await page.getByTestId('import-progress').waitFor({ state: 'detached' });
+      const added = (await photoCount()) - before;
+      assert.ok(added >= 3 && added < 150, `the import stopped part way (${added} of 150 added)`);
+    } finally {
+      rmSync(big, { recursive: true, force: true });
+    }
+  });
 });

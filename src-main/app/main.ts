@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session, type IpcMainInv
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IMAGE_EXTENSIONS } from '../../src-shared/image-formats';
 import { userDataDir } from '../engine/catalog/data-dir';
 import { createAppService, type AppService } from '../service/app-service';
 import { contentSecurityPolicy } from '../service/content-security-policy';
@@ -97,7 +98,7 @@ function registerIpc(appService: AppService): void {
     if (!trusted(event) || (what !== 'files' && what !== 'folder') || !window) return [];
     const result = await dialog.showOpenDialog(window, {
       properties: what === 'folder' ? ['openDirectory'] : ['openFile', 'multiSelections'],
-      filters: what === 'folder' ? [] : [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'heic'] }],
+      filters: what === 'folder' ? [] : [{ name: 'Photos', extensions: IMAGE_EXTENSIONS.map((ext) => ext.slice(1)) }],
     });
     return result.canceled ? [] : result.filePaths;
   });

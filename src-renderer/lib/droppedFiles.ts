@@ -1,11 +1,13 @@
 // Turns a drop (files and whole folders) into a flat list of Files, walking folders with the
 // File and Directory Entries API since browsers hand over folders only as entries.
+import { hasImageExtension } from '../../src-shared/image-formats';
 
-const IMAGE_NAME = /\.(jpe?g|png|webp|gif|bmp|tiff?|avif|heic|heif)$/i;
-
-/** Files found inside folders are kept only when they look like photos (folders hold sidecars, notes, ...). */
+/**
+ * Files found inside folders are kept only when they are named like a photo the app reads (folders hold
+ * sidecars, notes, ...): the same list the app's own folder walk and the file pickers use.
+ */
 export function looksLikeImageName(name: string): boolean {
-  return IMAGE_NAME.test(name);
+  return hasImageExtension(name);
 }
 
 export async function droppedFiles(transfer: DataTransfer): Promise<File[]> {

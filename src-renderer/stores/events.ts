@@ -3,7 +3,7 @@ import { onAskEvent } from './chat.svelte';
 import { onBatchEvent } from './batch.svelte';
 import { client } from './client';
 import { onDownloadEvent } from './models.svelte';
-import { refreshPhotos } from './library.svelte';
+import { onImportEvent, refreshPhotos } from './library.svelte';
 import { notify, status } from './status.svelte';
 
 export function routeEvents(): () => void {
@@ -18,6 +18,8 @@ export function routeEvents(): () => void {
       case 'progress':
       case 'finished':
         return onBatchEvent(event);
+      case 'import-progress':
+        return onImportEvent(event);
       case 'download': {
         const { type: _type, ...progress } = event;
         return onDownloadEvent(progress);

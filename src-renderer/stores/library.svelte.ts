@@ -1,13 +1,9 @@
 // The photo library: the current (searched) list, the selection for batch runs, and imports.
-import type { Photo } from '../../src-shared/api';
+import type { ImportEvent, ImportProblem, Photo } from '../../src-shared/api';
 import { droppedFiles } from '../lib/droppedFiles';
+import { newImportRun, type ImportRun } from '../lib/import-progress';
 import { client } from './client';
 import { messageOf, notify } from './status.svelte';
-
-export interface ImportProblem {
-  path: string;
-  message: string;
-}
 
 export const library = $state({
   photos: [] as Photo[],
@@ -16,7 +12,7 @@ export const library = $state({
   shownQuery: '',
   loading: false,
   selected: [] as string[],
-  importing: null as { done: number; total: number } | null,
+  importing: null as ImportRun | null,
   problems: [] as ImportProblem[],
 });
 
@@ -40,37 +36,64 @@ export async function refreshPhotos(): Promise<void> {
   }
 }
 
+/** Paths on the app's machine (Electron's dialogs and drops, or a typed path): the app walks and reads them. */
 export async function importPaths(paths: string[]): Promise<void> {
-  if (paths.length === 0) return;
-  library.importing = { done: 0, total: paths.length };
+  if (paths.length === 0 || library.importing) return;
+  // The call lasts as long as the import; its id, chosen here, is what progress events and Cancel refer to.
+  const importId = crypto.randomUUID();
+  library.importing = newImportRun(paths[0], 0, importId);
   try {
-    const { added, errors } = await client.api.importPaths({ paths });
-    reportImport(added.length, errors);
+    const { added, errors, cancelled } = await client.api.importPaths({ paths, importId });
+    reportImport(added.length, errors, cancelled);
   } catch (e) {
-    reportImport(0, paths.map((path) => ({ path, message: messageOf(e) })));
+    reportImport(0, paths.map((path) => ({ path, message: messageOf(e) })), false);
   } finally {
     library.importing = null;
   }
   await refreshPhotos();
 }
 
+export function onImportEvent(event: ImportEvent): void {
+  const run = library.importing;
+  if (!run || run.importId !== event.importId) return;
+  library.importing = { ...run, done: event.done, total: event.total, path: event.path };
+}
+
+/** Stops the running import after the file it is reading; what was added stays. */
+export async function cancelImport(): Promise<void> {
+  const run = library.importing;
+  if (!run || run.cancelling) return;
+  library.importing = { ...run, cancelling: true };
+  // Uploads stop in importFiles' loop; a path import is the app's to stop.
+  if (!run.importId) return;
+  try {
+    await client.api.cancelImport({ importId: run.importId });
+  } catch (e) {
+    notify('error', `Could not cancel the import: ${messageOf(e)}`);
+  }
+}
+
 /** Browser mode has no disk paths: files are uploaded one by one, so one bad file does not stop the rest. */
 export async function importFiles(files: File[]): Promise<void> {
-  if (files.length === 0) return;
+  if (files.length === 0 || library.importing) return;
   const errors: ImportProblem[] = [];
   let added = 0;
-  library.importing = { done: 0, total: files.length };
+  let done = 0;
+  library.importing = newImportRun(files[0].name, files.length);
   for (const file of files) {
+    if (library.importing.cancelling) break;
+    library.importing = { ...library.importing, done, path: file.webkitRelativePath || file.name };
     try {
       await client.api.importUpload({ name: file.name, base64: await fileToBase64(file) });
       added++;
     } catch (e) {
       errors.push({ path: file.webkitRelativePath || file.name, message: messageOf(e) });
     }
-    library.importing = { done: library.importing.done + 1, total: files.length };
+    done++;
   }
+  const cancelled = library.importing.cancelling && done < files.length;
   library.importing = null;
-  reportImport(added, errors);
+  reportImport(added, errors, cancelled);
   await refreshPhotos();
 }
 
@@ -98,10 +121,12 @@ export function toggleSelected(photoId: string): void {
     : [...library.selected, photoId];
 }
 
-function reportImport(added: number, errors: ImportProblem[]): void {
+function reportImport(added: number, errors: ImportProblem[], cancelled: boolean): void {
   library.problems = errors;
-  if (added > 0) notify('info', `Imported ${added} photo${added === 1 ? '' : 's'}.`);
-  if (added === 0 && errors.length === 0) notify('info', 'No new photos found there.');
+  const photos = `${added} photo${added === 1 ? '' : 's'}`;
+  if (cancelled) notify('info', `Import cancelled; ${photos} added before it stopped.`);
+  else if (added > 0) notify('info', `Imported ${photos}.`);
+  else if (errors.length === 0) notify('info', 'No new photos found there.');
 }
 
 async function fileToBase64(file: File): Promise<string> {
