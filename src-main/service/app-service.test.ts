@@ -2,8 +2,10 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AskEvent, BatchEvent, ChatEntry, EngineStatusEvent, ImportEvent, ImportReport, ServerEvent } from '../../src-shared/api';
+import { REPO_ROOT } from '../engine/test/paths';
 import { createAppService, type AppService } from './app-service';
 import { forkLauncher } from './engine-launcher';
 
@@ -205,6 +207,26 @@ describe('AppService with the real engine process', () => {
     expect(whole.added).toHaveLength(8);
     await expect(service.invoke('cancelImport', { importId: 'no-such-import' })).resolves.toBeUndefined();
     for (const photo of whole.added) await service.api.removePhoto({ photoId: photo.id });
+  });
+
+  it('refuses settings with a provider that is listed but cannot start, with onnxruntime\'s reason', async () => {
+    await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
+    const { providers } = await service.api.machineInfo();
+    for (const ep of providers) {
+      // The truth, from a real graph opened here: on a machine without a GPU adapter, webgpu is listed and fails.
+      const failure = await InferenceSession.create(path.join(REPO_ROOT, 'src-main/engine/image/testdata/resize-linear-half-pixel.onnx'), { executionProviders: [ep] })
+        .then((s) => s.release())
+        .then(() => undefined, (e: Error) => e.message.split('\n')[0]);
+      const applied = service.invoke('setSettings', { modelId: 'tiny-smolvlm', ep, threads: 1 });
+      if (failure === undefined) {
+        await expect(applied, ep).resolves.toEqual({ modelId: 'tiny-smolvlm', ep, threads: 1 });
+        continue;
+      }
+      const reason = failure.replace(/^\S+\.(?:cc|cpp|h):\d+ .*? was false\. /, '');
+      await expect(applied, ep).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: `the ${ep} execution provider cannot start on this machine: ${reason}` });
+      expect(await service.api.getSettings()).toMatchObject({ ep: 'cpu' });
+    }
+    await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
   });
 
   it('keeps library, chats and settings across a restart', async () => {

@@ -232,6 +232,14 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       if (!providers.includes(settings.ep)) {
         throw new EngineError('PROVIDER_UNAVAILABLE', `The ${settings.ep} execution provider is not available on this machine (available: ${providers.join(', ')})`);
       }
+      // Listed is not startable (webgpu without a GPU adapter, cuda without its libraries); saved unchecked, every
+      // question would fail. The engine process tries it on a one-node graph; its reason is the person's answer.
+      await engine.call('probeProvider', { ep: settings.ep }).catch((e: unknown) => {
+        if (isEngineError(e) && e.code === 'ENGINE_CRASHED') {
+          throw new EngineError('PROVIDER_UNAVAILABLE', `The ${settings.ep} execution provider brought the engine down when it was tried; the settings were not changed`);
+        }
+        throw e;
+      });
       if (settings.threads > cpus) throw new EngineError('BAD_ARGUMENT', `threads must be at most ${cpus} (the CPU cores of this machine), got ${settings.threads}`);
       const clean: EngineSettings = { modelId: settings.modelId, ep: settings.ep, threads: settings.threads };
       await store.setSettings(clean);

@@ -1,7 +1,8 @@
 // The real engine behind the process protocol: keeps one Engine loaded and reloads it when the model
 // folder, provider, thread count or cache folder of a call differ from the loaded one.
 import { availableProviders, Engine } from '../engine/engine';
-import type { CompareJob } from './engine-protocol';
+import { probeProvider } from '../engine/model/provider-probe';
+import type { CompareJob, EngineMethods } from './engine-protocol';
 import type { EngineHandlers } from './engine-worker-core';
 
 export function engineHandlers(): EngineHandlers {
@@ -20,6 +21,10 @@ export function engineHandlers(): EngineHandlers {
 
   return {
     providers: async () => availableProviders(),
+    probeProvider: async (args) => {
+      await probeProvider((args as EngineMethods['probeProvider']['args']).ep);
+      return null;
+    },
     compare: async (args, { signal, emit }) => {
       const job = args as CompareJob;
       const engine = await engineFor(job);

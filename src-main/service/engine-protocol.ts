@@ -5,6 +5,8 @@ import type { Budget, ChatTurn, CompareResult, ExecutionProvider, PruningMethod 
 /** What the engine process can be asked to do. */
 export interface EngineMethods {
   providers: { args: Record<string, never>; result: ExecutionProvider[] };
+  /** Opens and runs a one-node session on `ep`: resolves if the provider really starts here, else PROVIDER_UNAVAILABLE. */
+  probeProvider: { args: { ep: ExecutionProvider }; result: null };
   compare: { args: CompareJob; result: CompareResult };
 }
 export type EngineMethodName = keyof EngineMethods;

@@ -1,0 +1,61 @@
+// Whether an execution provider can really run here. onnxruntime lists what its package was built with, not
+// what this machine can start: webgpu is listed on Linux without a GPU adapter, cuda without its libraries. A
+// one-node graph, built in memory, is opened and run on the provider: it fails the same way a model would,
+// with onnxruntime's reason, in well under a second and without any model on disk.
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { ExecutionProvider } from '../../../src-shared/api';
+import { EngineError, isEngineError } from '../errors';
+import { encodeNode, encodeValueInfo, DT_FLOAT } from '../surgery/onnx-proto';
+import { lengthDelimitedField, varintField } from '../surgery/protobuf-wire';
+import { checkProvider } from './providers';
+import { openSession, sessionOptions } from './sessions';
+
+// Field numbers of onnx.proto: ModelProto, GraphProto and OperatorSetIdProto.
+const MODEL_IR_VERSION = 1;
+const MODEL_GRAPH = 7;
+const MODEL_OPSET_IMPORT = 8;
+const GRAPH_NODE = 1;
+const GRAPH_NAME = 2;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const OPSET_VERSION = 2;
+
+const PROBE_LABEL = 'the provider check graph';
+
+/** y = Identity(x), x and y float[1]; IR version 8, opset 17: what every provider in onnxruntime 1.x runs. */
+function probeModel(): Uint8Array {
+  const tensor = (name: string) => encodeValueInfo({ name, type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
+  const node = encodeNode({ input: ['x'], output: ['y'], name: 'probe', opType: 'Identity', domain: '', attribute: [] });
+  const graph = [
+    ...lengthDelimitedField(GRAPH_NODE, [node]),
+    ...lengthDelimitedField(GRAPH_NAME, [new TextEncoder().encode('provider-probe')]),
+    ...lengthDelimitedField(GRAPH_INPUT, [tensor('x')]),
+    ...lengthDelimitedField(GRAPH_OUTPUT, [tensor('y')]),
+  ];
+  const parts = [
+    ...varintField(MODEL_IR_VERSION, 8),
+    ...lengthDelimitedField(MODEL_GRAPH, graph),
+    ...lengthDelimitedField(MODEL_OPSET_IMPORT, varintField(OPSET_VERSION, 17)),
+  ];
+  return Buffer.concat(parts);
+}
+
+/**
+ * Resolves when `ep` opens and runs a session here; otherwise throws PROVIDER_UNAVAILABLE with onnxruntime's
+ * reason on one line (an unknown or unlisted provider is refused by checkProvider first, without a session).
+ */
+export async function probeProvider(ep: string): Promise<void> {
+  const provider: ExecutionProvider = checkProvider(ep);
+  let session: InferenceSession | undefined;
+  try {
+    session = await openSession(PROBE_LABEL, { ep: provider }, () => InferenceSession.create(probeModel(), sessionOptions({ ep: provider, threads: 1 })));
+    await session.run({ x: new Tensor('float32', Float32Array.of(1), [1]) });
+  } catch (e) {
+    // openSession names a provider failure itself; anything else on a graph this small is the provider's too.
+    if (isEngineError(e)) throw e.code === 'PROVIDER_UNAVAILABLE' ? e : new EngineError('PROVIDER_UNAVAILABLE', e.message);
+    const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    throw new EngineError('PROVIDER_UNAVAILABLE', `the ${provider} execution provider cannot run a session on this machine: ${reason}`);
+  } finally {
+    await session?.release();
+  }
+}
