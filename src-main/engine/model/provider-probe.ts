@@ -5,19 +5,15 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ExecutionProvider } from '../../../src-shared/api';
 import { EngineError, isEngineError } from '../errors';
+import { GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, MODEL_GRAPH, MODEL_OPSET_IMPORT } from '../surgery/onnx-model-file';
 import { encodeNode, encodeValueInfo, DT_FLOAT } from '../surgery/onnx-proto';
 import { lengthDelimitedField, varintField } from '../surgery/protobuf-wire';
 import { checkProvider } from './providers';
 import { openSession, sessionOptions } from './sessions';
 
-// Field numbers of onnx.proto: ModelProto, GraphProto and OperatorSetIdProto.
+// The other field numbers of onnx.proto a model needs: ModelProto.ir_version, GraphProto.name, OperatorSetIdProto.version.
 const MODEL_IR_VERSION = 1;
-const MODEL_GRAPH = 7;
-const MODEL_OPSET_IMPORT = 8;
-const GRAPH_NODE = 1;
 const GRAPH_NAME = 2;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
 const OPSET_VERSION = 2;
 
 const PROBE_LABEL = 'the provider check graph';

@@ -30,13 +30,13 @@ import {
   type OnnxValueInfo,
 } from './onnx-proto';
 
-// Field numbers from onnx.proto.
-const MODEL_GRAPH = 7;
-const MODEL_OPSET_IMPORT = 8;
-const GRAPH_NODE = 1;
+// Field numbers from onnx.proto (the model-level ones are shared with provider-probe.ts, which builds a graph).
+export const MODEL_GRAPH = 7;
+export const MODEL_OPSET_IMPORT = 8;
+export const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
+export const GRAPH_INPUT = 11;
+export const GRAPH_OUTPUT = 12;
 const GRAPH_VALUE_INFO = 13;
 const TENSOR_RAW_DATA = 9;
 const TENSOR_EXTERNAL_DATA = 13;
