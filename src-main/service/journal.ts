@@ -3,7 +3,7 @@
 // wrongly shaped record is set aside in a quarantine file beside the journal (with the time and the reason),
 // and everything else is kept. Compaction rewrites the live state through a temp file and keeps the previous
 // file as a backup (`<file>.bak`), so no step of it leaves the journal without a complete copy on disk.
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { asStorageError } from './storage-error';
 
@@ -12,11 +12,15 @@ import { asStorageError } from './storage-error';
  * between any two steps of a compaction.
  */
 export interface JournalFileSystem {
-  readFile(file: string): Promise<string>;
+  /**
+   * The file's bytes, chunk by chunk (ENOENT when it does not exist). Streamed: a journal can outgrow the
+   * longest string JavaScript can hold (about 512 MiB; 25,000 SmolVLM answers with their scores reach it).
+   */
+  read(file: string): AsyncIterable<Buffer>;
   appendDurably(file: string, data: string): Promise<void>;
   truncate(file: string, length: number): Promise<void>;
-  /** Creates or overwrites `file` and waits until its data is on the disk. */
-  writeDurably(file: string, data: string): Promise<void>;
+  /** Creates or overwrites `file` with the chunks in order and waits until they are on the disk. */
+  writeDurably(file: string, chunks: Iterable<string>): Promise<void>;
   /** Makes `backup` hold `file`'s current content, atomically; a missing `file` leaves `backup` as it is. */
   keepBackup(file: string, backup: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -26,10 +30,11 @@ export interface JournalFileSystem {
 }
 
 /** Writes and waits until the data is on the disk, not just in the OS cache. */
-async function writeSynced(file: string, flag: 'a' | 'w', data: string): Promise<void> {
+async function writeSynced(file: string, flag: 'a' | 'w', chunks: Iterable<string>): Promise<void> {
   const handle = await fsp.open(file, flag);
   try {
-    await handle.writeFile(data, 'utf8');
+    // Each writeFile continues at the handle's position, and writes its whole chunk.
+    for (const chunk of chunks) await handle.writeFile(chunk, 'utf8');
     await handle.sync();
   } finally {
     await handle.close();
@@ -39,10 +44,10 @@ async function writeSynced(file: string, flag: 'a' | 'w', data: string): Promise
 const errnoCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
 export const nodeJournalFileSystem: JournalFileSystem = {
-  readFile: (file) => fsp.readFile(file, 'utf8'),
-  appendDurably: (file, data) => writeSynced(file, 'a', data),
+  read: (file) => createReadStream(file, { highWaterMark: 1 << 20 }),
+  appendDurably: (file, data) => writeSynced(file, 'a', [data]),
   truncate: (file, length) => fsp.truncate(file, length),
-  writeDurably: (file, data) => writeSynced(file, 'w', data),
+  writeDurably: (file, chunks) => writeSynced(file, 'w', chunks),
   async keepBackup(file, backup) {
     // A hard link is a second name for the same bytes: instant, and it needs no free space for data.
     const next = `${backup}.new`;
@@ -88,30 +93,58 @@ export interface ReplayResult<R> {
 /** Says what is wrong with a parsed record, or undefined when it has the right shape. */
 export type RecordValidator = (value: unknown) => string | undefined;
 
-/** Parses journal text; pure so that the crash cases are easy to test. */
-export function parseJournal<R>(text: string, validate: RecordValidator = () => undefined): ReplayResult<R> {
-  const records: R[] = [];
-  const rejected: RejectedLine[] = [];
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      const torn = i === lines.length - 1; // no newline after it: the app stopped while writing it
-      rejected.push({ line: i + 1, text: line, reason: torn ? 'incomplete last line (the app stopped while writing it)' : 'not valid JSON' });
-      return;
-    }
-    const problem = validate(value);
-    if (problem) rejected.push({ line: i + 1, text: line, reason: problem });
-    else records.push(value as R);
-  });
-  return { records, rejected };
+/** Sorts one line into the records or the rejected lines. `terminated`: a newline follows it. */
+function replayLine<R>(line: string, lineNumber: number, terminated: boolean, validate: RecordValidator, into: ReplayResult<R>): void {
+  if (line.trim() === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    // No newline after it: the app stopped while writing it.
+    const reason = terminated ? 'not valid JSON' : 'incomplete last line (the app stopped while writing it)';
+    into.rejected.push({ line: lineNumber, text: line, reason });
+    return;
+  }
+  const problem = validate(value);
+  if (problem) into.rejected.push({ line: lineNumber, text: line, reason: problem });
+  else into.records.push(value as R);
 }
 
-export function formatJournal<R>(records: R[]): string {
-  return records.map((r) => JSON.stringify(r) + '\n').join('');
+/** Parses journal text; pure so that the crash cases are easy to test. */
+export function parseJournal<R>(text: string, validate: RecordValidator = () => undefined): ReplayResult<R> {
+  const result: ReplayResult<R> = { records: [], rejected: [] };
+  const lines = text.split('\n');
+  lines.forEach((line, i) => replayLine(line, i + 1, i < lines.length - 1, validate, result));
+  return result;
+}
+
+/** Lines of a byte stream. A newline byte never occurs inside a multi-byte UTF-8 character, so splitting bytes is safe. */
+async function* byteLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ line: string; terminated: boolean }> {
+  let pending: Buffer[] = [];
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, nl));
+      yield { line: Buffer.concat(pending).toString('utf8'), terminated: true };
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield { line: Buffer.concat(pending).toString('utf8'), terminated: false };
+}
+
+/** The records as JSON lines, in chunks of about 1 MiB: one string for all of them could exceed a string's limit. */
+function* journalChunks<R>(records: R[]): Generator<string> {
+  let chunk = '';
+  for (const r of records) {
+    chunk += JSON.stringify(r) + '\n';
+    if (chunk.length >= 1 << 20) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 export interface JournalOptions {
@@ -149,30 +182,49 @@ export class Journal<R> {
    */
   static async open<R>(file: string, options: JournalOptions = {}): Promise<{ journal: Journal<R> } & ReplayResult<R>> {
     const journal = new Journal<R>(file, options.fs ?? nodeJournalFileSystem);
+    const validate = options.validate ?? (() => undefined);
     await fsp.mkdir(path.dirname(file), { recursive: true });
-    let text = await journal.readIfPresent(file);
-    if (text === undefined) {
-      // A missing journal beside its backup was lost after the last compaction; the backup is the best there is.
-      text = await journal.readIfPresent(journal.backupFile);
-      journal.restoredFromBackup = text !== undefined;
+    let replay = await journal.replay(file, validate);
+    if (replay) {
+      journal.bytes = replay.bytes;
     } else {
-      journal.bytes = Buffer.byteLength(text);
+      // A missing journal beside its backup was lost after the last compaction; the backup is the best there is.
+      replay = await journal.replay(journal.backupFile, validate);
+      journal.restoredFromBackup = replay !== undefined;
     }
-    text ??= '';
-    const replay = parseJournal<R>(text, options.validate);
-    journal.unquarantined = replay.rejected;
+    const { records = [], rejected = [], tornTail = false } = replay ?? {};
+    journal.unquarantined = rejected;
     // A torn tail has no newline: appending after it would glue the next record onto garbage.
-    journal.repairPending = journal.restoredFromBackup || replay.rejected.length > 0 || (text !== '' && !text.endsWith('\n'));
-    return { journal, ...replay };
+    journal.repairPending = journal.restoredFromBackup || rejected.length > 0 || tornTail;
+    return { journal, records, rejected };
   }
 
-  private async readIfPresent(file: string): Promise<string | undefined> {
+  /** The file's records, line by line; undefined when the file does not exist. */
+  private async replay(file: string, validate: RecordValidator): Promise<(ReplayResult<R> & { bytes: number; tornTail: boolean }) | undefined> {
+    const result = { records: [] as R[], rejected: [] as RejectedLine[], bytes: 0, tornTail: false };
+    let lineNumber = 0;
     try {
-      return await this.fs.readFile(file);
+      for await (const { line, terminated } of byteLines(this.fs.read(file))) {
+        replayLine(line, ++lineNumber, terminated, validate, result);
+        result.bytes += Buffer.byteLength(line) + (terminated ? 1 : 0);
+        result.tornTail = !terminated;
+      }
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return undefined;
+      if (errnoCode(e) === 'ENOENT' && lineNumber === 0) return undefined;
       throw e;
     }
+    return result;
+  }
+
+  /** A small file's bytes (0 when it does not exist). */
+  private async sizeOf(file: string): Promise<number> {
+    let size = 0;
+    try {
+      for await (const chunk of this.fs.read(file)) size += chunk.length;
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    return size;
   }
 
   get appendCount(): number {
@@ -213,17 +265,23 @@ export class Journal<R> {
    */
   compact(records: R[]): Promise<void> {
     return this.serialize(async () => {
-      const text = formatJournal(records);
       const temp = `${this.file}.${process.pid}.tmp`;
       let renamed = false;
+      let bytes = 0;
+      const counted = function* (chunks: Iterable<string>) {
+        for (const chunk of chunks) {
+          bytes += Buffer.byteLength(chunk);
+          yield chunk;
+        }
+      };
       try {
         // The bad lines must be safe elsewhere before the only file holding them is replaced.
         await this.quarantine();
-        await this.fs.writeDurably(temp, text);
+        await this.fs.writeDurably(temp, counted(journalChunks(records)));
         await this.fs.keepBackup(this.file, this.backupFile);
         await this.fs.rename(temp, this.file);
         renamed = true;
-        this.bytes = Buffer.byteLength(text);
+        this.bytes = bytes;
         this.appendsSinceCompaction = 0;
         this.repairPending = false;
         await this.fs.syncDir(path.dirname(this.file));
@@ -239,7 +297,7 @@ export class Journal<R> {
     return this.serialize(async () => {
       const probe = `${this.file}.probe`;
       try {
-        await this.fs.writeDurably(probe, 'x');
+        await this.fs.writeDurably(probe, ['x']);
       } catch (e) {
         throw asStorageError(e, this.file);
       } finally {
@@ -259,12 +317,13 @@ export class Journal<R> {
     const source = path.basename(this.file);
     const lines = this.unquarantined.map((r) => JSON.stringify({ at, file: source, line: r.line, reason: r.reason, text: r.text }) + '\n');
     // Its length now, to cut a failed append back to: each record in it stays one whole line.
-    const before = Buffer.byteLength((await this.readIfPresent(this.quarantineFile)) ?? '');
+    const before = await this.sizeOf(this.quarantineFile);
     try {
       await this.fs.appendDurably(this.quarantineFile, lines.join(''));
     } catch (e) {
       await this.fs.truncate(this.quarantineFile, before).catch(() => undefined);
-      throw asStorageError(e, this.quarantineFile);
+      // Named after the library file: that is what the person was saving to.
+      throw asStorageError(e, this.file);
     }
     this.quarantinedCount += this.unquarantined.length;
     this.unquarantined = [];

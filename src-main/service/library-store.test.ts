@@ -217,6 +217,31 @@ describe('LibraryStore', () => {
     expect(again.photos().map((p) => p.id)).toEqual(['p1', 'p2']);
   });
 
+  it('replays a journal read in small chunks, with lines and characters split across them', async () => {
+    const store = await LibraryStore.open(dir);
+    await store.addPhoto(photo('p1', 'Grüße 🌍.jpg'));
+    await store.putChat(chat('c1', 'p1', 'Was ist auf dem Bild? 🤔'));
+    const file = path.join(dir, 'library.jsonl');
+    const before = await fsp.readFile(file);
+    // Three bytes at a time: every multi-byte character and every line falls across chunks somewhere.
+    const { fs: fullDisk, state } = fullDiskFs();
+    const chunked: JournalFileSystem = {
+      ...fullDisk,
+      async *read(f) {
+        const bytes = await fsp.readFile(f);
+        for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
+      },
+    };
+    const reopened = await LibraryStore.open(dir, { fs: chunked });
+    expect(reopened.photos().map((p) => p.name)).toEqual(['Grüße 🌍.jpg']);
+    expect(reopened.chats('p1').map((c) => c.question)).toEqual(['Was ist auf dem Bild? 🤔']);
+    // The byte count replay kept is exact: a failed append is cut back to the file as it was, byte for byte.
+    state.full = true;
+    await expect(reopened.addPhoto(photo('p2'))).rejects.toMatchObject({ code: 'DISK_FULL' });
+    expect(await fsp.readFile(file)).toEqual(before);
+    await reopened.close();
+  });
+
   it('keeps the previous file as library.jsonl.bak when it compacts', async () => {
     const store = await LibraryStore.open(dir);
     await store.addPhoto(photo('p1'));

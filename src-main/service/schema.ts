@@ -56,8 +56,8 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
       if (schema.minItems !== undefined && value.length < schema.minItems) return `${at} needs at least ${schema.minItems} item(s)`;
       if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${at} has ${value.length} items; at most ${schema.maxItems} are allowed`;
       for (let i = 0; i < value.length; i++) {
-        const p = findProblem(schema.items, value[i], `${at}[${i}]`);
-        if (p) return p;
+        // The item's path is built only for a message: a stored answer's scores are thousands of numbers.
+        if (findProblem(schema.items, value[i], at) !== undefined) return findProblem(schema.items, value[i], `${at}[${i}]`);
       }
       return undefined;
     }
