@@ -1,7 +1,7 @@
 // The browser host end to end, against the embedded fixture models: import, ask, heatmap, batch,
 // models, bad files, and a host restart on the same data folder. Steps share one page and run in order.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -258,6 +258,22 @@ describe('browser host', { timeout: 900_000 }, () => {
     const questions = await page.locator('[data-testid="chat-entry"] .question').allTextContents();
     assert.deepEqual(questions, [QUESTION, 'And what is next to it?']);
     await page.getByTestId('chat-entry').first().getByTestId('timings').waitFor();
+  });
+
+  step('a damaged record in the library file is set aside, the app says where, and nothing else is lost', async () => {
+    await openLibrary();
+    const before = await photoCount();
+    await host.stop();
+    appendFileSync(path.join(dataDir, 'library.jsonl'), 'null\n');
+    host = await startHost(dataDir);
+    await page.goto(host.url);
+    await waitForCount(before);
+    const notice = page.getByTestId('notice').filter({ hasText: 'could not be read' });
+    await notice.waitFor();
+    assert.equal(await notice.getAttribute('data-kind'), 'warning');
+    assert.match(await notice.textContent(), /^1 record in the library file library\.jsonl could not be read and was set aside in .*library\.quarantine\.jsonl\. Everything else in your library was kept\./);
+    assert.equal(await page.getByTestId('read-only').count(), 0, 'a damaged record does not make the library read-only');
+    await screenshot(page, 'library-notice');
   });
 
   step('a big folder import shows which file it is on, and Cancel stops it', async () => {

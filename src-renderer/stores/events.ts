@@ -4,7 +4,12 @@ import { onBatchEvent } from './batch.svelte';
 import { client } from './client';
 import { onDownloadEvent } from './models.svelte';
 import { onImportEvent, refreshPhotos } from './library.svelte';
-import { notify, status } from './status.svelte';
+import { applyLibraryHealth, notify, status } from './status.svelte';
+
+/** Read-only mode and the library's notices (records set aside at start); asked once per connection. */
+function loadLibraryHealth(): void {
+  client.api.libraryHealth().then(applyLibraryHealth, () => undefined);
+}
 
 export function routeEvents(): () => void {
   // Set when the engine went down; the next 'ready' (after 'starting') is then a recovery worth telling.
@@ -33,11 +38,18 @@ export function routeEvents(): () => void {
         }
         status.engine = { state: event.state, message: event.message };
         return;
+      case 'library-read-only':
+        status.readOnly = event.readOnly;
+        return;
     }
   });
+  loadLibraryHealth();
   const offConnection = client.onConnection((state) => {
     // After a host restart the library may have changed underneath us; reload it on reconnect.
-    if (state === 'connected' && status.connection === 'reconnecting') void refreshPhotos();
+    if (state === 'connected' && status.connection === 'reconnecting') {
+      void refreshPhotos();
+      loadLibraryHealth();
+    }
     status.connection = state;
   });
   return () => {

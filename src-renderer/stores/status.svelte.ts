@@ -1,18 +1,34 @@
-// Engine state, connection to the host, and short notices for the person (errors they can act on).
-import type { EngineStatusEvent } from '../../src-shared/api';
+// Engine state, connection to the host, the library's read-only mode, and short notices for the person
+// (errors they can act on, and what happened to the library's files).
+import type { EngineStatusEvent, LibraryHealth } from '../../src-shared/api';
 import type { ConnectionState } from '../lib/client';
 
 export interface Notice {
   id: number;
-  kind: 'error' | 'info';
+  /** Errors and warnings stay until dismissed; info fades. */
+  kind: 'error' | 'warning' | 'info';
   text: string;
 }
 
 export const status = $state({
   engine: { state: 'ready', message: undefined } as Omit<EngineStatusEvent, 'type'>,
   connection: 'connected' as ConnectionState,
+  /** The disk is full: the library shows everything but saves nothing until space is freed. */
+  readOnly: false,
   notices: [] as Notice[],
 });
+
+// The library's notices are asked for again after a reconnect; one already shown on this page is not repeated.
+const shownLibraryNotices = new Set<string>();
+
+export function applyLibraryHealth(health: LibraryHealth): void {
+  status.readOnly = health.readOnly;
+  for (const text of health.notices) {
+    if (shownLibraryNotices.has(text)) continue;
+    shownLibraryNotices.add(text);
+    notify('warning', text);
+  }
+}
 
 let nextNoticeId = 1;
 
