@@ -38,7 +38,7 @@ export async function refreshPhotos(): Promise<void> {
 
 /** Paths on the app's machine (Electron's dialogs and drops, or a typed path): the app walks and reads them. */
 export async function importPaths(paths: string[]): Promise<void> {
-  if (paths.length === 0 || library.importing) return;
+  if (paths.length === 0 || importRunning()) return;
   // The call lasts as long as the import; its id, chosen here, is what progress events and Cancel refer to.
   const importId = crypto.randomUUID();
   library.importing = newImportRun(paths[0], 0, importId);
@@ -51,6 +51,12 @@ export async function importPaths(paths: string[]): Promise<void> {
     library.importing = null;
   }
   await refreshPhotos();
+}
+
+/** One import at a time (a drop can arrive while the buttons are disabled): say so rather than ignore it. */
+function importRunning(): boolean {
+  if (library.importing) notify('info', 'An import is already running: wait for it to finish, or cancel it first.');
+  return library.importing !== null;
 }
 
 export function onImportEvent(event: ImportEvent): void {
@@ -75,7 +81,7 @@ export async function cancelImport(): Promise<void> {
 
 /** Browser mode has no disk paths: files are uploaded one by one, so one bad file does not stop the rest. */
 export async function importFiles(files: File[]): Promise<void> {
-  if (files.length === 0 || library.importing) return;
+  if (files.length === 0 || importRunning()) return;
   const errors: ImportProblem[] = [];
   let added = 0;
   let done = 0;

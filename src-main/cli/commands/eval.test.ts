@@ -17,7 +17,10 @@ describe('eval option lists', () => {
   it('reads kept fractions and refuses token counts', () => {
     expect(parseKeepList('0.5,0.25,.11')).toEqual([0.5, 0.25, 0.11]);
     expect(() => parseKeepList('0.5,64')).toThrow("--keep takes fractions of the visual tokens such as 0.25, got '64'");
-    expect(() => parseKeepList('0.5,half')).toThrow("--keep must be a fraction like 0.25 or a token count like 64, got 'half'");
+    const form = "--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64)";
+    expect(() => parseKeepList('0.5,half')).toThrow(`${form}, got 'half'`);
+    // Refused while the options are read, before any model loads (it used to fail only in the first pruned run).
+    expect(() => parseKeepList('0.5,1.5')).toThrow(`${form}, got '1.5'`);
   });
 });
 
