@@ -88,10 +88,25 @@ function registerIpc(appService: AppService): void {
   // Replies carry the same envelope as the browser host, so error codes survive the trip.
   ipcMain.handle('vtc:invoke', async (event, method: unknown, arg: unknown) => {
     if (!trusted(event)) return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use the assistant' } };
+    // The page going away (closed, reloaded, crashed) ends a long call it started, such as an import, as the
+    // browser host does when the request's connection closes.
+    const callerGone = new AbortController();
+    const page = event.sender;
+    const abort = () => callerGone.abort();
+    const navigated = (details: { isSameDocument: boolean; isMainFrame: boolean }) => {
+      if (details.isMainFrame && !details.isSameDocument) abort();
+    };
+    page.once('destroyed', abort);
+    page.once('render-process-gone', abort);
+    page.on('did-start-navigation', navigated);
     try {
-      return { ok: true, value: await appService.invoke(method, arg) };
+      return { ok: true, value: await appService.invoke(method, arg, { signal: callerGone.signal }) };
     } catch (e) {
       return { ok: false, error: toWireError(e) };
+    } finally {
+      page.removeListener('destroyed', abort);
+      page.removeListener('render-process-gone', abort);
+      page.removeListener('did-start-navigation', navigated);
     }
   });
   ipcMain.handle('vtc:pick', async (event, what: unknown) => {
