@@ -63,9 +63,13 @@ OUTPUT_GAIN = 8.0
 SPECIAL_TOKEN_RANGES = [(0, 17), (49152, 49280)]
 
 
-def tiny_config() -> dict:
+def real_config() -> dict:
     with open(os.path.join(REAL_MODEL, "config.json")) as f:
-        config = json.load(f)
+        return json.load(f)
+
+
+def tiny_config() -> dict:
+    config = real_config()
     config["vision_config"].update(TINY_VISION)
     config["text_config"].update(TINY_TEXT)
     return config
@@ -142,12 +146,15 @@ def silence_special_tokens(decoder: TinyLlamaDecoder) -> None:
             decoder.lm_head.weight[start:end] = 0.0
 
 
-def build_smolvlm(config: dict) -> None:
-    onnx_dir = os.path.join(MODEL_OUT, "onnx")
+def build_smolvlm(config: dict, out_dir: str = MODEL_OUT, progress=lambda step: None) -> None:
+    """Writes an Idefics3 model with `config`'s sizes and seeded random weights into `out_dir` (the
+    onnx-community layout, fp32). build_shape_true_smolvlm.py calls this with the real sizes."""
+    onnx_dir = os.path.join(out_dir, "onnx")
     os.makedirs(onnx_dir, exist_ok=True)
     vc, tc = config["vision_config"], config["text_config"]
     hidden, kv_heads, head_dim = tc["hidden_size"], tc["num_key_value_heads"], tc["head_dim"]
 
+    progress("vision_encoder")
     torch.manual_seed(SEED)
     vision = Idefics3VisionEncoder(vc, hidden, config["scale_factor"])
     randomize_norms(vision)
@@ -168,6 +175,7 @@ def build_smolvlm(config: dict) -> None:
         {"image_features": ["num_image_tokens", hidden]},
     )
 
+    progress("embed_tokens")
     torch.manual_seed(SEED + 1)
     embed = EmbedTokens(tc["vocab_size"], hidden)
     export(
@@ -179,6 +187,7 @@ def build_smolvlm(config: dict) -> None:
         {"input_ids": {0: "batch_size", 1: "sequence_length"}, "inputs_embeds": {0: "batch_size", 1: "sequence_length"}},
     )
 
+    progress("decoder_model_merged")
     torch.manual_seed(SEED + 2)
     decoder = TinyLlamaDecoder(tc)
     randomize_norms(decoder)
@@ -216,9 +225,9 @@ def build_smolvlm(config: dict) -> None:
         dynamic,
     )
 
-    write_json(os.path.join(MODEL_OUT, "config.json"), config)
+    write_json(os.path.join(out_dir, "config.json"), config)
     for name in COPIED_FILES:
-        shutil.copyfile(os.path.join(REAL_MODEL, name), os.path.join(MODEL_OUT, name))
+        shutil.copyfile(os.path.join(REAL_MODEL, name), os.path.join(out_dir, name))
 
 
 TWIN_SHAPE = {"image_size": 64, "patch": 16, "hidden": 32, "heads": 2, "intermediate": 64}
