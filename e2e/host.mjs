@@ -8,7 +8,7 @@ const START_TIMEOUT_MS = 180_000;
 
 /** @returns {Promise<{ url: string, log: () => string, stop: () => Promise<void> }>} */
 export function startHost(dataDir) {
-  const child = spawn('npx', ['tsx', 'src-main/host/serve.ts', '--port', '0'], {
+  const child = spawn('npx', ['tsx', 'src-main/cli/main.ts', 'serve', '--port', '0'], {
     cwd: repoRoot,
     env: { ...process.env, VTC_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 // `npm run test:e2e`: runs the end-to-end files one after another and ends with a pass/fail line. Each
-// file starts what it drives: the browser host (`src-main/host/serve.ts`, which builds the renderer when
+// file starts what it drives: the browser host (`vtc serve`, src-main/cli/commands/serve.ts, which builds the renderer when
 // it is missing or stale) or the Electron app.
 import { rmSync } from 'node:fs';
 import { run } from 'node:test';

@@ -57,5 +57,5 @@ if (ensureElectronBinary()) {
 } else {
   console.log('Electron could not be installed on this machine (no Electron binary), so the app starts in browser mode:');
   console.log('open the address printed below in Chromium or any modern browser.');
-  run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src-main', 'host', 'serve.ts'), ...args]);
+  run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src-main', 'cli', 'main.ts'), 'serve', ...args]);
 }

@@ -75,7 +75,7 @@ describe('two instances on one data folder', () => {
       expect(outcomes.map((o) => o.ready).sort()).toEqual([false, true]);
       expect(outcomes[loser].code).toBe(1);
       expect(outcomes[loser].output.trim()).toMatch(
-        new RegExp(`^vtc serve: The data folder ${dataDir} is in use by "vtc serve" \\(pid ${hosts[winner].child.pid}, since \\d\\d:\\d\\d\\)\\. ${escape(IN_USE_HINT)}$`),
+        new RegExp(`^vtc: The data folder ${dataDir} is in use by "vtc serve" \\(pid ${hosts[winner].child.pid}, since \\d\\d:\\d\\d\\)\\. ${escape(IN_USE_HINT)}$`),
       );
     } finally {
       await Promise.all(hosts.map((h) => h.stop()));
@@ -96,7 +96,7 @@ interface ServeRun {
 
 /** `vtc serve` as a person starts it (its own process group, so stop() also ends the engine it started). */
 function startServe(dataDir: string): ServeRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/host/serve.ts', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

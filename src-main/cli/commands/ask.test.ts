@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureDir, photo, REPO_ROOT } from '../../engine/test/paths';
-import { runVtc, stderrLines, type VtcRun } from '../runVtc';
+import { runVtc, stderrLines, type VtcRun } from '../test/run-vtc';
 
 const MODEL = fixtureDir('tiny-smolvlm');
 const CHELSEA = photo('chelsea.png');

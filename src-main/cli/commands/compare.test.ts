@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRUNING_METHODS } from '../../../src-shared/api';
 import { fixtureDir, photo } from '../../engine/test/paths';
 import { CliUsageError } from '../args';
-import { runVtc, stderrLines, type VtcRun } from '../runVtc';
+import { runVtc, stderrLines, type VtcRun } from '../test/run-vtc';
 import { parseMethod } from './compare';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vtc-cli-compare-'));

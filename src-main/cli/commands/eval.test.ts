@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSynthDataset } from '../../engine/synth/dataset';
 import { fixtureDir } from '../../engine/test/paths';
-import { runVtc } from '../runVtc';
+import { runVtc } from '../test/run-vtc';
 import { parseKeepList, parseMethodList } from './eval';
 
 describe('eval option lists', () => {

@@ -1,19 +1,21 @@
-// `npm run serve [-- --port N] [-- --data-dir DIR]`: the app in a browser. Builds the renderer if needed,
-// starts the service with the engine in a forked process, and prints the address (token included) to open.
+// `vtc serve [--port N] [--data-dir DIR]` (`npm run serve`): the app in a browser. Builds the renderer if
+// needed, starts the service with the engine in a forked process, and prints the address (token included).
 import path from 'node:path';
-import { intOption, parseOptions } from '../cli/args';
-import { userDataDir } from '../engine/catalog/data-dir';
-import { createAppService } from '../service/app-service';
-import { forkLauncher } from '../service/engine-launcher';
-import { buildRenderer, rendererIsStale, rendererPaths } from './renderer-build';
-import { startHost } from './server';
+import { userDataDir } from '../../engine/catalog/data-dir';
+import { buildRenderer, rendererIsStale, rendererPaths } from '../../host/renderer-build';
+import { startHost } from '../../host/server';
+import { createAppService } from '../../service/app-service';
+import { forkLauncher } from '../../service/engine-launcher';
+import { CliUsageError, intOption, parseOptions } from '../args';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
-async function main(): Promise<void> {
-  const { values } = parseOptions(process.argv.slice(2), { port: { type: 'string' }, 'data-dir': { type: 'string' } });
+export const summary = 'the app in a browser: builds the renderer, starts the local host [--port N] [--data-dir DIR]';
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseOptions(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } });
   const port = intOption(values, 'port', 0);
-  if (port > 65535) throw new Error(`--port must be at most 65535, got ${port}`);
+  if (port > 65535) throw new CliUsageError(`--port must be at most 65535, got ${port}`);
   const dataDir = path.resolve((values['data-dir'] as string | undefined) ?? userDataDir());
 
   // The service first: it takes the data folder's lock, so a second host on the same folder is refused
@@ -34,7 +36,10 @@ async function main(): Promise<void> {
     console.log('Building the renderer…');
     await buildRenderer(renderer);
   }
-  const host = await startHost({ service, staticDir: renderer.outDir, port });
+  const host = await startHost({ service, staticDir: renderer.outDir, port }).catch(async (e: NodeJS.ErrnoException) => {
+    await service.close();
+    throw e.code === 'EADDRINUSE' ? new CliUsageError(`port ${port} is already in use: pick another with --port, or 0 for any free one`) : e;
+  });
   console.log(`Data folder: ${dataDir}`);
   console.log(`VTC host ready: ${host.url}`);
 
@@ -46,9 +51,3 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
-
-main().catch((e: unknown) => {
-  const err = e as NodeJS.ErrnoException;
-  console.error(err.code === 'EADDRINUSE' ? `That port is already in use: ${err.message}` : `vtc serve: ${err.message ?? String(e)}`);
-  process.exit(1);
-});

@@ -2,7 +2,7 @@
 // collects the exit code and both streams.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../engine/test/paths';
+import { REPO_ROOT } from '../../engine/test/paths';
 
 export interface VtcRun {
   code: number;
