@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTable, median, Samples } from './stats';
+import { median, Samples } from './stats';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle values', () => {
@@ -19,11 +19,5 @@ describe('Samples', () => {
     expect(s.median('ours', 'prefill')).toBe(20);
     expect(s.median('ref', 'prefill')).toBe(7);
     expect(s.median('ref', 'decode')).toBeNaN();
-  });
-});
-
-describe('formatTable', () => {
-  it('pads the first column left and the others right', () => {
-    expect(formatTable(['a', 'bb'], [['xyz', '1'], ['q', '22']])).toBe('a    bb\n---  --\nxyz   1\nq    22');
   });
 });

@@ -1,4 +1,4 @@
-// Small statistics and a table printer for benchmarks: medians over runs, ratios of two medians.
+// Small statistics for benchmarks: medians over runs, ratios of two medians.
 
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -21,10 +21,4 @@ export class Samples {
   median(series: string, stage: string): number {
     return median(this.data.get(series)?.get(stage) ?? []);
   }
-}
-
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -2,7 +2,8 @@
 // one run (alternating, after a warm-up each), printed as medians per stage with the ratio. With --method it
 // also measures the pruned answer against the full one. A benchmark, not a test: it asserts nothing.
 import { loadReference } from '../../bench/transformersReference';
-import { formatTable, Samples } from '../../bench/stats';
+import { Samples } from '../../bench/stats';
+import { formatTable } from '../table';
 import { intOption, parseOptions, requireOption } from '../args';
 import { ENGINE_OPTIONS, loadEngine, parseBudget, resolveModelDir } from '../engineOptions';
 import { parseMethod } from './compare';

@@ -4,7 +4,7 @@
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { evalConditions } from '../../eval/conditions';
 import { readEvalData } from '../../eval/eval-data';
-import { evalTable, progressPrinter, targetLines } from '../../eval/report';
+import { evalTable, progressPrinter, targetLines } from '../eval-report';
 import { openEvalEngine, runEvaluation } from '../../eval/run-eval';
 import { summarizeByType, summarizeOutcomes } from '../../eval/summarize';
 import { checkTargets } from '../../eval/targets';

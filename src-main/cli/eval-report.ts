@@ -1,8 +1,8 @@
 // How `vtc eval` shows its results to a person: one table row per condition, the targets, a progress line.
-import { formatTable } from '../bench/stats';
-import type { EvalProgress } from './run-eval';
-import type { EvalResult } from './summarize';
-import type { TargetOutcome } from './targets';
+import { formatTable } from './table';
+import type { EvalProgress } from '../eval/run-eval';
+import type { EvalResult } from '../eval/summarize';
+import type { TargetOutcome } from '../eval/targets';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evalTable, formatDuration, progressLine, progressPrinter, targetLines } from './report';
+import { evalTable, formatDuration, progressLine, progressPrinter, targetLines } from './eval-report';
 
 describe('eval report', () => {
   it('prints one aligned row per condition, with "-" for an undefined retention', () => {
