@@ -12,7 +12,7 @@ export default defineConfig({
     build: {
       outDir: here('out/main'),
       rollupOptions: {
-        input: { index: here('src-main/app/main.ts'), 'engine-process': here('src-main/app/engine-process.ts') },
+        input: { index: here('src-main/app/main.ts'), 'engine-process': here('src-main/app/engine-process/utility-worker.ts') },
         output: { format: 'es', entryFileNames: '[name].js' },
       },
     },

@@ -13,7 +13,7 @@ import { contentSecurityPolicy } from '../service/content-security-policy';
 import { engineCatalog } from '../service/model-catalog';
 import { toWireError } from '../service/wire-error';
 import { APP_SCHEME, APP_START_URL, devServerUrl, isAllowedRequest, isTrustedPage, MEDIA_SCHEME, parseMediaUrl, rendererFile } from './app-urls';
-import { utilityLauncher } from './utility-launcher';
+import { utilityLauncher } from './engine-process/utility-launcher';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const RENDERER_DIR = path.join(HERE, '..', 'renderer');

@@ -6,10 +6,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../src-shared/api';
 import { createAppService, type AppService } from '../service/app-service';
-import { forkLauncher } from '../service/engine-launcher';
+import { forkLauncher } from '../service/engine-process/engine-launcher';
 import { startHost, type Host } from './server';
 
-const engineWorker = path.join(import.meta.dirname, '..', 'service', 'engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, '..', 'service', 'engine-process', 'engine-worker.ts');
 
 interface Reply {
   status: number;

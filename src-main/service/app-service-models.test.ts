@@ -6,10 +6,10 @@ import type { DownloadProgress, ServerEvent } from '../../src-shared/api';
 import { FIXTURE_MODEL_ID, writeFixtureModel } from '../engine/download/fixture-model';
 import { startHfFixtureServer, type HfFixtureServer } from '../engine/download/hf-fixture-server';
 import { createAppService, type AppService } from './app-service';
-import { forkLauncher } from './engine-launcher';
+import { forkLauncher } from './engine-process/engine-launcher';
 import { engineCatalog } from './model-catalog';
 
-const engineWorker = path.join(import.meta.dirname, 'engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, 'engine-process', 'engine-worker.ts');
 type DownloadEvent = Extract<ServerEvent, { type: 'download' }>;
 
 describe('AppService models: download with progress, pause and resume; import a folder', () => {

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AskEvent, BatchEvent, ChatEntry, EngineStatusEvent, ImportEvent, ImportReport, ServerEvent } from '../../src-shared/api';
 import { REPO_ROOT } from '../engine/test/paths';
 import { createAppService, type AppService } from './app-service';
-import { forkLauncher } from './engine-launcher';
+import { forkLauncher } from './engine-process/engine-launcher';
 
-const engineWorker = path.join(import.meta.dirname, 'engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, 'engine-process', 'engine-worker.ts');
 // The embedded tiny-smolvlm has random weights: its answers are gibberish, but every stage really runs.
 const askArgs = { method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 6 } as const;
 

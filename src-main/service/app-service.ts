@@ -22,9 +22,9 @@ import type {
 import { EngineError, isEngineError } from '../engine/errors';
 import { checkApiArgument, isApiMethod } from './api-schemas';
 import { answersAgree, historyTurns, savedMs } from './chat-turns';
-import { EngineClient } from './engine-client';
-import type { EngineLauncher } from './engine-launcher';
-import type { CompareJob } from './engine-protocol';
+import { EngineClient } from './engine-process/engine-client';
+import type { EngineLauncher } from './engine-process/engine-launcher';
+import type { CompareJob } from './engine-process/engine-protocol';
 import { displayRendition, type Rendition } from './images';
 import type { JournalFileSystem } from './journal';
 import { Library } from './library';

@@ -1,6 +1,6 @@
 // Errors as they cross a process or network boundary: code + one-line message, never a stack.
 import { EngineError, type EngineErrorCode } from '../engine/errors';
-import type { WireError } from './engine-protocol';
+import type { WireError } from './engine-process/engine-protocol';
 
 export function toWireError(e: unknown): WireError {
   if (e instanceof EngineError) return { code: e.code, message: e.message };

@@ -7,9 +7,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAppService } from '../../src-main/service/app-service';
-import { forkLauncher } from '../../src-main/service/engine-launcher';
+import { forkLauncher } from '../../src-main/service/engine-process/engine-launcher';
 
-const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-process/engine-worker.ts');
 
 describe('a bad record in the middle of library.jsonl', () => {
   let root: string;

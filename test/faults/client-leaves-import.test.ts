@@ -9,9 +9,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ImportEvent, ServerEvent } from '../../src-shared/api';
 import { startHost, type Host } from '../../src-main/host/server';
 import { createAppService, type AppService } from '../../src-main/service/app-service';
-import { forkLauncher } from '../../src-main/service/engine-launcher';
+import { forkLauncher } from '../../src-main/service/engine-process/engine-launcher';
 
-const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-process/engine-worker.ts');
 const PHOTOS = 80;
 
 let root: string;

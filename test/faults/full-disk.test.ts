@@ -7,10 +7,10 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AskEvent, ServerEvent } from '../../src-shared/api';
 import { createAppService, type AppService } from '../../src-main/service/app-service';
-import { forkLauncher } from '../../src-main/service/engine-launcher';
+import { forkLauncher } from '../../src-main/service/engine-process/engine-launcher';
 import { nodeJournalFileSystem, type JournalFileSystem } from '../../src-main/service/journal';
 
-const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-process/engine-worker.ts');
 const ENOSPC = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 
 /** The real file system, except that while `full` every write fails with ENOSPC. */

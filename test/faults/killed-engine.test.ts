@@ -8,9 +8,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AskEvent, ServerEvent } from '../../src-shared/api';
 import { createAppService, type AppService } from '../../src-main/service/app-service';
-import { forkLauncher } from '../../src-main/service/engine-launcher';
+import { forkLauncher } from '../../src-main/service/engine-process/engine-launcher';
 
-const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-worker.ts');
+const engineWorker = path.join(import.meta.dirname, '../../src-main/service/engine-process/engine-worker.ts');
 
 let root: string;
 let service: AppService;

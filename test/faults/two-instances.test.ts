@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AskEvent, ServerEvent } from '../../src-shared/api';
 import { createAppService, type AppService } from '../../src-main/service/app-service';
 import { DEMO_SCENES } from '../../src-main/service/demo-album';
-import { forkLauncher } from '../../src-main/service/engine-launcher';
+import { forkLauncher } from '../../src-main/service/engine-process/engine-launcher';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const engineWorker = path.join(repoRoot, 'src-main/service/engine-worker.ts');
+const engineWorker = path.join(repoRoot, 'src-main/service/engine-process/engine-worker.ts');
 const IN_USE_HINT = 'Close it first, or use another data folder (vtc serve --data-dir DIR, or the VTC_DATA_DIR variable).';
 
 let root: string;

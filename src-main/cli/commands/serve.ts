@@ -5,7 +5,7 @@ import { userDataDir } from '../../engine/catalog/data-dir';
 import { buildRenderer, rendererIsStale, rendererPaths } from '../../host/renderer-build';
 import { startHost } from '../../host/server';
 import { createAppService } from '../../service/app-service';
-import { forkLauncher } from '../../service/engine-launcher';
+import { forkLauncher } from '../../service/engine-process/engine-launcher';
 import { CliUsageError, intOption, parseOptions } from '../args';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<void> {
   // at once rather than after a renderer build.
   const service = await createAppService({
     dataDir,
-    launcher: forkLauncher(path.join(ROOT, 'src-main', 'service', 'engine-worker.ts')),
+    launcher: forkLauncher(path.join(ROOT, 'src-main', 'service', 'engine-process', 'engine-worker.ts')),
     demoAlbum: true,
     owner: 'vtc serve',
   });

@@ -1,7 +1,7 @@
 // The real engine behind the process protocol: keeps one Engine loaded and reloads it when the model
 // folder, provider, thread count or cache folder of a call differ from the loaded one.
-import { availableProviders, Engine } from '../engine/engine';
-import { probeProvider } from '../engine/model/provider-probe';
+import { availableProviders, Engine } from '../../engine/engine';
+import { probeProvider } from '../../engine/model/provider-probe';
 import type { CompareJob, EngineMethods } from './engine-protocol';
 import type { EngineHandlers } from './engine-worker-core';
 

@@ -5,11 +5,11 @@
 // waiting are sent to the restarted process, keeping their listeners. No call is ever sent twice, so a call
 // that kills the engine fails once and cannot crash it in a loop. Everything else (library, chats, settings)
 // lives in this process and is untouched.
-import type { EngineStatusEvent } from '../../src-shared/api';
-import { EngineError } from '../engine/errors';
+import type { EngineStatusEvent } from '../../../src-shared/api';
+import { EngineError } from '../../engine/errors';
 import type { EngineLauncher, EngineChild } from './engine-launcher';
 import type { EngineCallEvent, EngineMethodName, EngineMethods, FromEngine } from './engine-protocol';
-import { fromWireError } from './wire-error';
+import { fromWireError } from '../wire-error';
 
 interface PendingCall {
   id: number;

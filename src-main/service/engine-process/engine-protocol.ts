@@ -1,6 +1,6 @@
 // Messages between the app and the engine process. Plain JSON: the same protocol runs over
 // child_process.fork (browser host) and Electron's utilityProcess (desktop app).
-import type { Budget, ChatTurn, CompareResult, ExecutionProvider, PruningMethod } from '../../src-shared/api';
+import type { Budget, ChatTurn, CompareResult, ExecutionProvider, PruningMethod } from '../../../src-shared/api';
 
 /** What the engine process can be asked to do. */
 export interface EngineMethods {

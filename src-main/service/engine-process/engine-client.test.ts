@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineStatusEvent } from '../../src-shared/api';
+import type { EngineStatusEvent } from '../../../src-shared/api';
 import { EngineClient } from './engine-client';
 import { forkLauncher, type EngineLauncher } from './engine-launcher';
 import type { CompareJob } from './engine-protocol';
 
-const testWorker = path.join(import.meta.dirname, 'restart-test-worker.ts');
+const testWorker = path.join(import.meta.dirname, 'test', 'restart-test-worker.ts');
 // The test worker reads only `count` and `crash`; the client's typed signature wants a CompareJob.
 const streamJob = (count: number) => ({ count }) as unknown as CompareJob;
 const crashingJob = () => ({ count: 1, crash: true }) as unknown as CompareJob;

@@ -2,8 +2,8 @@
 // numbered tokens slowly. It exists so engine-client.test.ts can kill a process mid-call without loading a model.
 // `ran` in a result counts the compare calls this process has started, so a test can tell a call never ran;
 // `crash: true` kills the process from inside the call, as a call that brings the engine down would.
-import { EngineError } from '../engine/errors';
-import { forkedProcessChannel, serveEngine } from './engine-worker-core';
+import { EngineError } from '../../../engine/errors';
+import { forkedProcessChannel, serveEngine } from '../engine-worker-core';
 
 // A restart that fails: the process dies before it reports ready.
 if (process.env.VTC_TEST_WORKER_DIE_AT_START) process.exit(3);

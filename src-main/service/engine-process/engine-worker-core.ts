@@ -1,8 +1,8 @@
 // The engine-process side of the protocol: runs calls one at a time (one model, one CPU budget),
 // streams their events, and turns a cancel message into an AbortSignal.
-import { EngineError } from '../engine/errors';
+import { EngineError } from '../../engine/errors';
 import type { EngineCallEvent, FromEngine, ToEngine } from './engine-protocol';
-import { toWireError } from './wire-error';
+import { toWireError } from '../wire-error';
 
 /** How the worker talks to its parent: process.send for a forked child, parentPort for a utility process. */
 export interface WorkerChannel {

@@ -1,8 +1,8 @@
 // Starts the engine as an Electron utilityProcess: a Node process of Electron's own, so inference never
 // blocks the main process or the window.
 import { utilityProcess } from 'electron';
-import type { EngineLauncher } from '../service/engine-launcher';
-import type { FromEngine } from '../service/engine-protocol';
+import type { EngineLauncher } from '../../service/engine-process/engine-launcher';
+import type { FromEngine } from '../../service/engine-process/engine-protocol';
 
 export function utilityLauncher(entry: string): EngineLauncher {
   return {
