@@ -117,156 +117,230 @@ function httpErrorMessage(res: Response, url: string): string {
   return `HTTP ${res.status} ${res.statusText} from ${url}${hint}`;
 }
 
+/** What one call works with, shared by its steps: the job, the partial file's name and the stall timer. */
+interface Attempt {
+  job: FileDownload;
+  io: DownloadIo;
+  partial: string;
+  total: number;
+  stallMs: number;
+  watch: ReturnType<typeof stallWatch>;
+}
+
+/** Where the bytes of this attempt start, and the digest of those before them. */
+interface Start {
+  offset: number;
+  hash: Hash;
+}
+
 export async function downloadFile(job: FileDownload): Promise<FileDownloadResult> {
-  const io: DownloadIo = { ...defaultDownloadIo, ...job.io };
-  const { url, dest, expected, label, signal } = job;
-  const partial = `${dest}.partial`;
-  const total = expected.bytes;
-  const progress = (receivedBytes: number, state: FileProgress['state']) => job.onProgress?.({ receivedBytes, totalBytes: total, state });
-  const keptNote = (n: number) => `${megabytes(n)} of ${megabytes(total)} of ${label} kept; the next pull resumes from there`;
-
-  const mismatch = async (why: string): Promise<never> => {
-    await rm(partial, { force: true });
-    throw new EngineError('CHECKSUM_MISMATCH', `${label} from ${url} is damaged: ${why}; the bad download was deleted, pull again`);
-  };
-  const paused = (n: number) => new EngineError('CANCELLED', `download paused: ${keptNote(n)}`);
   const stallMs = job.stallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS;
-  const watch = stallWatch(stallMs);
-  const requestSignal = signal ? AbortSignal.any([signal, watch.signal]) : watch.signal;
-  const stalled = (host: string, n: number) =>
-    new EngineError(
-      'DOWNLOAD_FAILED',
-      `Download of ${label} stalled: no data from ${host} for ${stallMs / 1000} s. ` +
-        (n > 0 ? `The ${megabytes(n)} received so far are kept; pull again to resume.` : 'Nothing was received yet; pull again to retry.'),
-    );
-
+  const a: Attempt = { job, io: { ...defaultDownloadIo, ...job.io }, partial: `${job.dest}.partial`, total: job.expected.bytes, stallMs, watch: stallWatch(stallMs) };
   try {
-    await mkdir(dirname(dest), { recursive: true });
+    await mkdir(dirname(job.dest), { recursive: true });
   } catch (e) {
-    throw asDiskError(e, dirname(dest), 'nothing written');
+    throw asDiskError(e, dirname(job.dest), 'nothing written');
   }
+  // 1. Plan the range: continue after what an earlier attempt kept, or finish a complete one without a request.
+  const kept = await planRange(a);
+  if (kept.complete) {
+    await moveIntoPlace(a);
+    return { resumedFrom: kept.offset, transferredBytes: 0 };
+  }
+  if (job.signal?.aborted) throw paused(a, kept.offset);
+  // 2. Open the request, waiting at most the stall timeout for its headers.
+  const res = await openRequest(a, kept.offset);
+  // 3. The answer decides where the bytes start: after the kept prefix (206) or from 0 again (200).
+  const { start, body } = await acceptAnswer(a, res, kept);
+  // 4. Stream the body into the partial file, hashing it as it comes; 5. verify it, then make it durable.
+  const received = await streamToPartial(a, body, res.url || job.url, start);
+  // 6. Move into place: `dest` only ever holds a complete, verified file.
+  await moveIntoPlace(a);
+  return { resumedFrom: start.offset, transferredBytes: received - start.offset };
+}
 
-  let offset = await sizeIfExists(partial);
-  if (offset > total) {
-    await rm(partial);
+/**
+ * The partial file's length and its digest, re-hashed since the digest must cover the whole file. One longer than
+ * the file is dropped; one of exactly its length is `complete` when its sum matches, and dropped when it does not.
+ */
+async function planRange(a: Attempt): Promise<Start & { complete: boolean }> {
+  let offset = await sizeIfExists(a.partial);
+  if (offset > a.total) {
+    await rm(a.partial);
     offset = 0;
   }
-  let hash: Hash = createHash('sha256');
+  const hash = createHash('sha256');
   if (offset > 0) {
-    // The digest must cover the whole file, so the kept prefix is hashed again before appending to it.
-    progress(offset, 'verifying');
-    await hashFileInto(hash, partial);
+    progress(a, offset, 'verifying');
+    await hashFileInto(hash, a.partial);
   }
-  if (offset === total) {
-    // A complete partial from an attempt that stopped before the rename: check it rather than fetch it again.
-    if (hash.digest('hex') === expected.sha256) {
-      await rename(partial, dest);
-      await syncDirectory(dirname(dest));
-      return { resumedFrom: offset, transferredBytes: 0 };
-    }
-    await rm(partial);
-    offset = 0;
-    hash = createHash('sha256');
-  }
-  if (signal?.aborted) throw paused(offset);
+  if (offset !== a.total) return { offset, hash, complete: false };
+  // A complete partial from an attempt that stopped before the rename: check it rather than fetch it again.
+  if (hash.digest('hex') === a.job.expected.sha256) return { offset, hash, complete: true };
+  await rm(a.partial);
+  return { offset: 0, hash: createHash('sha256'), complete: false };
+}
 
+/** Asks for the bytes from `offset` on; a pause, a stall or an unreachable server each end it with their own message. */
+async function openRequest(a: Attempt, offset: number): Promise<Response> {
+  const { url, signal } = a.job;
   // identity: a compressed answer would make byte offsets (Range) and sizes meaningless.
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (offset > 0) headers.range = `bytes=${offset}-`;
-  let res: Response;
+  const requestSignal = signal ? AbortSignal.any([signal, a.watch.signal]) : a.watch.signal;
   try {
-    res = await watch.during(io.fetch(url, { headers, signal: requestSignal, redirect: 'follow' }));
+    return await a.watch.during(a.io.fetch(url, { headers, signal: requestSignal, redirect: 'follow' }));
   } catch (e) {
-    if (signal?.aborted) throw paused(offset);
-    if (watch.stalled) throw stalled(new URL(url).host, offset);
-    const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
-    throw new EngineError('DOWNLOAD_FAILED', `cannot reach ${url}: ${cause}`);
+    if (signal?.aborted) throw paused(a, offset);
+    if (a.watch.stalled) throw stalled(a, new URL(url).host, offset);
+    throw new EngineError('DOWNLOAD_FAILED', `cannot reach ${url}: ${causeOf(e)}`);
   }
+}
+
+/**
+ * Takes the server's answer apart: an error status fails the download, a resume (206) must start where the partial
+ * ends, a whole file (200: the server ignored Range) drops the kept prefix, and a size other than the manifest's
+ * deletes the partial before a byte is read. Every refused answer's body is cancelled, freeing the connection.
+ */
+async function acceptAnswer(a: Attempt, res: Response, kept: Start): Promise<{ start: Start; body: ReadableStream<Uint8Array> }> {
+  const { url } = a.job;
   if (res.status === 416) {
     await res.body?.cancel();
-    return mismatch(`the server has fewer than the ${offset} bytes already downloaded, the manifest expects ${total}`);
+    return discard(a, `the server has fewer than the ${kept.offset} bytes already downloaded, the manifest expects ${a.total}`);
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new EngineError('DOWNLOAD_FAILED', httpErrorMessage(res, url));
   }
-
+  let start = kept;
   let serverTotal: number | undefined;
   if (res.status === 206) {
     const range = parseContentRange(res.headers.get('content-range'));
-    if (!range || range.start !== offset) {
+    if (!range || range.start !== kept.offset) {
       await res.body.cancel();
-      throw new EngineError('DOWNLOAD_FAILED', `${url} answered a resume from byte ${offset} with Content-Range '${res.headers.get('content-range')}'`);
+      throw new EngineError('DOWNLOAD_FAILED', `${url} answered a resume from byte ${kept.offset} with Content-Range '${res.headers.get('content-range')}'`);
     }
     serverTotal = range.total;
   } else {
-    // 200: the server ignored Range and sends the whole file, so the kept prefix is dropped.
-    offset = 0;
-    hash = createHash('sha256');
+    start = { offset: 0, hash: createHash('sha256') };
     const length = res.headers.get('content-length');
     if (length !== null) serverTotal = Number(length);
   }
-  if (serverTotal !== undefined && serverTotal !== total) {
+  if (serverTotal !== undefined && serverTotal !== a.total) {
     await res.body.cancel();
-    return mismatch(`the server has ${serverTotal} bytes, the manifest expects ${total}`);
+    return discard(a, `the server has ${serverTotal} bytes, the manifest expects ${a.total}`);
   }
+  return { start, body: res.body };
+}
 
-  const resumedFrom = offset;
-  let received = offset;
+/**
+ * Appends the body to the partial file (or writes it afresh from 0), then checks the size and the sha256 and
+ * fsyncs it. Returns the file's length. Only the waits on the server are timed, not the disk writes.
+ */
+async function streamToPartial(a: Attempt, body: ReadableStream<Uint8Array>, bodyUrl: string, start: Start): Promise<number> {
+  const { partial } = a;
   let file: FileHandle;
   try {
-    file = await open(partial, offset > 0 ? 'a' : 'w');
+    file = await open(partial, start.offset > 0 ? 'a' : 'w');
   } catch (e) {
-    await res.body.cancel();
-    throw asDiskError(e, partial, keptNote(offset));
+    await body.cancel();
+    throw asDiskError(e, partial, keptNote(a, start.offset));
   }
-  const reader = res.body.getReader();
-  let finished = false;
+  try {
+    const received = await writeBody(a, body, bodyUrl, file, start);
+    await verify(a, file, received, start.hash);
+    try {
+      await file.sync();
+    } catch (e) {
+      throw asDiskError(e, partial, keptNote(a, received));
+    }
+    return received;
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+}
+
+/** Reads the body to its end into `file`; on any failure the body is cancelled and what was written stays. */
+async function writeBody(a: Attempt, body: ReadableStream<Uint8Array>, bodyUrl: string, file: FileHandle, start: Start): Promise<number> {
+  const { url, signal } = a.job;
+  const reader = body.getReader();
+  let received = start.offset;
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await watch.during(reader.read());
+        chunk = await a.watch.during(reader.read());
       } catch (e) {
-        if (signal?.aborted) throw paused(received);
+        if (signal?.aborted) throw paused(a, received);
         // After a redirect the body comes from another host (huggingface.co sends large files from its CDN).
-        if (watch.stalled) throw stalled(new URL(res.url || url).host, received);
-        const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
-        throw new EngineError('DOWNLOAD_FAILED', `connection lost while downloading ${url} (${cause}): ${keptNote(received)}`);
+        if (a.watch.stalled) throw stalled(a, new URL(bodyUrl).host, received);
+        throw new EngineError('DOWNLOAD_FAILED', `connection lost while downloading ${url} (${causeOf(e)}): ${keptNote(a, received)}`);
       }
-      if (chunk.done) break;
-      if (received + chunk.value.length > total) {
+      if (chunk.done) return received;
+      if (received + chunk.value.length > a.total) {
         await file.close();
-        return await mismatch(`the server sent more than the ${total} bytes the manifest expects`);
+        return await discard(a, `the server sent more than the ${a.total} bytes the manifest expects`);
       }
       try {
-        await io.writeChunk(file, chunk.value);
+        await a.io.writeChunk(file, chunk.value);
       } catch (e) {
-        throw asDiskError(e, partial, keptNote(received));
+        throw asDiskError(e, a.partial, keptNote(a, received));
       }
-      hash.update(chunk.value);
+      start.hash.update(chunk.value);
       received += chunk.value.length;
-      progress(received, 'downloading');
+      progress(a, received, 'downloading');
     }
-    finished = true;
-    if (received < total) {
-      throw new EngineError('DOWNLOAD_FAILED', `the server closed ${url} early: ${keptNote(received)}`);
-    }
-    const actual = hash.digest('hex');
-    if (actual !== expected.sha256) {
-      await file.close();
-      return await mismatch(`sha256 is ${actual}, the manifest expects ${expected.sha256}`);
-    }
-    try {
-      await file.sync();
-    } catch (e) {
-      throw asDiskError(e, partial, keptNote(received));
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-    await file.close().catch(() => undefined);
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    throw e;
   }
-  await rename(partial, dest);
-  await syncDirectory(dirname(dest));
-  return { resumedFrom, transferredBytes: received - resumedFrom };
+}
+
+/** A short file is kept to be resumed (the server closed early); one of the right size with another sum is deleted. */
+async function verify(a: Attempt, file: FileHandle, received: number, hash: Hash): Promise<void> {
+  if (received < a.total) {
+    throw new EngineError('DOWNLOAD_FAILED', `the server closed ${a.job.url} early: ${keptNote(a, received)}`);
+  }
+  const actual = hash.digest('hex');
+  if (actual !== a.job.expected.sha256) {
+    await file.close();
+    await discard(a, `sha256 is ${actual}, the manifest expects ${a.job.expected.sha256}`);
+  }
+}
+
+/** The verified partial becomes `dest` in one rename, made durable before the download counts as done. */
+async function moveIntoPlace(a: Attempt): Promise<void> {
+  await rename(a.partial, a.job.dest);
+  await syncDirectory(dirname(a.job.dest));
+}
+
+/** Deletes the partial, whose bytes are now known to be wrong, and says so. */
+async function discard(a: Attempt, why: string): Promise<never> {
+  await rm(a.partial, { force: true });
+  throw new EngineError('CHECKSUM_MISMATCH', `${a.job.label} from ${a.job.url} is damaged: ${why}; the bad download was deleted, pull again`);
+}
+
+function progress(a: Attempt, receivedBytes: number, state: FileProgress['state']): void {
+  a.job.onProgress?.({ receivedBytes, totalBytes: a.total, state });
+}
+
+function keptNote(a: Attempt, n: number): string {
+  return `${megabytes(n)} of ${megabytes(a.total)} of ${a.job.label} kept; the next pull resumes from there`;
+}
+
+function paused(a: Attempt, n: number): EngineError {
+  return new EngineError('CANCELLED', `download paused: ${keptNote(a, n)}`);
+}
+
+function stalled(a: Attempt, host: string, n: number): EngineError {
+  return new EngineError(
+    'DOWNLOAD_FAILED',
+    `Download of ${a.job.label} stalled: no data from ${host} for ${a.stallMs / 1000} s. ` +
+      (n > 0 ? `The ${megabytes(n)} received so far are kept; pull again to resume.` : 'Nothing was received yet; pull again to retry.'),
+  );
+}
+
+/** Node's fetch puts the reason (ECONNREFUSED, "other side closed") in `cause`; its own message is "fetch failed". */
+function causeOf(e: unknown): string {
+  return (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
 }
