@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareResult } from '../../src-shared/api';
-import { engineErrorOf } from './download/engine-error-of';
+import { engineErrorOf } from './test/engine-errors';
 import { Engine } from './engine';
 import { fixtureDir, photo } from './test/paths';
 

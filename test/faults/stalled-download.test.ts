@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DownloadProgress } from '../../src-shared/api';
 import type { ModelManifest } from '../../src-main/engine/catalog/manifest';
-import { engineErrorOf } from '../../src-main/engine/download/engine-error-of';
-import { FIXTURE_MODEL_ID, writeFixtureModel } from '../../src-main/engine/download/fixture-model';
-import { startHfFixtureServer, type HfFixtureServer } from '../../src-main/engine/download/hf-fixture-server';
+import { engineErrorOf } from '../../src-main/engine/test/engine-errors';
+import { FIXTURE_MODEL_ID, writeFixtureModel } from '../../src-main/engine/test/download/fixture-model';
+import { startHfFixtureServer, type HfFixtureServer } from '../../src-main/engine/test/download/hf-fixture-server';
 import { pullModel } from '../../src-main/engine/download/pull-model';
 
 const STALL_MS = 500;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEntry, encodeEntry } from './entry-format';
-import { KEY_A, KEY_B, sampleVision } from './test-values';
+import { KEY_A, KEY_B, sampleVision } from '../test/cache/values';
 
 function decoded(key: string, buf: Buffer) {
   const result = decodeEntry(key, buf);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { encodeEntry } from './entry-format';
 import { FeatureCache } from './feature-cache';
-import { KEY_A, KEY_B, KEY_C, KEY_D, sampleVision } from './test-values';
+import { KEY_A, KEY_B, KEY_C, KEY_D, sampleVision } from '../test/cache/values';
 
 const root = mkdtempSync(join(tmpdir(), 'vtc-cache-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { engineErrorOf } from '../download/engine-error-of';
+import { engineErrorOf } from '../test/engine-errors';
 import { EngineError } from '../errors';
 import { downloadBytes, isSafeModelId, loadManifest, loadManifests, parseManifest, variantFiles, variantModuleFiles, type ModelManifest } from './manifest';
 

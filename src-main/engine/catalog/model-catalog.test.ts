@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { engineErrorOf } from '../download/engine-error-of';
-import { FIXTURE_MODEL_ID, writeFixtureModel } from '../download/fixture-model';
-import { startHfFixtureServer } from '../download/hf-fixture-server';
+import { engineErrorOf } from '../test/engine-errors';
+import { FIXTURE_MODEL_ID, writeFixtureModel } from '../test/download/fixture-model';
+import { startHfFixtureServer } from '../test/download/hf-fixture-server';
 import { pullModel } from '../download/pull-model';
 import { downloadBytes, type ModelManifest } from './manifest';
 import { findInstalledModel, importModelFolder, listModels, modelIdFromFolderName, type CatalogOptions } from './model-catalog';

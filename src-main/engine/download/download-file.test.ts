@@ -4,9 +4,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { engineErrorOf } from './engine-error-of';
+import { engineErrorOf } from '../test/engine-errors';
 import { downloadFile, type FileDownload, type FileProgress } from './download-file';
-import { startHfFixtureServer, type HfFixtureServer } from './hf-fixture-server';
+import { startHfFixtureServer, type HfFixtureServer } from '../test/download/hf-fixture-server';
 
 const REPO = 'test-org/test-model';
 const FILE = 'onnx/model.onnx';

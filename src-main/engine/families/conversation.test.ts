@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { ChatTemplate } from '../text/chatTemplate';
 import { renderConversation } from './conversation';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readModelFolder, type ModelFolder } from '../model/modelFolder';
 import { fixtureDir } from '../test/paths';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { TextTokenizer } from '../text/tokenizer';
 import { eosIds } from './family';
 import { createFamily, supportedMethods } from './index';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineErrorOf } from '../download/engine-error-of';
+import { engineErrorOf } from '../test/engine-errors';
 import { openSession } from '../model/sessions';
 import { fixtureDir } from '../test/paths';
 import { embedPrompt } from './embedPrompt';

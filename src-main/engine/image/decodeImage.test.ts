@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { engineErrorOf } from '../download/engine-error-of';
+import { engineErrorOf } from '../test/engine-errors';
 import type { EngineError } from '../errors';
 import { HEIC_PHOTO, photo } from '../test/paths';
 import { decodeImage, decodeImageFile, MAX_IMAGE_PIXELS } from './decodeImage';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureDir } from '../test/paths';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { onnxPath, readModelFolder } from './modelFolder';
 
 const FIXTURE = fixtureDir('tiny-smolvlm');

@@ -1,6 +1,6 @@
 import { listSupportedBackends } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { availableProviders, checkProvider } from './providers';
 
 describe('availableProviders', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineErrorOf } from '../download/engine-error-of';
+import { engineErrorOf } from '../test/engine-errors';
 import { EngineError } from '../errors';
 import { fixtureDir } from '../test/paths';
 import { expectNames, openSession, sessionOptions } from './sessions';

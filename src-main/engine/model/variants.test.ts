@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../test/paths';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { isVariant, MODULES, parseOnnxFileName, pickVariant, VARIANTS, variantRunsOn, variantSuffix, type Variant } from './variants';
 
 const sizes = (entries: Array<[Variant, number]>) => new Map<Variant, number>(entries);

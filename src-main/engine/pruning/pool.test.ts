@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { poolPatchScores } from './pool';
-import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, handTiles } from './test-fixtures';
+import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, handTiles } from '../test/pruning/inputs';
 
 describe('poolPatchScores', () => {
   it('averages each 2x2 patch group, tile-major, raster over the token grid', () => {

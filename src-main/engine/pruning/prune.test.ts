@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gatherRows } from './gather';
 import { pruneVisualTokens } from './prune';
-import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, attentionOf, handTiles } from './test-fixtures';
+import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, attentionOf, handTiles } from '../test/pruning/inputs';
 
 const attention = attentionOf('cls', 4, [[2, handTiles()]]);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readModelFolder } from '../model/modelFolder';
 import { fixtureDir } from '../test/paths';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { StreamingDecoder, TextTokenizer } from './tokenizer';
 
 // The fixture carries SmolVLM's real tokenizer.json and tokenizer_config.json.

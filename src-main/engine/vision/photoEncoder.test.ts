@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineErrorOf } from '../download/engine-error-of';
+import { engineErrorOf } from '../test/engine-errors';
 import { createFamily } from '../families/index';
 import { readModelFolder } from '../model/modelFolder';
 import { fixtureDir, photo } from '../test/paths';

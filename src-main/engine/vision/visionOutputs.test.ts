@@ -1,6 +1,6 @@
 import { Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { thrownEngineError } from '../test/thrownEngineError';
+import { thrownEngineError } from '../test/engine-errors';
 import { readAttention, readFeatures } from './visionOutputs';
 
 const floats = (n: number, start = 0) => Float32Array.from({ length: n }, (_, i) => start + i);

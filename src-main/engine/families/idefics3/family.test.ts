@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageFile } from '../../image/decodeImage';
 import { readModelFolder } from '../../model/modelFolder';
 import { fixtureDir, photo } from '../../test/paths';
-import { thrownEngineError } from '../../test/thrownEngineError';
+import { thrownEngineError } from '../../test/engine-errors';
 import { TextTokenizer } from '../../text/tokenizer';
 import type { PreparedImage } from '../family';
 import { createIdefics3Family } from './family';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, attentionOf, constantTiles, handTiles } from '../test-fixtures';
+import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, attentionOf, constantTiles, handTiles } from '../../test/pruning/inputs';
 import { receivedScorer } from './received';
 
 describe('received scorer', () => {

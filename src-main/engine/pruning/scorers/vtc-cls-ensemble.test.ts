@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TWO_TILE_LAYOUT, attentionOf, constantTiles, handTiles } from '../test-fixtures';
+import { TWO_TILE_LAYOUT, attentionOf, constantTiles, handTiles } from '../../test/pruning/inputs';
 import { DEFAULT_ENSEMBLE_LAYERS, ensembleLayers, vtcClsEnsembleScorer } from './vtc-cls-ensemble';
 
 describe('vtc-cls-ensemble scorer', () => {

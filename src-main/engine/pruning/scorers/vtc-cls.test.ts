@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, attentionOf, constantTiles, handTiles } from '../test-fixtures';
+import { HAND_TOKEN_SCORES, TWO_TILE_LAYOUT, attentionOf, constantTiles, handTiles } from '../../test/pruning/inputs';
 import { vtcClsScorer } from './vtc-cls';
 
 const ctx = (attention: ReturnType<typeof attentionOf> | undefined) => ({ attention, layout: TWO_TILE_LAYOUT, seed: 0, options: {} });

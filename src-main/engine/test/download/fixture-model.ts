@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ModelManifest } from '../catalog/manifest';
+import type { ModelManifest } from '../../catalog/manifest';
 
 export const FIXTURE_MODEL_ID = 'tiny-test-vlm';
 export const FIXTURE_REPO = 'test-org/tiny-test-vlm';

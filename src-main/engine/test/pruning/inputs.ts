@@ -1,5 +1,5 @@
 // Small hand-checkable inputs shared by the pruning tests (imported by *.test.ts only).
-import type { AttentionKind, AttentionScores, TokenLayout } from './types';
+import type { AttentionKind, AttentionScores, TokenLayout } from '../../pruning/types';
 
 /** 2 tiles of 4x4 patches pooled 2x2: 2x2 tokens per tile, 8 tokens in all. */
 export const TWO_TILE_LAYOUT: TokenLayout = { tiles: 2, patchRows: 4, patchCols: 4, poolFactor: 2 };

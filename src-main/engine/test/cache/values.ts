@@ -1,5 +1,5 @@
 // Cache values for the cache tests (imported by *.test.ts only).
-import type { CachedVision } from './entry-format';
+import type { CachedVision } from '../../cache/entry-format';
 
 /** rows x dim features counting up from `start`, with [CLS] attention of two layers and received attention
  * of one layer, over two 2x2 tiles. */
