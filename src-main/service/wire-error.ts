@@ -1,6 +1,11 @@
 // Errors as they cross a process or network boundary: code + one-line message, never a stack.
 import { EngineError, type EngineErrorCode } from '../engine/errors';
-import type { WireError } from './engine-process/engine-protocol';
+
+/** An error on any wire this app has: the engine process's messages, the browser host's replies, Electron's IPC. */
+export interface WireError {
+  code: string;
+  message: string;
+}
 
 export function toWireError(e: unknown): WireError {
   if (e instanceof EngineError) return { code: e.code, message: e.message };

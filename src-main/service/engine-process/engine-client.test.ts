@@ -3,12 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineStatusEvent } from '../../../src-shared/api';
 import { EngineClient } from './engine-client';
 import { forkLauncher, type EngineLauncher } from './engine-launcher';
-import type { CompareJob } from './engine-protocol';
+import type { TestWorkerMethods } from './test/restart-test-worker';
 
 const testWorker = path.join(import.meta.dirname, 'test', 'restart-test-worker.ts');
-// The test worker reads only `count` and `crash`; the client's typed signature wants a CompareJob.
-const streamJob = (count: number) => ({ count }) as unknown as CompareJob;
-const crashingJob = () => ({ count: 1, crash: true }) as unknown as CompareJob;
+const streamJob = (count: number) => ({ count });
+const crashingJob = () => ({ count: 1, crash: true });
 
 /** The test worker's launcher, counting launches; launches from `dieFrom` on die before they are ready. */
 function countingLauncher(dieFrom = Infinity): EngineLauncher & { launches: number } {
@@ -23,7 +22,7 @@ function countingLauncher(dieFrom = Infinity): EngineLauncher & { launches: numb
 }
 
 /** Kills the engine process on the first event of the call it is passed to. */
-function killOnFirstEvent(client: EngineClient) {
+function killOnFirstEvent(client: TestClient) {
   let killed = false;
   return () => {
     if (killed) return;
@@ -32,13 +31,15 @@ function killOnFirstEvent(client: EngineClient) {
   };
 }
 
+type TestClient = EngineClient<TestWorkerMethods>;
+
 describe('EngineClient over a forked process', () => {
-  let client: EngineClient | undefined;
+  let client: TestClient | undefined;
   afterEach(() => client?.dispose());
 
   it('calls, streams events and reports starting/ready', async () => {
     const statuses: EngineStatusEvent[] = [];
-    client = new EngineClient(forkLauncher(testWorker), { onStatus: (s) => statuses.push(s) });
+    client = new EngineClient<TestWorkerMethods>(forkLauncher(testWorker), { onStatus: (s) => statuses.push(s) });
     expect(await client.call('providers', {})).toEqual(['cpu']);
     const tokens: string[] = [];
     const result = await client.call('compare', streamJob(3), { onEvent: (e) => tokens.push(e.text) });
@@ -48,7 +49,7 @@ describe('EngineClient over a forked process', () => {
   });
 
   it('cancels a running call', async () => {
-    client = new EngineClient(forkLauncher(testWorker));
+    client = new EngineClient<TestWorkerMethods>(forkLauncher(testWorker));
     const controller = new AbortController();
     const running = client.call('compare', streamJob(500), { signal: controller.signal, onEvent: () => controller.abort() });
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
@@ -57,7 +58,7 @@ describe('EngineClient over a forked process', () => {
 
   it('fails the call in flight with ENGINE_CRASHED when the process is killed, restarts it, and works again', async () => {
     const statuses: EngineStatusEvent[] = [];
-    client = new EngineClient(forkLauncher(testWorker), { onStatus: (s) => statuses.push(s), restartDelayMs: 50 });
+    client = new EngineClient<TestWorkerMethods>(forkLauncher(testWorker), { onStatus: (s) => statuses.push(s), restartDelayMs: 50 });
     await client.start();
     const firstPid = client.pid!;
     let killed = false;
@@ -76,7 +77,7 @@ describe('EngineClient over a forked process', () => {
 
   it('a crash fails only the running call; the calls waiting behind it run on the restarted process, streaming to their listeners', async () => {
     const launcher = countingLauncher();
-    client = new EngineClient(launcher, { restartDelayMs: 50 });
+    client = new EngineClient<TestWorkerMethods>(launcher, { restartDelayMs: 50 });
     await client.start();
     const firstPid = client.pid!;
     const tokens: Record<'b' | 'c', string[]> = { b: [], c: [] };
@@ -93,7 +94,7 @@ describe('EngineClient over a forked process', () => {
   });
 
   it('a waiting call cancelled before it starts never runs, whether cancelled before the crash or while the engine restarts', async () => {
-    client = new EngineClient(forkLauncher(testWorker), { restartDelayMs: 50 });
+    client = new EngineClient<TestWorkerMethods>(forkLauncher(testWorker), { restartDelayMs: 50 });
     await client.start();
     const before = new AbortController();
     const a = client.call('compare', streamJob(500), { onEvent: killOnFirstEvent(client) });
@@ -116,7 +117,7 @@ describe('EngineClient over a forked process', () => {
 
   it('a call that crashes the engine fails once and is never sent again; the calls behind it still run', async () => {
     const launcher = countingLauncher();
-    client = new EngineClient(launcher, { restartDelayMs: 20 });
+    client = new EngineClient<TestWorkerMethods>(launcher, { restartDelayMs: 20 });
     const x = client.call('compare', crashingJob());
     const y = client.call('compare', crashingJob());
     const z = client.call('compare', streamJob(2));
@@ -128,7 +129,7 @@ describe('EngineClient over a forked process', () => {
   });
 
   it('the waiting calls fail with the reason when the engine cannot be restarted', async () => {
-    client = new EngineClient(countingLauncher(2), { restartDelayMs: 20 });
+    client = new EngineClient<TestWorkerMethods>(countingLauncher(2), { restartDelayMs: 20 });
     await client.start();
     const a = client.call('compare', streamJob(500), { onEvent: killOnFirstEvent(client) });
     const b = client.call('compare', streamJob(1));
@@ -137,7 +138,8 @@ describe('EngineClient over a forked process', () => {
   });
 
   it('refuses a method the engine does not have', async () => {
-    client = new EngineClient(forkLauncher(testWorker));
+    client = new EngineClient<TestWorkerMethods>(forkLauncher(testWorker));
+    // The table has no such method, so only a cast can send it: what the process does with a name it lacks.
     await expect(client.call('nonsense' as 'providers', {})).rejects.toThrow("The engine process has no method 'nonsense'");
   });
 });

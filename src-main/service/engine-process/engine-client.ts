@@ -8,21 +8,22 @@
 import type { EngineStatusEvent } from '../../../src-shared/api';
 import { EngineError } from '../../engine/errors';
 import type { EngineLauncher, EngineChild } from './engine-launcher';
-import type { EngineCallEvent, EngineMethodName, EngineMethods, FromEngine } from './engine-protocol';
+import type { EngineMethods, FromEngine, MethodTable } from './engine-protocol';
 import { fromWireError } from '../wire-error';
 
+/** A call as the queue keeps it: the wire's untyped values, typed again by `call` which made it. */
 interface PendingCall {
   id: number;
-  method: EngineMethodName;
+  method: string;
   args: unknown;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  onEvent?: (event: EngineCallEvent) => void;
+  onEvent?: (event: unknown) => void;
 }
 
-export interface CallOptions {
+export interface CallOptions<Event> {
   signal?: AbortSignal;
-  onEvent?: (event: EngineCallEvent) => void;
+  onEvent?: (event: Event) => void;
 }
 
 export interface EngineClientOptions {
@@ -35,7 +36,8 @@ export interface EngineClientOptions {
 /** A process that stayed up this long is considered healthy again: the next crash restarts it at once. */
 const STABLE_AFTER_MS = 30_000;
 
-export class EngineClient {
+/** Typed by a method table: the engine's own by default, a test worker's in the client's tests. */
+export class EngineClient<T extends MethodTable<T> = EngineMethods> {
   private child: EngineChild | undefined;
   /** Set once `child` has reported ready; calls are sent only then. */
   private childReady = false;
@@ -87,7 +89,7 @@ export class EngineClient {
   }
 
   /** Queues a call; it is sent to the engine process once the calls before it are done. */
-  call<M extends EngineMethodName>(method: M, args: EngineMethods[M]['args'], options: CallOptions = {}): Promise<EngineMethods[M]['result']> {
+  call<M extends keyof T & string>(method: M, args: T[M]['args'], options: CallOptions<T[M]['event']> = {}): Promise<T[M]['result']> {
     if (options.signal?.aborted) return Promise.reject(new EngineError('CANCELLED', 'Cancelled'));
     if (this.disposed) return Promise.reject(new EngineError('ENGINE_CRASHED', 'The engine has been shut down'));
     return new Promise((resolve, reject) => {
@@ -97,15 +99,16 @@ export class EngineClient {
         id: this.nextId++,
         method,
         args,
+        // The process answers this call's id with this method's result and events (see serveEngine).
         resolve: (v) => {
           settle();
-          resolve(v as EngineMethods[M]['result']);
+          resolve(v as T[M]['result']);
         },
         reject: (e) => {
           settle();
           reject(e);
         },
-        onEvent: options.onEvent,
+        onEvent: options.onEvent as ((event: unknown) => void) | undefined,
       };
       options.signal?.addEventListener('abort', abort, { once: true });
       this.waiting.push(call);

@@ -2,7 +2,7 @@
 // folder, provider, thread count or cache folder of a call differ from the loaded one.
 import { availableProviders, Engine } from '../../engine/engine';
 import { probeProvider } from '../../engine/model/provider-probe';
-import type { CompareJob, EngineMethods } from './engine-protocol';
+import type { CompareJob } from './engine-protocol';
 import type { EngineHandlers } from './engine-worker-core';
 
 export function engineHandlers(): EngineHandlers {
@@ -21,12 +21,11 @@ export function engineHandlers(): EngineHandlers {
 
   return {
     providers: async () => availableProviders(),
-    probeProvider: async (args) => {
-      await probeProvider((args as EngineMethods['probeProvider']['args']).ep);
+    probeProvider: async ({ ep }) => {
+      await probeProvider(ep);
       return null;
     },
-    compare: async (args, { signal, emit }) => {
-      const job = args as CompareJob;
+    compare: async (job, { signal, emit }) => {
       const engine = await engineFor(job);
       return engine.compare({
         image: job.image,

@@ -1,15 +1,28 @@
 // Messages between the app and the engine process. Plain JSON: the same protocol runs over
 // child_process.fork (browser host) and Electron's utilityProcess (desktop app).
+// One method table types both ends: EngineClient's `call` and serveEngine's handler map are derived
+// from it, so a method, its argument, its result and its streamed events are written down once.
 import type { Budget, ChatTurn, CompareResult, ExecutionProvider, PruningMethod } from '../../../src-shared/api';
+import type { WireError } from '../wire-error';
+
+/** One method of a process: what it takes, what it answers, and what it streams while it runs (`never`: nothing). */
+export interface MethodSpec {
+  args: unknown;
+  result: unknown;
+  event: unknown;
+}
+
+/** A process's methods by name. EngineClient and serveEngine are generic over it (a test worker has its own). */
+export type MethodTable<T> = { [M in keyof T]: MethodSpec };
 
 /** What the engine process can be asked to do. */
-export interface EngineMethods {
-  providers: { args: Record<string, never>; result: ExecutionProvider[] };
+export type EngineMethods = {
+  providers: { args: Record<string, never>; result: ExecutionProvider[]; event: never };
   /** Opens and runs a one-node session on `ep`: resolves if the provider really starts here, else PROVIDER_UNAVAILABLE. */
-  probeProvider: { args: { ep: ExecutionProvider }; result: null };
-  compare: { args: CompareJob; result: CompareResult };
-}
-export type EngineMethodName = keyof EngineMethods;
+  probeProvider: { args: { ep: ExecutionProvider }; result: null; event: never };
+  /** Answers once without pruning and once pruned, streaming the tokens of both sides. */
+  compare: { args: CompareJob; result: CompareResult; event: CompareTokenEvent };
+};
 
 export interface CompareJob {
   modelDir: string;
@@ -25,23 +38,21 @@ export interface CompareJob {
   budget: Budget;
 }
 
-/** A streamed event of a running call (compare streams the tokens of both sides). */
-export interface EngineCallEvent {
+/** A token of one side of a running compare. */
+export interface CompareTokenEvent {
   side: 'full' | 'pruned';
   text: string;
 }
 
-export interface WireError {
-  code: string;
-  message: string;
-}
-
-export type ToEngine =
-  | { kind: 'call'; id: number; method: EngineMethodName; args: unknown }
-  | { kind: 'cancel'; id: number };
+/**
+ * The wire form. `method`, `args`, `event` and `value` are untyped here on purpose: a message is data from
+ * another process. Each end turns it back into its method's types in one place (EngineClient by the call id,
+ * serveEngine by the method name).
+ */
+export type ToEngine = { kind: 'call'; id: number; method: string; args: unknown } | { kind: 'cancel'; id: number };
 
 export type FromEngine =
   | { kind: 'ready' }
-  | { kind: 'event'; id: number; event: EngineCallEvent }
+  | { kind: 'event'; id: number; event: unknown }
   | { kind: 'result'; id: number; value: unknown }
   | { kind: 'error'; id: number; error: WireError };

@@ -1,7 +1,7 @@
 // The engine-process side of the protocol: runs calls one at a time (one model, one CPU budget),
 // streams their events, and turns a cancel message into an AbortSignal.
 import { EngineError } from '../../engine/errors';
-import type { EngineCallEvent, FromEngine, ToEngine } from './engine-protocol';
+import type { EngineMethods, FromEngine, MethodTable, ToEngine } from './engine-protocol';
 import { toWireError } from '../wire-error';
 
 /** How the worker talks to its parent: process.send for a forked child, parentPort for a utility process. */
@@ -10,14 +10,17 @@ export interface WorkerChannel {
   onMessage(listener: (message: ToEngine) => void): void;
 }
 
-export interface CallContext {
+export interface CallContext<Event> {
   signal: AbortSignal;
-  emit(event: EngineCallEvent): void;
+  emit(event: Event): void;
 }
 
-export type EngineHandlers = Record<string, (args: unknown, context: CallContext) => Promise<unknown>>;
+/** One handler per method of the table, each typed by its own entry: a missing or misspelt method is a type error. */
+export type EngineHandlers<T extends MethodTable<T> = EngineMethods> = {
+  [M in keyof T]: (args: T[M]['args'], context: CallContext<T[M]['event']>) => Promise<T[M]['result']>;
+};
 
-export function serveEngine(channel: WorkerChannel, handlers: EngineHandlers): void {
+export function serveEngine<T extends MethodTable<T>>(channel: WorkerChannel, handlers: EngineHandlers<T>): void {
   const controllers = new Map<number, AbortController>();
   let queue: Promise<void> = Promise.resolve();
 
@@ -30,10 +33,12 @@ export function serveEngine(channel: WorkerChannel, handlers: EngineHandlers): v
     controllers.set(message.id, controller);
     queue = queue.then(async () => {
       try {
-        const handler = Object.prototype.hasOwnProperty.call(handlers, message.method) ? handlers[message.method] : undefined;
-        if (!handler) throw new EngineError('BAD_ARGUMENT', `The engine process has no method '${String(message.method)}'`);
+        if (!Object.hasOwn(handlers, message.method)) throw new EngineError('BAD_ARGUMENT', `The engine process has no method '${String(message.method)}'`);
+        const method = message.method as keyof T;
         if (controller.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled');
-        const value = await handler(message.args, {
+        // The one place the wire's `unknown` becomes the method's types. The sender is EngineClient in our own
+        // parent process, compiled from the same table, after the app API checked what came from outside.
+        const value = await handlers[method](message.args as T[typeof method]['args'], {
           signal: controller.signal,
           emit: (event) => channel.send({ kind: 'event', id: message.id, event }),
         });

@@ -3,16 +3,22 @@
 // `ran` in a result counts the compare calls this process has started, so a test can tell a call never ran;
 // `crash: true` kills the process from inside the call, as a call that brings the engine down would.
 import { EngineError } from '../../../engine/errors';
+import type { CompareTokenEvent } from '../engine-protocol';
 import { forkedProcessChannel, serveEngine } from '../engine-worker-core';
+
+/** This worker's method table: EngineClient<TestWorkerMethods> in the tests is typed from it, as the app's client is from EngineMethods. */
+export type TestWorkerMethods = {
+  providers: { args: Record<string, never>; result: string[]; event: never };
+  compare: { args: { count: number; crash?: boolean }; result: { count: number; ran: number }; event: CompareTokenEvent };
+};
 
 // A restart that fails: the process dies before it reports ready.
 if (process.env.VTC_TEST_WORKER_DIE_AT_START) process.exit(3);
 
 let ran = 0;
-serveEngine(forkedProcessChannel(), {
+serveEngine<TestWorkerMethods>(forkedProcessChannel(), {
   providers: async () => ['cpu'],
-  compare: async (args, { signal, emit }) => {
-    const { count, crash } = args as { count: number; crash?: boolean };
+  compare: async ({ count, crash }, { signal, emit }) => {
     ran++;
     if (crash) process.kill(process.pid, 'SIGKILL');
     for (let i = 0; i < count; i++) {
