@@ -27,7 +27,16 @@ function result(seed: number): CompareResult {
   const answer = (): Answer => ({
     text: 'A cat sitting on a wooden table next to a cup of coffee, in warm afternoon light.',
     tokens: Array.from({ length: 32 }, (_, i) => 1000 + ((seed + i * 37) % 40000)),
-    timings: { preprocessMs: 248.61, visionMs: 131.81, embedMs: 4.21, prefillMs: 336.91, decodeMs: 64.21, decodeTokens: 31, tokensPerSecond: 482.71, totalMs: 651.11 },
+    timings: {
+      preprocessMs: 248.61,
+      visionMs: 131.81,
+      embedMs: 4.21,
+      prefillMs: 336.91,
+      decodeMs: 64.21,
+      decodeTokens: 31,
+      tokensPerSecond: 482.71,
+      totalMs: 651.11,
+    },
     counts: { visualTokens, promptTokens: visualTokens + 70, generatedTokens: 32, kvCacheBytes: 12_345_678 },
     visionCached: false,
   });
@@ -37,11 +46,28 @@ function result(seed: number): CompareResult {
     full: answer(),
     pruned: { ...answer(), method: 'received', kept: Array.from({ length: Math.floor(visualTokens / 4) }, (_, i) => i * 4) },
     scores,
-    grid: { tiles: Array.from({ length: tiles }, (_, i) => ({ x: (i % 4) / 4, y: Math.floor(i / 4) / 4, width: 0.25, height: 0.25, rows: 8, cols: 8, global: i === tiles - 1 })) },
+    grid: {
+      tiles: Array.from({ length: tiles }, (_, i) => ({
+        x: (i % 4) / 4,
+        y: Math.floor(i / 4) / 4,
+        width: 0.25,
+        height: 0.25,
+        rows: 8,
+        cols: 8,
+        global: i === tiles - 1,
+      })),
+    },
   };
 }
 
-const photo = (i: number): Photo => ({ id: `photo-${i}-${'0'.repeat(24)}`, name: `IMG_${i}.jpg`, path: `/home/person/Pictures/2024/IMG_${i}.jpg`, width: 4032, height: 3024, addedAt: 1_700_000_000_000 + i });
+const photo = (i: number): Photo => ({
+  id: `photo-${i}-${'0'.repeat(24)}`,
+  name: `IMG_${i}.jpg`,
+  path: `/home/person/Pictures/2024/IMG_${i}.jpg`,
+  width: 4032,
+  height: 3024,
+  addedAt: 1_700_000_000_000 + i,
+});
 const chat = (i: number, withResult = true): ChatEntry => ({
   id: `chat-${i}-${'0'.repeat(26)}`,
   photoId: photo(i % photos).id,
@@ -54,7 +80,8 @@ const chat = (i: number, withResult = true): ChatEntry => ({
 
 async function writeJournal(file: string): Promise<void> {
   const out = createWriteStream(file);
-  const write = (r: StoreRecord) => new Promise<void>((resolve) => (out.write(JSON.stringify(r) + '\n') ? resolve() : out.once('drain', resolve)));
+  const write = (r: StoreRecord) =>
+    new Promise<void>((resolve) => (out.write(JSON.stringify(r) + '\n') ? resolve() : out.once('drain', resolve)));
   for (let i = 0; i < photos; i++) await write({ op: 'photo', photo: photo(i) });
   for (let i = 0; i < chats; i++) await write({ op: 'chat', entry: chat(i) });
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -92,10 +119,15 @@ try {
   const store = await LibraryStore.open(dir);
   const openMs = performance.now() - t0;
   global.gc?.();
-  console.log(`open (read, parse, check, apply): ${openMs.toFixed(0)} ms; heap held by the store: ${mb(process.memoryUsage().heapUsed - heapBefore)}`);
+  console.log(
+    `open (read, parse, check, apply): ${openMs.toFixed(0)} ms; heap held by the store: ${mb(process.memoryUsage().heapUsed - heapBefore)}`,
+  );
   console.log(`state: ${store.photos().length} photos, ${store.allChats().length} chats`);
 
-  for (const [label, withResult] of [['question asked (no result yet)', false], ['answer stored (with result)', true]] as const) {
+  for (const [label, withResult] of [
+    ['question asked (no result yet)', false],
+    ['answer stored (with result)', true],
+  ] as const) {
     const times: number[] = [];
     for (let i = 0; i < appends; i++) {
       const t = performance.now();

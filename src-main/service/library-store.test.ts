@@ -42,7 +42,16 @@ function compareResult(): CompareResult {
   const answer = (): Answer => ({
     text: 'two circles',
     tokens: [5, 6],
-    timings: { preprocessMs: 1, visionMs: 2, embedMs: 0.5, prefillMs: 3, decodeMs: 4, decodeTokens: 1, tokensPerSecond: 250, totalMs: 10.5 },
+    timings: {
+      preprocessMs: 1,
+      visionMs: 2,
+      embedMs: 0.5,
+      prefillMs: 3,
+      decodeMs: 4,
+      decodeTokens: 1,
+      tokensPerSecond: 250,
+      totalMs: 10.5,
+    },
     counts: { visualTokens: 4, promptTokens: 9, generatedTokens: 2, kvCacheBytes: 1024 },
     visionCached: false,
   });
@@ -58,7 +67,10 @@ describe('parseJournal', () => {
   it('sets aside a torn last line, saying why, and keeps every complete record', () => {
     const text = '{"op":"flag","name":"a"}\n{"op":"flag","name":"b"}\n{"op":"fla';
     expect(parseJournal(text)).toEqual({
-      records: [{ op: 'flag', name: 'a' }, { op: 'flag', name: 'b' }],
+      records: [
+        { op: 'flag', name: 'a' },
+        { op: 'flag', name: 'b' },
+      ],
       rejected: [{ line: 3, text: '{"op":"fla', reason: 'incomplete last line (the app stopped while writing it)' }],
     });
   });
@@ -68,7 +80,9 @@ describe('storeRecordProblem', () => {
   it('accepts every record the store writes, and fields a newer version added', () => {
     expect(storeRecordProblem({ op: 'photo', photo: photo('p1') })).toBeUndefined();
     expect(storeRecordProblem({ op: 'chat', entry: chat('c1', 'p1', 'q') })).toBeUndefined();
-    expect(storeRecordProblem({ op: 'chat', entry: { ...chat('c1', 'p1', 'q'), error: 'failed', result: compareResult() } })).toBeUndefined();
+    expect(
+      storeRecordProblem({ op: 'chat', entry: { ...chat('c1', 'p1', 'q'), error: 'failed', result: compareResult() } }),
+    ).toBeUndefined();
     expect(storeRecordProblem({ op: 'settings', settings: { modelId: 'm', ep: 'cpu', threads: 2 } })).toBeUndefined();
     expect(storeRecordProblem({ op: 'unphoto', photoId: 'p1' })).toBeUndefined();
     expect(storeRecordProblem({ op: 'flag', name: 'demo-album', since: 3 })).toBeUndefined();
@@ -78,12 +92,18 @@ describe('storeRecordProblem', () => {
     expect(storeRecordProblem(null)).toBe('record must be an object, got null');
     expect(storeRecordProblem([1])).toBe('record must be an object, got an array');
     expect(storeRecordProblem({ op: 'rename' })).toBe("record.op must be one of photo, unphoto, chat, settings, flag; got 'rename'");
-    expect(storeRecordProblem({ op: 'photo', photo: { ...photo('p1'), width: '4' } })).toBe("record.photo.width must be a finite number, got '4'");
+    expect(storeRecordProblem({ op: 'photo', photo: { ...photo('p1'), width: '4' } })).toBe(
+      "record.photo.width must be a finite number, got '4'",
+    );
     expect(storeRecordProblem({ op: 'photo', photo: { ...photo('p1'), id: undefined } })).toBe('record.photo.id is required');
     const result = compareResult();
     result.full.visionCached = 'no' as unknown as boolean;
-    expect(storeRecordProblem({ op: 'chat', entry: { ...chat('c1', 'p1', 'q'), result } })).toBe("record.entry.result.full.visionCached must be true or false, got 'no'");
-    expect(storeRecordProblem({ op: 'chat', entry: { ...chat('c1', 'p1', 'q'), budget: { kind: 'ratio', ratio: 2 } } })).toBe('record.entry.budget.ratio must be <= 1, got 2');
+    expect(storeRecordProblem({ op: 'chat', entry: { ...chat('c1', 'p1', 'q'), result } })).toBe(
+      "record.entry.result.full.visionCached must be true or false, got 'no'",
+    );
+    expect(storeRecordProblem({ op: 'chat', entry: { ...chat('c1', 'p1', 'q'), budget: { kind: 'ratio', ratio: 2 } } })).toBe(
+      'record.entry.budget.ratio must be <= 1, got 2',
+    );
   });
 });
 
@@ -171,7 +191,10 @@ describe('LibraryStore', () => {
     await store.putChat(chat('c1', 'p1', 'kept question'));
     diskFull = true;
 
-    await expect(store.addPhoto(photo('p2'))).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining('the disk is full') });
+    await expect(store.addPhoto(photo('p2'))).rejects.toMatchObject({
+      code: 'DISK_FULL',
+      message: expect.stringContaining('the disk is full'),
+    });
     expect(store.photos().map((p) => p.id)).toEqual(['p1']);
 
     diskFull = false;
@@ -190,7 +213,11 @@ describe('LibraryStore', () => {
     const file = path.join(dir, 'library.jsonl');
     const good = await lines(file);
     // Valid JSON of the wrong shape, a garbled line and a record with a wrong field, between good records.
-    const bad = ['null', '{"op":"photo","pho', '{"op":"photo","photo":{"id":"p9","name":"x","path":"/x","width":"wide","height":1,"addedAt":1}}'];
+    const bad = [
+      'null',
+      '{"op":"photo","pho',
+      '{"op":"photo","photo":{"id":"p9","name":"x","path":"/x","width":"wide","height":1,"addedAt":1}}',
+    ];
     await fsp.writeFile(file, [good[0], bad[0], good[1], bad[1], bad[2], good[2]].join('\n') + '\n');
 
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -201,7 +228,9 @@ describe('LibraryStore', () => {
     expect(reopened.chats('p1').map((c) => c.question)).toEqual(['first']);
     const quarantine = path.join(dir, 'library.quarantine.jsonl');
     expect(warnings).toEqual([`${file}: 3 unreadable record(s) were moved to ${quarantine}.`]);
-    expect(reopened.notices()).toEqual([`3 records in the library file library.jsonl could not be read and were set aside in ${quarantine}. Everything else in your library was kept.`]);
+    expect(reopened.notices()).toEqual([
+      `3 records in the library file library.jsonl could not be read and were set aside in ${quarantine}. Everything else in your library was kept.`,
+    ]);
 
     const setAside = (await lines(quarantine)).map((l) => JSON.parse(l));
     expect(setAside.map((r) => [r.line, r.text, r.reason])).toEqual([
@@ -329,10 +358,16 @@ describe('LibraryStore', () => {
     expect(store.readOnly).toBe(true);
     expect(store.photos().map((p) => p.id)).toEqual(['p1']);
     expect(store.chats('p1').map((c) => c.question)).toEqual(['kept question']);
-    expect(store.notices()).toEqual([expect.stringMatching(/^1 record in the library file library.jsonl could not be read; it will be set aside in .* once the disk has space\./)]);
+    expect(store.notices()).toEqual([
+      expect.stringMatching(
+        /^1 record in the library file library.jsonl could not be read; it will be set aside in .* once the disk has space\./,
+      ),
+    ]);
     await expect(store.addPhoto(photo('p3'))).rejects.toMatchObject({
       code: 'DISK_FULL',
-      message: expect.stringMatching(/^Could not save to \/.*: the disk is full\. Free some space and try again; nothing saved before was lost\.$/),
+      message: expect.stringMatching(
+        /^Could not save to \/.*: the disk is full\. Free some space and try again; nothing saved before was lost\.$/,
+      ),
     });
     expect(store.photos().map((p) => p.id)).toEqual(['p1']);
     expect(await fsp.readFile(file, 'utf8')).toBe(onDisk);
@@ -342,13 +377,17 @@ describe('LibraryStore', () => {
     state.full = false;
     await vi.waitFor(() => expect(changes).toEqual([false]), { timeout: 2000 });
     expect(store.readOnly).toBe(false);
-    expect(store.notices()).toEqual([expect.stringMatching(/^1 record in the library file library.jsonl could not be read and was set aside/)]);
+    expect(store.notices()).toEqual([
+      expect.stringMatching(/^1 record in the library file library.jsonl could not be read and was set aside/),
+    ]);
     await store.addPhoto(photo('p3'));
     await store.close();
     const reopened = await LibraryStore.open(dir);
     expect(reopened.photos().map((p) => p.id)).toEqual(['p1', 'p3']);
     expect(parseJournal(await fsp.readFile(file, 'utf8')).rejected).toEqual([]);
-    expect((await lines(path.join(dir, 'library.quarantine.jsonl'))).map((l) => JSON.parse(l).text)).toEqual(['{"op":"photo","photo":{"id":"p2","na']);
+    expect((await lines(path.join(dir, 'library.quarantine.jsonl'))).map((l) => JSON.parse(l).text)).toEqual([
+      '{"op":"photo","photo":{"id":"p2","na',
+    ]);
   });
 
   it('opens read-only on a full disk when the journal is due for compaction', async () => {

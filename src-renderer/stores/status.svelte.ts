@@ -19,13 +19,14 @@ export const status = $state({
 });
 
 // The library's notices are asked for again after a reconnect; one already shown on this page is not repeated.
-const shownLibraryNotices = new Set<string>();
+// A plain list: it only remembers, nothing renders from it.
+const shownLibraryNotices: string[] = [];
 
 export function applyLibraryHealth(health: LibraryHealth): void {
   status.readOnly = health.readOnly;
   for (const text of health.notices) {
-    if (shownLibraryNotices.has(text)) continue;
-    shownLibraryNotices.add(text);
+    if (shownLibraryNotices.includes(text)) continue;
+    shownLibraryNotices.push(text);
     notify('warning', text);
   }
 }

@@ -21,8 +21,14 @@ describe('a bad record in the middle of library.jsonl', () => {
   it('is quarantined with a warning and a notice; everything else is kept', async () => {
     const dataDir = path.join(root, 'data');
     await fsp.mkdir(path.join(root, 'photos'));
-    for (const [name, colour] of [['red.png', '#d02020'], ['green.png', '#20a020'], ['blue.png', '#2020d0']]) {
-      await sharp({ create: { width: 32, height: 24, channels: 3, background: colour } }).png().toFile(path.join(root, 'photos', name));
+    for (const [name, colour] of [
+      ['red.png', '#d02020'],
+      ['green.png', '#20a020'],
+      ['blue.png', '#2020d0'],
+    ]) {
+      await sharp({ create: { width: 32, height: 24, channels: 3, background: colour } })
+        .png()
+        .toFile(path.join(root, 'photos', name));
     }
     const first = await createAppService({ dataDir, launcher: forkLauncher(engineWorker) });
     const { added } = await first.api.importPaths({ paths: [path.join(root, 'photos')] });
@@ -48,9 +54,14 @@ describe('a bad record in the middle of library.jsonl', () => {
       expect(warnings).toContain(`${journal}: 2 unreadable record(s) were moved to ${quarantine}.`);
       expect(await service.invoke('libraryHealth', {})).toEqual({
         readOnly: false,
-        notices: [`2 records in the library file library.jsonl could not be read and were set aside in ${quarantine}. Everything else in your library was kept.`],
+        notices: [
+          `2 records in the library file library.jsonl could not be read and were set aside in ${quarantine}. Everything else in your library was kept.`,
+        ],
       });
-      const setAside = (await fsp.readFile(quarantine, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+      const setAside = (await fsp.readFile(quarantine, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(setAside.map((r) => [r.line, r.text, r.reason])).toEqual([
         [3, 'null', 'record must be an object, got null'],
         [4, '{"op":"photo","photo":{"id":', 'not valid JSON'],

@@ -27,9 +27,14 @@ function fullDisk() {
 async function writePhotos(dir: string): Promise<string[]> {
   await fsp.mkdir(dir, { recursive: true });
   const files = [];
-  for (const [name, colour] of [['red.png', '#d02020'], ['green.png', '#20a020']]) {
+  for (const [name, colour] of [
+    ['red.png', '#d02020'],
+    ['green.png', '#20a020'],
+  ]) {
     const file = path.join(dir, name);
-    await sharp({ create: { width: 48, height: 32, channels: 3, background: colour } }).png().toFile(file);
+    await sharp({ create: { width: 48, height: 32, channels: 3, background: colour } })
+      .png()
+      .toFile(file);
     files.push(file);
   }
   return files;
@@ -68,7 +73,9 @@ describe('a full disk', () => {
       expect(await service.invoke('libraryHealth', {})).toMatchObject({ readOnly: true });
       await expect(service.api.importPaths({ paths: [green] })).rejects.toMatchObject({
         code: 'DISK_FULL',
-        message: expect.stringMatching(/^Could not save to .*: the disk is full\. Free some space and try again; nothing saved before was lost\.$/),
+        message: expect.stringMatching(
+          /^Could not save to .*: the disk is full\. Free some space and try again; nothing saved before was lost\.$/,
+        ),
       });
       await expect(service.api.removePhoto({ photoId: before[0].id })).rejects.toMatchObject({ code: 'DISK_FULL' });
       expect(await service.api.listPhotos({})).toEqual(before);
@@ -96,9 +103,20 @@ describe('a full disk', () => {
       await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
       const { added } = await service.api.importPaths({ paths: [red] });
       for (const question of ['What is this?', 'And again?']) {
-        const { askId } = await service.api.ask({ photoId: added[0].id, question, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 4 });
-        await vi.waitFor(() => expect(seen.some((e) => (e.type === 'done' || e.type === 'error') && e.askId === askId)).toBe(true), { timeout: 120_000, interval: 50 });
-        const end = seen.find((e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId);
+        const { askId } = await service.api.ask({
+          photoId: added[0].id,
+          question,
+          method: 'uniform',
+          budget: { kind: 'ratio', ratio: 0.5 },
+          maxNewTokens: 4,
+        });
+        await vi.waitFor(() => expect(seen.some((e) => (e.type === 'done' || e.type === 'error') && e.askId === askId)).toBe(true), {
+          timeout: 120_000,
+          interval: 50,
+        });
+        const end = seen.find(
+          (e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId,
+        );
         expect(end).toMatchObject({ type: 'done' });
         const entry = (end as Extract<AskEvent, { type: 'done' }>).entry;
         expect(entry.result!.full.tokens.length).toBeGreaterThan(0);

@@ -76,7 +76,8 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
   const obj = record(value, 'the manifest', source);
   const files: Record<string, ManifestFile> = {};
   for (const [path, entry] of Object.entries(record(obj.files, "'files'", source))) {
-    if (!isSafeRepoPath(path)) fail(source, `file path '${path}' must be relative, inside the repository, made of letters, digits, '.', '_', '-' and '/'`);
+    if (!isSafeRepoPath(path))
+      fail(source, `file path '${path}' must be relative, inside the repository, made of letters, digits, '.', '_', '-' and '/'`);
     const e = record(entry, `files['${path}']`, source);
     if (!Number.isSafeInteger(e.bytes) || (e.bytes as number) < 0) fail(source, `files['${path}'].bytes must be a byte count`);
     if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) fail(source, `files['${path}'].sha256 must be 64 lowercase hex digits`);
@@ -105,7 +106,8 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
     variants,
     files,
   };
-  if (!isSafeModelId(manifest.id)) fail(source, `'id' '${manifest.id}' must be letters, digits, '.', '_' and '-' (it names the model's folder)`);
+  if (!isSafeModelId(manifest.id))
+    fail(source, `'id' '${manifest.id}' must be letters, digits, '.', '_' and '-' (it names the model's folder)`);
   const [owner, name, ...rest] = manifest.repo.split('/');
   if (rest.length > 0 || !isSafeModelId(owner) || !isSafeModelId(name)) fail(source, `'repo' '${manifest.repo}' must be <owner>/<name>`);
   for (const path of manifest.common) if (!(path in files)) fail(source, `common file '${path}' is not in 'files'`);
@@ -134,7 +136,10 @@ export async function loadManifestsReport(dir = manifestsDir()): Promise<{ manif
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
-    throw new EngineError('FILE_NOT_FOUND', `The model manifests folder ${dir} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.`);
+    throw new EngineError(
+      'FILE_NOT_FOUND',
+      `The model manifests folder ${dir} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.`,
+    );
   }
   const manifests: ModelManifest[] = [];
   const problems: ManifestProblem[] = [];
