@@ -7,7 +7,7 @@ import { IMAGE_FORMAT_NAMES } from '../../src-shared/image-formats';
 import { EngineError } from '../engine/errors';
 // Import refuses what the engine would refuse to decode: one limit and one list of formats for both.
 import { isReadablePhoto, isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
-import { asStorageError } from './storage-error';
+import { writeFileAtomic } from '../engine/storage/atomic-write';
 
 export const THUMB_SIZE = 320;
 
@@ -93,7 +93,6 @@ export async function ensureThumbnail(file: string, thumbFile: string, name = pa
     // not cached yet
   }
   await requireRegularFile(file, name);
-  await fsp.mkdir(path.dirname(thumbFile), { recursive: true });
   let data: Buffer;
   try {
     data = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
@@ -105,15 +104,8 @@ export async function ensureThumbnail(file: string, thumbFile: string, name = pa
   } catch (e) {
     throw new EngineError('CORRUPT_IMAGE', `${name} cannot be decoded: ${oneLine(e)}`);
   }
-  // Write then rename, so a crash never leaves a half thumbnail that the cache would trust.
-  const temp = `${thumbFile}.${process.pid}.tmp`;
-  try {
-    await fsp.writeFile(temp, data);
-    await fsp.rename(temp, thumbFile);
-  } catch (e) {
-    await fsp.rm(temp, { force: true });
-    throw asStorageError(e, thumbFile);
-  }
+  // Atomic, so a crash or a power cut never leaves a half thumbnail that the cache would trust.
+  await writeFileAtomic(thumbFile, data);
   return thumbFile;
 }
 

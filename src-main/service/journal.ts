@@ -19,7 +19,8 @@
 // file as a backup (`<file>.bak`), so no step of it leaves the journal without a complete copy on disk.
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { asStorageError } from './storage-error';
+import { syncFolder, writeDurably, writeFileAtomic, type FileContent } from '../engine/storage/atomic-write';
+import { asStorageError } from '../engine/storage/storage-error';
 
 /**
  * The file operations the journal needs; tests wrap the real ones to inject failures such as a full disk
@@ -33,8 +34,8 @@ export interface JournalFileSystem {
   read(file: string): AsyncIterable<Buffer>;
   appendDurably(file: string, data: string): Promise<void>;
   truncate(file: string, length: number): Promise<void>;
-  /** Creates or overwrites `file` with the chunks in order and waits until they are on the disk. */
-  writeDurably(file: string, chunks: Iterable<string>): Promise<void>;
+  /** Creates or overwrites `file` with the content and waits until it is on the disk. */
+  writeDurably(file: string, content: FileContent): Promise<void>;
   /** Makes `backup` hold `file`'s current content, atomically; a missing `file` leaves `backup` as it is. */
   keepBackup(file: string, backup: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -43,25 +44,13 @@ export interface JournalFileSystem {
   remove(file: string): Promise<void>;
 }
 
-/** Writes and waits until the data is on the disk, not just in the OS cache. */
-async function writeSynced(file: string, flag: 'a' | 'w', chunks: Iterable<string>): Promise<void> {
-  const handle = await fsp.open(file, flag);
-  try {
-    // Each writeFile continues at the handle's position, and writes its whole chunk.
-    for (const chunk of chunks) await handle.writeFile(chunk, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 const errnoCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
 export const nodeJournalFileSystem: JournalFileSystem = {
   read: (file) => createReadStream(file, { highWaterMark: 1 << 20 }),
-  appendDurably: (file, data) => writeSynced(file, 'a', [data]),
+  appendDurably: (file, data) => writeDurably(file, data, 'a'),
   truncate: (file, length) => fsp.truncate(file, length),
-  writeDurably: (file, chunks) => writeSynced(file, 'w', chunks),
+  writeDurably: (file, content) => writeDurably(file, content, 'w'),
   async keepBackup(file, backup) {
     // A hard link is a second name for the same bytes: instant, and it needs no free space for data.
     const next = `${backup}.new`;
@@ -77,17 +66,7 @@ export const nodeJournalFileSystem: JournalFileSystem = {
     await fsp.rename(next, backup);
   },
   rename: (from, to) => fsp.rename(from, to),
-  async syncDir(dir) {
-    // A rename is only durable once the folder's entry is flushed. Windows cannot open a folder for this;
-    // NTFS journals the rename itself.
-    if (process.platform === 'win32') return;
-    const handle = await fsp.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
+  syncDir: syncFolder,
   remove: (file) => fsp.rm(file, { force: true }),
 };
 
@@ -272,15 +251,12 @@ export class Journal<R> {
   }
 
   /**
-   * Replaces the journal with `records` (the live state), first moving any bad lines to the quarantine
-   * file. Steps: write a temp file and fsync it; make the current file the backup; rename the temp file
-   * over the journal; flush the folder. A failure or crash at any step leaves the old journal or the new
-   * one in place, and the backup holds the previous one.
+   * file. An atomic write (storage/atomic-write.ts) with one step added: once the new content is on the
+   * disk, the current file becomes the backup, just before the rename. A failure or crash at any step
+   * leaves the old journal or the new one in place, and the backup holds the previous one.
    */
   compact(records: R[]): Promise<void> {
     return this.serialize(async () => {
-      const temp = `${this.file}.${process.pid}.tmp`;
-      let renamed = false;
       let bytes = 0;
       const counted = function* (chunks: Iterable<string>) {
         for (const chunk of chunks) {
@@ -288,21 +264,25 @@ export class Journal<R> {
           yield chunk;
         }
       };
-      try {
-        // The bad lines must be safe elsewhere before the only file holding them is replaced.
-        await this.quarantine();
-        await this.fs.writeDurably(temp, counted(journalChunks(records)));
-        await this.fs.keepBackup(this.file, this.backupFile);
-        await this.fs.rename(temp, this.file);
-        renamed = true;
-        this.bytes = bytes;
-        this.appendsSinceCompaction = 0;
-        this.repairPending = false;
-        await this.fs.syncDir(path.dirname(this.file));
-      } catch (e) {
-        if (!renamed) await this.fs.remove(temp).catch(() => undefined);
-        throw asStorageError(e, this.file);
-      }
+      // The bad lines must be safe elsewhere before the only file holding them is replaced.
+      await this.quarantine();
+      const { fs } = this;
+      await writeFileAtomic(this.file, counted(journalChunks(records)), {
+        // One name per process, overwritten by the next compaction: a crash leaves at most one behind.
+        temp: `${this.file}.${process.pid}.tmp`,
+        steps: {
+          writeDurably: (file, content) => fs.writeDurably(file, content),
+          rename: (from, to) => fs.rename(from, to),
+          syncFolder: (dir) => fs.syncDir(dir),
+          remove: (file) => fs.remove(file),
+        },
+        beforeReplace: () => fs.keepBackup(this.file, this.backupFile),
+        onReplaced: () => {
+          this.bytes = bytes;
+          this.appendsSinceCompaction = 0;
+          this.repairPending = false;
+        },
+      });
     });
   }
 

@@ -8,7 +8,7 @@
 // freeing space is enough, with no restart and no click.
 import path from 'node:path';
 import { PRUNING_METHODS, type ChatEntry, type EngineSettings, type Photo } from '../../src-shared/api';
-import { isEngineError } from '../engine/errors';
+import { isDiskFull } from '../engine/storage/storage-error';
 import { API_SCHEMAS, budget } from './api-schemas';
 import { Journal, type JournalFileSystem } from './journal';
 import { check, obj, oneOf, type Schema } from './schema';
@@ -278,8 +278,4 @@ export class LibraryStore {
         break;
     }
   }
-}
-
-function isDiskFull(e: unknown): boolean {
-  return isEngineError(e) && e.code === 'DISK_FULL';
 }

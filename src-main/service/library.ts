@@ -8,7 +8,7 @@ import { extensionOf, IMAGE_EXTENSIONS, UNREADABLE_PHOTO_EXTENSIONS } from '../.
 import { EngineError, isEngineError } from '../engine/errors';
 import { ensureThumbnail, inspectImage, specialFileKind } from './images';
 import type { LibraryStore } from './library-store';
-import { asStorageError } from './storage-error';
+import { writeFileAtomic } from '../engine/storage/atomic-write';
 
 /**
  * Endings picked up when a folder is imported: the photos the app reads, and those it cannot (HEIC, BMP) so the
@@ -100,15 +100,9 @@ export class Library {
     if (data.length > MAX_UPLOAD_BYTES) {
       throw new EngineError('IMAGE_TOO_LARGE', `${name} is ${(data.length / 2 ** 20).toFixed(0)} MiB; uploads are limited to ${MAX_UPLOAD_BYTES / 2 ** 20} MiB. Import it by path instead.`);
     }
-    const dir = path.join(this.dataDir, 'uploads');
-    await fsp.mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${randomUUID().slice(0, 8)}-${safeFileName(name)}`);
-    try {
-      await fsp.writeFile(file, data);
-    } catch (e) {
-      await fsp.rm(file, { force: true });
-      throw asStorageError(e, file);
-    }
+    const file = path.join(this.dataDir, 'uploads', `${randomUUID().slice(0, 8)}-${safeFileName(name)}`);
+    // Durable before the library records it: a power cut must not leave a record of a photo that is not there.
+    await writeFileAtomic(file, data);
     try {
       return await this.importFile(file, name);
     } catch (e) {

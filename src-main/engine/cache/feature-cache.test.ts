@@ -185,6 +185,21 @@ for (let i = 1; ; i++) {
     }
   });
 
+  it('says the disk is full for a full quota (EDQUOT) too', async () => {
+    const dir = freshDir();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const writeNewFile = async () => {
+        throw Object.assign(new Error('EDQUOT: disk quota exceeded, write'), { code: 'EDQUOT' });
+      };
+      expect(await new FeatureCache({ dir, maxBytes: 1 << 20, writeNewFile }).put(KEY_A, sampleVision())).toBe(false);
+      expect(String(warn.mock.calls[0][0])).toMatch(/could not save vision features in .*\(the disk is full\)/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('treats a folder it cannot use (its path is a file) as misses and unsaved entries', async () => {
     const dir = freshDir();
     writeFileSync(dir, 'not a folder');

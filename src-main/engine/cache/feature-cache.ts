@@ -1,17 +1,19 @@
 // Per-photo cache of vision features and attention scores, so the next question on the same photo
 // skips vision encoding entirely.
 //
-// Crash safety: an entry is written to a temp file, fsynced, then renamed over its final name, so a
-// reader sees the old entry or the new one, never half of one; a file damaged anyway (disk fault,
-// copy) fails its checksum and is deleted on read. Temp files of crashed writers are swept.
+// Crash safety: an entry is written atomically (storage/atomic-write.ts), so a reader sees the old entry
+// or the new one, never half of one; a file damaged anyway (disk fault, copy) fails its checksum and is
+// deleted on read. Temp files of crashed writers are swept.
 // LRU: a read or write sets the entry's mtime; eviction removes the oldest mtimes first. The file
 // system is the index, so several processes can share a folder with no lock beyond atomic renames.
 // Best effort: the cache only saves time, so a folder it cannot read or write (full disk, read-only or
 // missing folder) makes a miss or an unsaved entry, logged once per cache, never a failed question.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '../errors';
+import { writeDurably, writeFileAtomic } from '../storage/atomic-write';
+import { isDiskFull } from '../storage/storage-error';
 import { type CachedVision, decodeEntry, encodeEntry } from './entry-format';
 
 export interface FeatureCacheOptions {
@@ -20,19 +22,8 @@ export interface FeatureCacheOptions {
   maxBytes: number;
   /** A temp file this old is a crashed write even if its writer's pid is in use again. */
   staleTempMs?: number;
-  /** Writes a new file durably; tests wrap it to inject failures such as a full disk. */
+  /** Creates the temp file (never over an existing one) and waits until its bytes are on the disk; tests wrap it to inject failures such as a full disk. */
   writeNewFile?: (file: string, bytes: Uint8Array) => Promise<void>;
-}
-
-/** Creates `file` (never over an existing one) and waits until its bytes are on the disk. */
-async function writeNewFileDurably(file: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(file, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 const ENTRY = /^([0-9a-f]{64})\.vtcf$/;
@@ -91,14 +82,14 @@ export class FeatureCache {
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
     this.staleTempMs = opts.staleTempMs ?? DEFAULT_STALE_TEMP_MS;
-    this.writeNewFile = opts.writeNewFile ?? writeNewFileDurably;
+    this.writeNewFile = opts.writeNewFile ?? ((file, bytes) => writeDurably(file, bytes, 'wx'));
   }
 
   /** One line per cache, not per photo: a full disk would otherwise log on every question. */
   private warnOnce(action: string, e: unknown): void {
     if (this.warned) return;
     this.warned = true;
-    const reason = errnoCode(e) === 'ENOSPC' ? 'the disk is full' : e instanceof Error ? e.message : String(e);
+    const reason = isDiskFull(e) ? 'the disk is full' : e instanceof Error ? e.message : String(e);
     console.warn(`Photo cache off for now: could not ${action} in ${this.dir} (${reason}); questions still get answers, only without the cache's speed-up.`);
   }
 
@@ -142,17 +133,17 @@ export class FeatureCache {
     const path = this.entryPath(key);
     const bytes = encodeEntry(key, value);
     if (bytes.length > this.maxBytes) return false;
+    // Named as the sweeper expects (TEMP): the pid tells a crashed writer's file from a write in progress.
     const temp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    let stored = false;
     try {
-      await mkdir(this.dir, { recursive: true });
-      await this.writeNewFile(temp, bytes);
-      await rename(temp, path);
+      const steps = { writeDurably: (file: string) => this.writeNewFile(file, bytes) };
+      await writeFileAtomic(path, bytes, { temp, steps, onReplaced: () => (stored = true) });
     } catch (e) {
-      await removeIfPresent(temp).catch(() => undefined);
       this.warnOnce('save vision features', e);
-      return false;
+      // Stored but the folder not flushed: the entry is there, and its checksum guards it if a power cut tears it.
+      if (!stored) return false;
     }
-    await this.syncDir();
     try {
       await markUsed(path);
       await this.sweep(key);
@@ -220,20 +211,6 @@ export class FeatureCache {
       const info = await stat(path).catch(() => undefined);
       if (!info) continue;
       if (!processAlive(pid) || now - info.mtimeMs > this.staleTempMs) await removeIfPresent(path);
-    }
-  }
-
-  /** Makes the rename durable where the platform allows it (Windows cannot open a folder). */
-  private async syncDir(): Promise<void> {
-    try {
-      const handle = await open(this.dir, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      // best effort: the entry itself is already fsynced
     }
   }
 }

@@ -1,27 +1,17 @@
 // Content hashes for the per-photo cache: a photo is identified by its bytes, not its path, so a
 // renamed or re-imported photo still hits, and an edited one misses.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { EngineError } from '../errors';
+
+// Kept under its old name until vision/photoEncoder.ts and surgery/instrument-vision-encoder.ts import
+// sha256File from storage/file-hash.ts themselves (they are being edited elsewhere; see issue 16).
+export { sha256File as hashFile } from '../storage/file-hash';
 
 export function hashBuffer(buf: Uint8Array): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-export async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR') throw new EngineError('FILE_NOT_FOUND', `cannot read ${path}: no such file`);
-    throw e;
-  }
-  return hash.digest('hex');
-}
-
 export interface FeatureCacheKeyParts {
-  /** hashFile / hashBuffer of the image bytes. */
+  /** sha256File / hashBuffer of the image bytes. */
   imageHash: string;
   modelId: string;
   /** ONNX variant of the vision encoder ('', '_q4', ...): quantisation changes the features. */

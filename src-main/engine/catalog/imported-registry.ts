@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from './json-file';
+import { writeFileAtomic } from '../storage/atomic-write';
+import { writeJsonAtomic } from './json-file';
 import { isSafeModelId } from './manifest';
 
 export interface ImportedModel {

@@ -9,8 +9,10 @@ import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { EngineError } from '../errors';
 import type { ManifestFile } from '../catalog/manifest';
+import { syncFolder } from '../storage/atomic-write';
+import { hashFileInto } from '../storage/file-hash';
+import { asStorageError } from '../storage/storage-error';
 import { parseContentRange } from './content-range';
-import { hashFileInto } from './sha256';
 
 /** The outside world a download touches, replaceable in tests (a server that fails, a disk that fills up). */
 export interface DownloadIo {
@@ -83,11 +85,9 @@ function stallWatch(ms: number) {
   };
 }
 
-/** ENOSPC / EDQUOT become DISK_FULL; anything else is passed on unchanged. */
-export function asDiskError(e: unknown, path: string, kept: string): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT') return e;
-  return new EngineError('DISK_FULL', `disk full while writing ${path}: free some space and pull again (${kept})`);
+/** DISK_FULL for a full disk, saying what the next pull starts from; anything else is passed on unchanged. */
+export function asDiskError(e: unknown, path: string, kept: string): Error {
+  return asStorageError(e, path, `pull again; ${kept}`);
 }
 
 async function sizeIfExists(path: string): Promise<number> {
@@ -96,17 +96,6 @@ async function sizeIfExists(path: string): Promise<number> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw e;
-  }
-}
-
-/** Makes the rename itself durable; directories cannot be opened for syncing on Windows. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -139,7 +128,7 @@ export async function downloadFile(job: FileDownload): Promise<FileDownloadResul
   try {
     await mkdir(dirname(job.dest), { recursive: true });
   } catch (e) {
-    throw asDiskError(e, dirname(job.dest), 'nothing written');
+    throw asDiskError(e, dirname(job.dest), 'nothing was written yet');
   }
   // 1. Plan the range: continue after what an earlier attempt kept, or finish a complete one without a request.
   const kept = await planRange(a);
@@ -311,7 +300,7 @@ async function verify(a: Attempt, file: FileHandle, received: number, hash: Hash
 /** The verified partial becomes `dest` in one rename, made durable before the download counts as done. */
 async function moveIntoPlace(a: Attempt): Promise<void> {
   await rename(a.partial, a.job.dest);
-  await syncDirectory(dirname(a.job.dest));
+  await syncFolder(dirname(a.job.dest));
 }
 
 /** Deletes the partial, whose bytes are now known to be wrong, and says so. */

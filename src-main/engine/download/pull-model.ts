@@ -6,10 +6,10 @@ import type { DownloadProgress } from '../../../src-shared/api';
 import { isEngineError, EngineError } from '../errors';
 import { userDataDir, modelsRoot } from '../catalog/data-dir';
 import { loadManifest, variantFiles, type ModelManifest } from '../catalog/manifest';
+import { sha256File } from '../storage/file-hash';
 import { asDiskError, downloadFile, megabytes, type DownloadIo } from './download-file';
 import { hfFileUrl, resolveHfBase } from './hf-url';
 import { acquirePullLock } from './pull-lock';
-import { sha256File } from './sha256';
 import { isRecordedVerified, readVerifiedFiles, writeVerifiedFiles } from './verified-files';
 
 export interface PullOptions {
@@ -96,11 +96,8 @@ async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, opti
   const saveVerified = async (path: string) => {
     const stats = await stat(localPath(path));
     verified[path] = { bytes: stats.size, mtimeMs: stats.mtimeMs, sha256: manifest.files[path].sha256 };
-    try {
-      await writeVerifiedFiles(dir, verified);
-    } catch (e) {
-      throw asDiskError(e, dir, `${path} is complete`);
-    }
+    // A full disk here is DISK_FULL from the atomic write; the file itself is complete and is not fetched again.
+    await writeVerifiedFiles(dir, verified);
   };
 
   // First settle which files are already there, so the free-space check counts only what is missing.
