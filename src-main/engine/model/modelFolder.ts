@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
-import { MODULES, parseOnnxFileName, type ModelModule, type Variant } from './variants';
+import { MODULES, parseOnnxFileName, variantSuffix, type ModelModule, type Variant } from './variants';
 
 export type Json = Record<string, any>;
 
@@ -88,7 +88,7 @@ function scanOnnx(dir: string): Map<ModelModule, Map<Variant, number>> {
 }
 
 export function onnxPath(folder: ModelFolder, module: ModelModule, variant: Variant): string {
-  return join(folder.dir, 'onnx', `${module}${variant === 'fp32' ? '' : `_${variant}`}.onnx`);
+  return join(folder.dir, 'onnx', `${module}${variantSuffix(variant)}.onnx`);
 }
 
 export function readModelFolder(dirArg: string): ModelFolder {
