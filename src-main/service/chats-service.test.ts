@@ -1,0 +1,123 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { AskEvent, AskRequest, Photo } from '../../src-shared/api';
+import { EngineError } from '../engine/errors';
+import { createChatsService, type ChatsService } from './chats-service';
+import { Library } from './library';
+import { LibraryStore } from './library-store';
+import { createModelsService, type ModelsService } from './models-service';
+import { compareUntilCancelled, FakeCatalog, FakeEngine, modelInfo } from './test/fakes';
+
+const photo: Photo = { id: 'red', name: 'red.jpg', path: '/photos/red.jpg', width: 96, height: 64, addedAt: 1 };
+const question = (text: string): AskRequest => ({ photoId: photo.id, question: text, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 6 });
+
+let dataDir: string;
+let store: LibraryStore;
+let engine: FakeEngine;
+let models: ModelsService;
+let chats: ChatsService;
+let events: AskEvent[];
+let waiters: Array<() => void>;
+
+/** The event that ends an ask: `done` or `error`. */
+async function ended(askId: string): Promise<Extract<AskEvent, { type: 'done' | 'error' }>> {
+  for (;;) {
+    const end = events.find((e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId);
+    if (end) return end;
+    await new Promise<void>((r) => waiters.push(r));
+  }
+}
+
+beforeEach(async () => {
+  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-chats-service-'));
+  store = await LibraryStore.open(dataDir);
+  await store.addPhoto(photo);
+  engine = new FakeEngine();
+  models = createModelsService({ store, catalog: new FakeCatalog([modelInfo('tiny-smolvlm', { embedded: true })]), engine, emit: () => undefined, cpus: 2 });
+  events = [];
+  waiters = [];
+  const emit = (e: AskEvent) => {
+    events.push(e);
+    waiters.splice(0).forEach((w) => w());
+  };
+  chats = createChatsService({ store, library: new Library(store, dataDir), engine, models, emit, cacheDir: '/data/cache/vision-features' });
+});
+
+afterEach(async () => {
+  chats.stop();
+  await store.close();
+  await fsp.rm(dataDir, { recursive: true, force: true });
+});
+
+it('streams both sides as token events, stores the answer and sends done; a follow-up carries the exchange before it', async () => {
+  const { askId } = await chats.api.ask(question('What colour is this?'));
+  const done = await ended(askId);
+  expect(events.filter((e) => e.type === 'token')).toEqual([
+    { type: 'token', askId, side: 'full', text: 'full answer to What colour is this?' },
+    { type: 'token', askId, side: 'pruned', text: 'pruned answer to What colour is this?' },
+  ]);
+  expect(done).toMatchObject({ type: 'done', entry: { id: askId, photoId: 'red', question: 'What colour is this?', result: { pruned: { text: 'pruned answer to What colour is this?' } } } });
+  expect(await chats.api.chat({ photoId: 'red' })).toEqual([(done as Extract<AskEvent, { type: 'done' }>).entry]);
+
+  await ended((await chats.api.ask(question('And the shape?'))).askId);
+  const [first, followUp] = engine.compareJobs;
+  expect(first).toEqual({
+    modelDir: '/models/tiny-smolvlm',
+    ep: 'cpu',
+    threads: 2,
+    cacheDir: '/data/cache/vision-features',
+    image: '/photos/red.jpg',
+    prompt: 'What colour is this?',
+    history: [],
+    maxNewTokens: 6,
+    method: 'uniform',
+    budget: { kind: 'ratio', ratio: 0.5 },
+  });
+  expect(followUp.history).toEqual([
+    { role: 'user', text: 'What colour is this?' },
+    { role: 'assistant', text: 'full answer to What colour is this?' },
+  ]);
+});
+
+it('keeps the question in the chat with its error when the engine fails, and sends error', async () => {
+  engine.compare = async () => {
+    throw new EngineError('ENGINE_CRASHED', 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.');
+  };
+  const { askId } = await chats.api.ask(question('Will this survive?'));
+  expect(await ended(askId)).toEqual({ type: 'error', askId, message: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.' });
+  expect(await chats.api.chat({ photoId: 'red' })).toMatchObject([
+    { id: askId, question: 'Will this survive?', error: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.' },
+  ]);
+  expect((await chats.api.chat({ photoId: 'red' }))[0].result).toBeUndefined();
+});
+
+it('cancelAsk stops the engine call; the question stays with "Cancelled"', async () => {
+  const hanging = compareUntilCancelled();
+  engine.compare = hanging.compare;
+  const { askId } = await chats.api.ask(question('A long answer?'));
+  await hanging.started;
+  await chats.api.cancelAsk({ askId });
+  expect(await ended(askId)).toEqual({ type: 'error', askId, message: 'Cancelled' });
+  expect(await chats.api.chat({ photoId: 'red' })).toMatchObject([{ question: 'A long answer?', error: 'Cancelled' }]);
+  // An ask that has ended, or never was, is nothing to cancel.
+  await expect(chats.api.cancelAsk({ askId })).resolves.toBeUndefined();
+});
+
+it('stop() cancels every question in flight', async () => {
+  const hanging = compareUntilCancelled();
+  engine.compare = hanging.compare;
+  const { askId } = await chats.api.ask(question('Still there?'));
+  await hanging.started;
+  chats.stop();
+  expect(await ended(askId)).toMatchObject({ type: 'error', message: 'Cancelled' });
+});
+
+it('refuses an unknown photo and a method the model cannot use before anything is stored or asked', async () => {
+  await expect(chats.api.ask({ ...question('q'), photoId: 'nope' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+  await expect(chats.api.ask({ ...question('q'), method: 'vtc-cls' })).rejects.toThrow('tiny-smolvlm cannot use vtc-cls (its vision encoder allows: received, random, uniform)');
+  await expect(chats.api.chat({ photoId: 'nope' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+  expect(await chats.api.chat({ photoId: 'red' })).toEqual([]);
+  expect(engine.compareJobs).toEqual([]);
+});

@@ -1,0 +1,88 @@
+// The chats domain of the app API: a question about a photo, answered by the engine with and without pruning
+// while the tokens of both sides stream as events, and each photo's chat history.
+import { randomUUID } from 'node:crypto';
+import type { AppApi, AskEvent, ChatEntry } from '../../src-shared/api';
+import { historyTurns } from './chat-turns';
+import type { EngineClient } from './engine-process/engine-client';
+import type { CompareJob } from './engine-process/engine-protocol';
+import type { Library } from './library';
+import type { LibraryStore } from './library-store';
+import type { ModelsService } from './models-service';
+import { toWireError } from './wire-error';
+
+export type ChatsApi = Pick<AppApi, 'chat' | 'ask' | 'cancelAsk'>;
+
+export interface ChatsServiceDeps {
+  store: LibraryStore;
+  library: Library;
+  /** The engine process's client (a fake in unit tests). */
+  engine: Pick<EngineClient, 'call'>;
+  models: Pick<ModelsService, 'engineSetup'>;
+  emit: (event: AskEvent) => void;
+  /** The per-photo vision feature cache, in the data folder. */
+  cacheDir: string;
+}
+
+export interface ChatsService {
+  readonly api: ChatsApi;
+  /** Cancels the questions in flight (the app is closing); each stays in its chat with its error. */
+  stop(): void;
+}
+
+export function createChatsService({ store, library, engine, models, emit, cacheDir }: ChatsServiceDeps): ChatsService {
+  const asks = new Map<string, AbortController>();
+
+  /** Answers in the background: `ask` has already returned the askId that the events name. */
+  async function answer(entry: ChatEntry, job: CompareJob, controller: AbortController): Promise<void> {
+    try {
+      const result = await engine.call('compare', job, {
+        signal: controller.signal,
+        onEvent: (e) => emit({ type: 'token', askId: entry.id, side: e.side, text: e.text }),
+      });
+      const done: ChatEntry = { ...entry, result };
+      await store.putChat(done);
+      emit({ type: 'done', askId: entry.id, entry: done });
+    } catch (e) {
+      const { message } = toWireError(e);
+      // The question stays in the chat with its error, so nothing the person typed is lost.
+      await store.putChat({ ...entry, error: message }).catch(() => undefined);
+      emit({ type: 'error', askId: entry.id, message });
+    } finally {
+      asks.delete(entry.id);
+    }
+  }
+
+  const api: ChatsApi = {
+    chat: async ({ photoId }) => store.chats(library.require(photoId).id),
+    async ask(req) {
+      const photo = library.require(req.photoId);
+      // The setup and the history are taken now, so a model or settings problem is this call's answer.
+      const job: CompareJob = {
+        ...(await models.engineSetup(req.method)),
+        cacheDir,
+        image: photo.path,
+        prompt: req.question,
+        history: historyTurns(store.chats(photo.id)),
+        maxNewTokens: req.maxNewTokens,
+        method: req.method,
+        budget: req.budget,
+      };
+      const entry: ChatEntry = { id: randomUUID(), photoId: photo.id, question: req.question, askedAt: Date.now(), method: req.method, budget: req.budget };
+      await store.putChat(entry);
+      const controller = new AbortController();
+      asks.set(entry.id, controller);
+      void answer(entry, job, controller);
+      return { askId: entry.id };
+    },
+    async cancelAsk({ askId }) {
+      asks.get(askId)?.abort();
+    },
+  };
+
+  return {
+    api,
+    stop() {
+      for (const c of asks.values()) c.abort();
+    },
+  };
+}

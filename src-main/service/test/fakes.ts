@@ -1,0 +1,103 @@
+// In-memory stand-ins for the domain services' unit tests: an engine client without a process and a model
+// catalogue without a disk. Each answers the way a test tells it to and records what it was asked.
+import type { CompareResult, DownloadProgress, ExecutionProvider, ModelInfo } from '../../../src-shared/api';
+import { EngineError } from '../../engine/errors';
+import type { CallOptions, EngineClient } from '../engine-process/engine-client';
+import type { CompareJob, CompareTokenEvent, EngineMethods } from '../engine-process/engine-protocol';
+import type { ModelCatalog } from '../model-catalog';
+
+export type FakeCompare = (job: CompareJob, options: CallOptions<CompareTokenEvent>) => Promise<CompareResult>;
+
+/** EngineClient's `call`, answered in memory. Like the real client, an aborted call rejects with CANCELLED. */
+export class FakeEngine implements Pick<EngineClient, 'call'> {
+  readonly calls: Array<{ method: keyof EngineMethods; args: unknown }> = [];
+  providers: ExecutionProvider[] = ['cpu'];
+  /** Providers whose one-node probe fails, with the error the engine process answers. */
+  readonly probeFailures = new Map<ExecutionProvider, Error>();
+  /** How `compare` answers: by default it streams one token per side and answers at once. */
+  compare: FakeCompare = async (job, { onEvent }) => {
+    onEvent?.({ side: 'full', text: `full answer to ${job.prompt}` });
+    onEvent?.({ side: 'pruned', text: `pruned answer to ${job.prompt}` });
+    return compareResult(`full answer to ${job.prompt}`, `pruned answer to ${job.prompt}`);
+  };
+
+  call<M extends keyof EngineMethods & string>(method: M, args: EngineMethods[M]['args'], options: CallOptions<EngineMethods[M]['event']> = {}): Promise<EngineMethods[M]['result']> {
+    this.calls.push({ method, args });
+    if (options.signal?.aborted) return Promise.reject(new EngineError('CANCELLED', 'Cancelled'));
+    return this.answer(method, args, options) as Promise<EngineMethods[M]['result']>;
+  }
+
+  /** The compare jobs the engine was given, in order. */
+  get compareJobs(): CompareJob[] {
+    return this.calls.filter((c) => c.method === 'compare').map((c) => c.args as CompareJob);
+  }
+
+  private async answer(method: keyof EngineMethods, args: unknown, options: CallOptions<never>): Promise<unknown> {
+    switch (method) {
+      case 'providers':
+        return [...this.providers];
+      case 'probeProvider': {
+        const failure = this.probeFailures.get((args as { ep: ExecutionProvider }).ep);
+        if (failure) throw failure;
+        return null;
+      }
+      case 'compare':
+        return this.compare(args as CompareJob, options as CallOptions<CompareTokenEvent>);
+    }
+  }
+}
+
+/** A compare that runs until its call is cancelled, then fails as the engine does; `started` resolves once it runs. */
+export function compareUntilCancelled(): { compare: FakeCompare; started: Promise<void> } {
+  let markStarted!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const compare: FakeCompare = ({ prompt }, { signal, onEvent }) =>
+    new Promise((_, reject) => {
+      onEvent?.({ side: 'full', text: `the start of an answer to ${prompt}` });
+      signal?.addEventListener('abort', () => reject(new EngineError('CANCELLED', 'Cancelled')), { once: true });
+      markStarted();
+    });
+  return { compare, started };
+}
+
+/** An answer shaped as the engine gives it; the pruned run is 40 ms faster. */
+export function compareResult(full: string, pruned: string): CompareResult {
+  const timings = (totalMs: number) => ({ preprocessMs: 1, visionMs: 2, embedMs: 1, prefillMs: 3, decodeMs: totalMs - 7, decodeTokens: 4, tokensPerSecond: 40, totalMs });
+  const counts = (visualTokens: number) => ({ visualTokens, promptTokens: visualTokens + 12, generatedTokens: 4, kvCacheBytes: 1024 });
+  return {
+    full: { text: full, tokens: [1, 2, 3, 4], timings: timings(100), counts: counts(64), visionCached: false },
+    pruned: { text: pruned, tokens: [1, 2, 3, 4], timings: timings(60), counts: counts(16), visionCached: true, method: 'uniform', kept: [0, 4, 8, 12] },
+    scores: Array.from({ length: 64 }, (_, i) => i / 64),
+    grid: { tiles: [{ x: 0, y: 0, width: 1, height: 1, rows: 8, cols: 8, global: true }] },
+  };
+}
+
+/** A model as the catalogue lists it: installed (with a folder) unless told otherwise. */
+export function modelInfo(id: string, extra: Partial<ModelInfo> = {}): ModelInfo {
+  return { id, name: id, dir: `/models/${id}`, installed: true, bytes: 1000, family: 'idefics3', embedded: false, methods: ['received', 'random', 'uniform'], ...extra };
+}
+
+export type FakePull = (modelId: string, options: { onProgress: (p: DownloadProgress) => void; signal: AbortSignal }) => Promise<unknown>;
+
+/** A catalogue over a fixed model list; `pull` stands in for the downloader and `pulls` counts its calls. */
+export class FakeCatalog implements ModelCatalog {
+  pulls = 0;
+  pull: FakePull = async () => undefined;
+  readonly imported: string[] = [];
+
+  constructor(public models: ModelInfo[]) {}
+
+  async listModels(): Promise<ModelInfo[]> {
+    return this.models.map((m) => ({ ...m }));
+  }
+
+  pullModel(modelId: string, options: Parameters<FakePull>[1]): Promise<unknown> {
+    this.pulls++;
+    return this.pull(modelId, options);
+  }
+
+  async importModelFolder(dir: string): Promise<ModelInfo> {
+    this.imported.push(dir);
+    return modelInfo('imported', { dir });
+  }
+}
