@@ -1,6 +1,6 @@
 // The photo library: the current (searched) list, the selection for batch runs, and imports.
 import type { ImportEvent, ImportProblem, Photo } from '../../src-shared/api';
-import { droppedFiles } from '../lib/droppedFiles';
+import { droppedFiles } from '../lib/dropped-files';
 import { newImportRun, type ImportRun } from '../lib/import-progress';
 import { client } from './client';
 import { messageOf, notify } from './status.svelte';

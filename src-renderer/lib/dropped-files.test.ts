@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeImageName } from './droppedFiles';
+import { looksLikeImageName } from './dropped-files';
 
 describe('looksLikeImageName', () => {
   it('accepts the photo formats the app reads, in any case', () => {

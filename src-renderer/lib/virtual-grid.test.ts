@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gridWindow } from './virtualGrid';
+import { gridWindow } from './virtual-grid';
 
 const base = { viewportWidth: 1000, viewportHeight: 600, scrollTop: 0, minTileSize: 160, gap: 8, overscanRows: 1 };
 

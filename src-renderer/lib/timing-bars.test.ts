@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StageTimings } from '../../src-shared/api';
-import { speedup, timingBars } from './timingBars';
+import { speedup, timingBars } from './timing-bars';
 
 function timings(stages: Partial<StageTimings>): StageTimings {
   return {
