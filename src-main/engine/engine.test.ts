@@ -33,12 +33,11 @@ const compareOn = (image: string, extra: Partial<Parameters<Engine['compare']>[0
   engine.compare({ image, prompt: QUESTION, method: 'received', budget: { kind: 'ratio', ratio: 0.25 }, maxNewTokens: TOKENS, ...extra });
 
 describe('Engine.load', () => {
-  it('loads the fixture on cpu with its fp32 graphs and keeps the instrumented graph in the data folder', () => {
+  it('loads the fixture on cpu with its fp32 graphs, and instruments no graph before a method reads attention', () => {
     expect(engine.modelId).toBe('tiny-smolvlm');
     expect(engine.ep).toBe('cpu');
     expect(engine.variants).toEqual({ vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
-    const graphs = join(tmp, 'data', 'cache', 'graphs');
-    expect(existsSync(graphs) && readdirSync(graphs).length).toBeGreaterThan(0);
+    expect(existsSync(join(tmp, 'data', 'cache', 'graphs'))).toBe(false);
   });
 
   it.each([
@@ -228,6 +227,27 @@ describe('compare', () => {
     const e = await engineErrorOf(compareOn(CHELSEA, { budget, onToken: () => streamed++ }));
     expect([e.code, e.message]).toEqual(['BAD_BUDGET', message]);
     expect(streamed).toBe(0);
+  });
+
+  it('keeps the graph instrumented for the penultimate layer of received attention in the data folder', async () => {
+    await compareOn(CHELSEA, { maxNewTokens: 1 });
+    const graphs = readdirSync(join(tmp, 'data', 'cache', 'graphs'));
+    // SigLIP in the fixture has 2 layers: received reads the penultimate, layer 0, and only it.
+    expect(graphs).toEqual([expect.stringMatching(/^[0-9a-f]{64}-received-no-cls-0-b2\.onnx$/)]);
+  });
+
+  it('scores a photo once: a full question caches features without scores, the first pruned one adds them', async () => {
+    const photoPath = photo('astronaut.png');
+    const full = await engine.ask({ image: photoPath, prompt: QUESTION, maxNewTokens: 1 });
+    expect(full.visionCached).toBe(false);
+    const random = await compareOn(photoPath, { method: 'random', maxNewTokens: 1 });
+    expect(random.full.visionCached).toBe(true);
+    const scored = await compareOn(photoPath, { maxNewTokens: 1 });
+    expect(scored.full.visionCached).toBe(false);
+    expect(scored.full.tokens).toEqual(full.tokens);
+    const again = await compareOn(photoPath, { maxNewTokens: 1 });
+    expect([again.full.visionCached, again.scores]).toEqual([true, scored.scores]);
+    expect((await engine.ask({ image: photoPath, prompt: QUESTION, maxNewTokens: 1 })).visionCached).toBe(true);
   });
 
   it('encodes a photo once: the second compare takes features from the cache and answers the same', async () => {

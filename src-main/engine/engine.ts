@@ -14,9 +14,9 @@ import type {
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { userDataDir } from './catalog/data-dir';
-import { EngineError } from './errors';
+import { EngineError, isEngineError } from './errors';
 import { createFamily } from './families/index';
-import type { ConversationTurn, ModelFamily, PhotoLayout } from './families/family';
+import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayout } from './families/family';
 import { embedPrompt } from './generation/embedPrompt';
 import { generate, type DecoderShape } from './generation/generate';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/modelFolder';
@@ -25,9 +25,10 @@ import { expectNames, openSession } from './model/sessions';
 import { isVariant, MODULES, pickVariant, type ModelModule, type Variant } from './model/variants';
 import { gatherRows } from './pruning/gather';
 import { pruneVisualTokens, type PruneResult } from './pruning/prune';
+import { attentionKindMissing } from './pruning/scorers/attention-layers';
 import { getScorer } from './pruning/scorers/index';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
-import { PhotoEncoder, type EncodedPhoto } from './vision/photoEncoder';
+import { NO_ATTENTION, PhotoEncoder, type EncodedPhoto } from './vision/photoEncoder';
 
 export { availableProviders } from './model/providers';
 
@@ -52,6 +53,8 @@ export interface QuestionParams {
   maxNewTokens?: number;
   sampling?: SamplingOptions;
   signal?: AbortSignal;
+  /** Benchmarks only: generate exactly maxNewTokens tokens whatever comes (see GenerateRequest.ignoreEos). */
+  ignoreEos?: boolean;
 }
 
 export interface AskParams extends QuestionParams {
@@ -189,7 +192,7 @@ export class Engine {
 
   /** The pruned answer alone, with the scores behind it. */
   async askPruned(req: AskParams & PruneParams): Promise<PrunedAnswer & { scores: number[] }> {
-    const photo = await this.photos.encode(req.image, req.signal);
+    const photo = await this.encodeFor(req);
     const selection = this.selectTokens(photo, req);
     const answer = await this.answerPruned(photo, req, selection, req.onToken);
     return { ...answer, scores: Array.from(selection.scores) };
@@ -197,7 +200,7 @@ export class Engine {
 
   /** One question answered twice, in full and pruned, from one encoding of the photo. */
   async compare(req: CompareParams): Promise<CompareResult> {
-    const photo = await this.photos.encode(req.image, req.signal);
+    const photo = await this.encodeFor(req);
     // Select first: a method the model cannot serve or a bad budget fails before any answer is spent.
     const selection = this.selectTokens(photo, req);
     const full = await this.answerFull(photo, req, (t) => req.onToken?.('full', t));
@@ -210,10 +213,27 @@ export class Engine {
     return this.answer(photo, req, all, photo.features, undefined, onText);
   }
 
-  private selectTokens(photo: EncodedPhoto, req: PruneParams): PruneResult {
-    if (!photo.attention && getScorer(req.method).needs(2, {}).kind !== 'none') {
-      throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${req.method} needs the vision encoder's attention: ${photo.attentionUnavailable}`);
+  /** The photo encoded with the attention scores the pruning method reads, and no others. */
+  private async encodeFor(req: QuestionParams & PruneParams): Promise<EncodedPhoto> {
+    const scorer = getScorer(req.method);
+    const attentionFree = scorer.needs(2, {}).kind === 'none';
+    const unavailable = this.photos.attentionUnavailable;
+    if (!attentionFree && unavailable) {
+      throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${req.method} needs the vision encoder's attention: ${unavailable}`);
     }
+    const needs = attentionFree ? NO_ATTENTION : scorer.needs(this.photos.attentionLayerCount, { ensembleLayers: req.ensembleLayers });
+    const offered = attentionKinds(this.family.clsToken);
+    if (needs.kind !== 'none' && !offered.includes(needs.kind)) throw attentionKindMissing(req.method, needs.kind, offered);
+    try {
+      return await this.photos.encode(req.image, req.signal, needs);
+    } catch (e) {
+      // A graph whose chosen layer cannot be instrumented still answers in full; only this method is off.
+      if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;
+      throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${req.method} needs the vision encoder's attention: ${e.message}`);
+    }
+  }
+
+  private selectTokens(photo: EncodedPhoto, req: PruneParams): PruneResult {
     return pruneVisualTokens({
       method: req.method,
       budget: req.budget,
@@ -289,6 +309,7 @@ export class Engine {
       positions,
       maxNewTokens: req.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
       eosTokenIds: this.family.eosTokenIds,
+      ignoreEos: req.ignoreEos,
       sampling: req.sampling,
       signal: req.signal,
       onToken: (id) => {

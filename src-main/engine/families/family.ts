@@ -11,6 +11,8 @@ import type { TextTokenizer } from '../text/tokenizer';
 export interface PreparedImage {
   /** Inputs of the vision encoder for this photo. */
   visionFeeds: Record<string, Tensor>;
+  /** The axis of every vision feed along which tiles lie, when the encoder encodes each tile on its own. */
+  tileAxis?: number;
   tiles: number;
   /** Visual tokens the LLM gets per tile when nothing is pruned. */
   tokensPerTile: number;
@@ -26,7 +28,7 @@ export interface PreparedImage {
 }
 
 /** Everything about a prepared photo except the pixels: what prompts and scorers need, and what the cache keeps. */
-export type PhotoLayout = Omit<PreparedImage, 'visionFeeds'>;
+export type PhotoLayout = Omit<PreparedImage, 'visionFeeds' | 'tileAxis'>;
 
 export interface ConversationTurn {
   role: 'user' | 'assistant';

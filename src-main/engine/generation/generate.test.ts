@@ -109,6 +109,13 @@ describe('generate', () => {
     expect(result.tokens).toEqual(free.slice(0, stopAt + 1));
   });
 
+  it('runs on past eos to exactly maxNewTokens with ignoreEos (benchmarks), making the same tokens', async () => {
+    const free = (await generate(await request({ maxNewTokens: 6 }))).tokens;
+    const result = await generate(await request({ maxNewTokens: 6, eosTokenIds: [free[1]], ignoreEos: true }));
+    expect(result.tokens).toEqual(free);
+    expect(result.decodeTokens).toBe(5);
+  });
+
   it('reports every token to onToken in order', async () => {
     const seen: number[] = [];
     const result = await generate(await request({ maxNewTokens: 4, onToken: (id) => seen.push(id) }));

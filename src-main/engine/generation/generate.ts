@@ -24,6 +24,8 @@ export interface GenerateRequest {
   positions?: number[];
   maxNewTokens: number;
   eosTokenIds: number[];
+  /** Benchmarks only: always make maxNewTokens tokens, so random-weight models give the same work every run. */
+  ignoreEos?: boolean;
   sampling?: SamplingOptions;
   signal?: AbortSignal;
   onToken?: (id: number) => void;
@@ -103,7 +105,7 @@ export async function generate(req: GenerateRequest): Promise<GenerateResult> {
   while (true) {
     tokens.push(next);
     req.onToken?.(next);
-    if (req.eosTokenIds.includes(next) || tokens.length >= req.maxNewTokens) break;
+    if ((!req.ignoreEos && req.eosTokenIds.includes(next)) || tokens.length >= req.maxNewTokens) break;
     checkCancelled(req.signal);
     const embedded = await req.embed.run({ input_ids: new Tensor('int64', BigInt64Array.of(BigInt(next)), [1, 1]) });
     total += 1;

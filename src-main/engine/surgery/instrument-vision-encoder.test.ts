@@ -168,7 +168,7 @@ describe('instrumentVisionEncoder cache and weights', () => {
     const ownCache = join(dir, 'own-cache');
     const first = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...CLS, cacheDir: ownCache });
     expect(first.fromCache).toBe(false);
-    expect(first.path).toMatch(/[/\\][0-9a-f]{64}-cls-with-cls-1\.onnx$/);
+    expect(first.path).toMatch(/[/\\][0-9a-f]{64}-cls-with-cls-1-b2\.onnx$/);
     expect(first.sourceSha256).toBe(await hashFile(TINY_VIT.unfused));
     expect(statSync(first.path).size).toBeLessThan(statSync(TINY_VIT.unfused).size / 5);
     const written = statSync(first.path).mtimeMs;

@@ -21,6 +21,8 @@ export interface InstrumentOptions extends ScoreBranchOptions {
   /** Attention layer indices in node order (0 = closest to the pixels), or every layer. */
   layers: number[] | 'all';
   cacheDir: string;
+  /** sha256 of the file at onnxPath, when the caller has it already (hashing a large encoder takes a while). */
+  sourceSha256?: string;
 }
 
 export interface InstrumentedEncoder {
@@ -41,6 +43,8 @@ export interface InstrumentedEncoder {
 
 // ReduceMean with axes as input, Slice with negative axes, Softmax on the last axis.
 const MIN_DEFAULT_OPSET = 11;
+/** Part of every cached graph's name: a change to what the branches compute or where they run must miss old entries. */
+const BRANCH_FORMAT = 'b2';
 
 export async function instrumentVisionEncoder(options: InstrumentOptions): Promise<InstrumentedEncoder> {
   const { cacheDir } = options;
@@ -49,8 +53,8 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
   const onnxPath = existsSync(options.onnxPath) ? realpathSync(options.onnxPath) : options.onnxPath;
   const branches = normalizeBranches(options);
   const requested = normalizeLayers(options.layers);
-  const hash = await hashFile(onnxPath);
-  const variant = [branches.modes.join('+'), branches.clsToken ? 'with-cls' : 'no-cls', requested === 'all' ? 'all' : requested.join('_')];
+  const hash = options.sourceSha256 ?? (await hashFile(onnxPath));
+  const variant = [branches.modes.join('+'), branches.clsToken ? 'with-cls' : 'no-cls', requested === 'all' ? 'all' : requested.join('_'), BRANCH_FORMAT];
   const cachePath = join(cacheDir, `${hash}-${variant.join('-')}.onnx`);
   const externalDataDir = dirname(resolve(onnxPath));
 

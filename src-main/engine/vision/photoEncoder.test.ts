@@ -7,6 +7,14 @@ import { createFamily } from '../families/index';
 import { readModelFolder } from '../model/modelFolder';
 import { fixtureDir, photo } from '../test/paths';
 import { TextTokenizer } from '../text/tokenizer';
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+import type { ScorerNeeds } from '../pruning/types';
 import { PhotoEncoder, type EncodedPhoto, type PhotoEncoderOptions } from './photoEncoder';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vtc-photo-encoder-'));
@@ -22,6 +30,8 @@ const options: PhotoEncoderOptions = {
 };
 const CHELSEA = photo('chelsea.png');
 const TILES = 13;
+// The fixture's SigLIP has 2 layers.
+const RECEIVED_BOTH: ScorerNeeds = { kind: 'received', layers: [0, 1] };
 
 let cached: PhotoEncoder;
 let uncached: PhotoEncoder;
@@ -29,7 +39,7 @@ let first: EncodedPhoto;
 
 beforeAll(async () => {
   [cached, uncached] = await Promise.all([PhotoEncoder.create(options), PhotoEncoder.create({ ...options, cacheDir: undefined })]);
-  first = await cached.encode(CHELSEA);
+  first = await cached.encode(CHELSEA, undefined, RECEIVED_BOTH);
 });
 afterAll(async () => {
   await Promise.all([cached?.dispose(), uncached?.dispose()]);
@@ -63,7 +73,7 @@ describe('PhotoEncoder on the SmolVLM fixture', () => {
   });
 
   it('takes the second encoding of the same file from the cache, features and attention alike', async () => {
-    const again = await cached.encode(CHELSEA);
+    const again = await cached.encode(CHELSEA, undefined, { kind: 'received', layers: [1] });
     expect([again.cached, again.visionMs]).toEqual([true, 0]);
     expect(again.layout).toEqual(first.layout);
     expect(again.features).toEqual(first.features);
@@ -80,6 +90,33 @@ describe('PhotoEncoder on the SmolVLM fixture', () => {
     const fresh = await uncached.encode(CHELSEA);
     expect(fresh.cached).toBe(false);
     expect(fresh.features).toEqual(first.features);
+  });
+
+  it('runs the plain graph for a question that reads no attention: same features, no scores', async () => {
+    const plain = await uncached.encode(CHELSEA);
+    expect(plain.attention).toBeUndefined();
+    expect(plain.features).toEqual(first.features);
+  });
+
+  it('computes only the layers a method reads, with the scores all layers give', async () => {
+    const one = await uncached.encode(CHELSEA, undefined, { kind: 'received', layers: [1] });
+    expect([...one.attention!.byKind.received!.keys()]).toEqual([1]);
+    expect(one.attention!.byKind.received!.get(1)).toEqual(first.attention!.byKind.received!.get(1));
+  });
+
+  it.each([1, 5, TILES])('gives the same features and scores encoding %i tiles per run', async (tilesPerRun) => {
+    const encoder = await PhotoEncoder.create({ ...options, cacheDir: undefined, tilesPerRun });
+    try {
+      const chunked = await encoder.encode(CHELSEA, undefined, RECEIVED_BOTH);
+      expect(maxAbsDifference(chunked.features, first.features)).toBeLessThan(1e-5);
+      for (const layer of [0, 1]) {
+        const [a, b] = [chunked.attention!.byKind.received!.get(layer)!, first.attention!.byKind.received!.get(layer)!];
+        expect(a).toHaveLength(TILES);
+        a.forEach((scores, tile) => expect(maxAbsDifference(scores, b[tile])).toBeLessThan(1e-6));
+      }
+    } finally {
+      await encoder.dispose();
+    }
   });
 
   it('stops with CANCELLED before the encoder runs when the signal is aborted', async () => {
@@ -107,12 +144,12 @@ describe('PhotoEncoder on a LLaVA export that stops at the penultimate layer', (
     try {
       const depth: number = folder.config.vision_config.num_hidden_layers;
       expect(encoder.attentionLayerCount).toBe(depth);
-      const encoded = await encoder.encode(photo('coins.png'));
-      expect(encoded.attention?.layerCount).toBe(depth);
       // The export holds layers 0..depth-2; the last of them is the penultimate one VTC-CLS scores.
       const captured = Array.from({ length: depth - 1 }, (_, i) => i);
-      const patches = encoded.layout.patchRows * encoded.layout.patchCols;
       for (const kind of ['cls', 'received'] as const) {
+        const encoded = await encoder.encode(photo('coins.png'), undefined, { kind, layers: captured });
+        expect(encoded.attention?.layerCount).toBe(depth);
+        const patches = encoded.layout.patchRows * encoded.layout.patchCols;
         const layers = encoded.attention!.byKind[kind]!;
         expect([...layers.keys()].sort()).toEqual(captured);
         // One score per patch: the [CLS] column is dropped in both kinds.

@@ -1,20 +1,24 @@
-// Photo → visual tokens: decode, preprocess with the family's processor, run the vision encoder. The encoder
-// session is the instrumented copy of the model's own graph when it can be derived, so one encoding yields both
-// the features and the attention summaries the pruning scorers need; both are kept in the per-photo cache, so
-// the next question on the same photo skips decoding, preprocessing and the encoder.
+// Photo → visual tokens: decode, preprocess with the family's processor, run the vision encoder. A question whose
+// method reads no attention runs the model's own graph; one that does runs an instrumented copy that also outputs
+// the attention summaries of just the layers and kind that method reads (see surgery/). Features and scores go
+// into the per-photo cache, so the next question on the same photo skips decoding, preprocessing and the encoder,
+// and scores are computed once per photo.
 import type { InferenceSession } from 'onnxruntime-node';
 import { FeatureCache } from '../cache/feature-cache';
 import { featureCacheKey, hashFile } from '../cache/hash';
 import type { CachedVision, JsonValue } from '../cache/entry-format';
-import { EngineError, isEngineError } from '../errors';
+import { EngineError } from '../errors';
 import { attentionKinds, type ModelFamily, type PhotoLayout } from '../families/family';
 import { decodeImageFile } from '../image/decodeImage';
 import { onnxPath, type ModelFolder } from '../model/modelFolder';
 import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
 import type { Variant } from '../model/variants';
-import type { AttentionScores } from '../pruning/types';
+import type { AttentionScores, ScorerNeeds } from '../pruning/types';
+import { countAttentionLayers } from '../surgery/attention-layers';
 import { instrumentVisionEncoder } from '../surgery/instrument-vision-encoder';
 import { createInstrumentedSession } from '../surgery/instrumented-session';
+import { readOnnxModel } from '../surgery/onnx-model-file';
+import { runInTileChunks } from './tile-chunks';
 import { readAttention, readFeatures } from './visionOutputs';
 
 export interface EncodedPhoto {
@@ -40,16 +44,24 @@ export interface PhotoEncoderOptions {
   /** Per-photo cache of features and scores; none when absent. */
   cacheDir?: string;
   cacheMaxBytes?: number;
+  /** Tiles per encoder run, for families whose tiles are encoded independently; bounds the encoder's memory. */
+  tilesPerRun?: number;
 }
 
 const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
+/**
+ * Measured on SmolVLM-256M's shape (fp32, 13 tiles, 2 cores): see README "Measured". Two tiles per run keep the
+ * encoder's working memory near that of one tile pair while running as fast as one run over all tiles.
+ */
+export const DEFAULT_TILES_PER_RUN = 2;
 
-interface EncoderSession {
+/** What a question without an attention-based method needs from the encoder. */
+export const NO_ATTENTION: ScorerNeeds = { kind: 'none', layers: [] };
+
+interface OpenEncoder {
+  /** 'plain', or the kind and layers the instrumented graph outputs. */
+  key: string;
   session: InferenceSession;
-  layerCount: number;
-  /** sha256 of the encoder file: it identifies the model in the per-photo cache. */
-  sourceSha256: string;
-  attentionUnavailable?: string;
 }
 
 /**
@@ -62,77 +74,137 @@ function towerDepth(folder: ModelFolder, graphLayers: number): number {
   return Number.isInteger(configured) && configured >= graphLayers ? configured : graphLayers;
 }
 
-async function openEncoder(path: string, options: PhotoEncoderOptions): Promise<EncoderSession> {
-  try {
-    const instrumented = await instrumentVisionEncoder({
-      onnxPath: path,
-      // All layers: the reduced outputs are a vector per tile per layer, and any ensemble depth stays possible.
-      layers: 'all',
-      modes: attentionKinds(options.family.clsToken),
-      clsToken: options.family.clsToken,
-      cacheDir: options.graphCacheDir,
-    });
-    const session = await openSession(path, options.settings, () =>
-      createInstrumentedSession(instrumented, sessionOptions(options.settings)),
-    );
-    return { session, layerCount: towerDepth(options.folder, instrumented.layerCount), sourceSha256: instrumented.sourceSha256 };
-  } catch (e) {
-    // A graph we cannot instrument still answers questions in full; only the attention methods are off.
-    if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;
-    const session = await openSession(path, options.settings);
-    return { session, layerCount: 0, sourceSha256: await hashFile(path), attentionUnavailable: e.message };
+/** Attention layers in the graph, or why the graph offers none (the attention methods are then off). */
+function graphAttention(path: string): { layers: number; unavailable?: string } {
+  const layers = countAttentionLayers(readOnnxModel(path));
+  if (layers > 0) return { layers };
+  return { layers, unavailable: `${path} has no attention layers (no Softmax feeding a MatMul, no com.microsoft MultiHeadAttention or Attention)` };
+}
+
+const needsKey = (needs: ScorerNeeds) => (needs.kind === 'none' ? 'plain' : `${needs.kind}:${needs.layers.join(',')}`);
+
+/** Whether `attention` holds every layer `needs` reads. */
+function covers(attention: AttentionScores | undefined, needs: ScorerNeeds): boolean {
+  if (needs.kind === 'none') return true;
+  const layers = attention?.byKind[needs.kind];
+  return !!layers && needs.layers.every((l) => layers.has(l));
+}
+
+/** Scores of both, the newer winning: a photo's entry gathers the layers its questions have needed. */
+function mergeAttention(older: AttentionScores | undefined, newer: AttentionScores | undefined): AttentionScores | undefined {
+  if (!older || !newer) return newer ?? older;
+  const byKind = { ...older.byKind };
+  for (const [kind, layers] of Object.entries(newer.byKind) as [keyof AttentionScores['byKind'], AttentionScores['byKind']['cls']][]) {
+    byKind[kind] = new Map([...(byKind[kind] ?? []), ...layers!]);
   }
+  return { layerCount: newer.layerCount, byKind };
 }
 
 export class PhotoEncoder {
+  /** One encoder session at a time: the plain and each instrumented graph would each hold the weights. */
+  private open?: OpenEncoder;
+
   private constructor(
-    private readonly family: ModelFamily,
-    private readonly encoder: EncoderSession,
+    private readonly options: PhotoEncoderOptions,
+    private readonly path: string,
+    private readonly sourceSha256: string,
+    private readonly layerCount: number,
+    private readonly unavailable: string | undefined,
     private readonly cache: FeatureCache | undefined,
     private readonly cacheIdentity: { modelId: string; variant: string; processor: unknown },
   ) {}
 
   static async create(options: PhotoEncoderOptions): Promise<PhotoEncoder> {
     const path = onnxPath(options.folder, 'vision_encoder', options.variant);
-    const encoder = await openEncoder(path, options);
-    expectNames(encoder.session, path, [], ['image_features']);
+    const session = await openSession(path, options.settings);
+    try {
+      expectNames(session, path, [], ['image_features']);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    const graph = graphAttention(path);
+    // The encoder file's content identifies the model: two folders with the same name never share entries.
+    const sourceSha256 = await hashFile(path);
+    const layerCount = graph.unavailable ? 0 : towerDepth(options.folder, graph.layers);
     const cache = options.cacheDir
       ? new FeatureCache({ dir: options.cacheDir, maxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES })
       : undefined;
-    // The encoder file's content identifies the model: two folders with the same name never share entries.
     const identity = {
-      modelId: encoder.sourceSha256,
+      modelId: sourceSha256,
       variant: options.variant,
-      processor: { settings: options.family.settingsKey, attention: attentionKinds(options.family.clsToken), layers: encoder.layerCount },
+      processor: { settings: options.family.settingsKey, attention: attentionKinds(options.family.clsToken), layers: layerCount },
     };
-    return new PhotoEncoder(options.family, encoder, cache, identity);
+    const encoder = new PhotoEncoder(options, path, sourceSha256, layerCount, graph.unavailable, cache, identity);
+    encoder.open = { key: 'plain', session };
+    return encoder;
   }
 
+  /** Depth of the vision tower (0 when the graph offers no attention): scorers name layers by it. */
   get attentionLayerCount(): number {
-    return this.encoder.layerCount;
+    return this.layerCount;
   }
 
-  async encode(imagePath: string, signal?: AbortSignal): Promise<EncodedPhoto> {
+  /** Why the attention methods cannot run on this encoder, when they cannot. */
+  get attentionUnavailable(): string | undefined {
+    return this.unavailable;
+  }
+
+  /**
+   * Features of the photo and, when `needs` asks for attention, the scores of the layers it names. Layers come
+   * from the scorer: `getScorer(method).needs(attentionLayerCount, options)`.
+   */
+  async encode(imagePath: string, signal?: AbortSignal, needs: ScorerNeeds = NO_ATTENTION): Promise<EncodedPhoto> {
+    if (needs.kind !== 'none' && this.unavailable) throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', this.unavailable);
     const t0 = performance.now();
     const key = this.cache ? featureCacheKey({ imageHash: await hashFile(imagePath).catch(() => ''), ...this.cacheIdentity }) : '';
     const hit = this.cache && (await this.cache.get(key));
-    if (hit) return this.fromCache(hit, performance.now() - t0);
+    if (hit && covers(hit.attention, needs)) return this.fromCache(hit, performance.now() - t0);
 
     const prepared = await this.family.prepareImage(await decodeImageFile(imagePath));
     const preprocessMs = performance.now() - t0;
     if (signal?.aborted) throw new EngineError('CANCELLED', 'generation was cancelled');
+    const session = await this.sessionFor(needs);
     const t1 = performance.now();
-    const out = await this.encoder.session.run(prepared.visionFeeds);
+    const { visionFeeds, tileAxis, ...layout } = prepared;
+    const chunks = { tiles: layout.tiles, tileAxis: tileAxis ?? 0, tilesPerRun: tileAxis === undefined ? layout.tiles : this.options.tilesPerRun ?? DEFAULT_TILES_PER_RUN };
+    const out = await runInTileChunks(session, visionFeeds, chunks, signal);
     const visionMs = performance.now() - t1;
-    const { visionFeeds: _pixels, ...layout } = prepared;
     const { features, dim } = readFeatures(out, layout.tiles * layout.tokensPerTile);
-    const attention = readAttention(out, this.encoder.layerCount, layout.tiles);
+    const attention = mergeAttention(hit ? hit.attention : undefined, readAttention(out, this.layerCount, layout.tiles));
     if (this.cache) {
       const entry: CachedVision = { features, featureDims: [features.length / dim, dim], attention, meta: layout as unknown as JsonValue };
-      // Best effort: a cache that cannot save (full disk, unwritable folder) logs once and the answer goes on.
       await this.cache.put(key, entry);
     }
-    return { layout, features, dim, attention, attentionUnavailable: this.encoder.attentionUnavailable, preprocessMs, visionMs, cached: false };
+    return { layout, features, dim, attention, attentionUnavailable: this.unavailable, preprocessMs, visionMs, cached: false };
+  }
+
+  private get family(): ModelFamily {
+    return this.options.family;
+  }
+
+  /** The plain graph, or an instrumented one for `needs`, opened in place of whichever is open. */
+  private async sessionFor(needs: ScorerNeeds): Promise<InferenceSession> {
+    const key = needsKey(needs);
+    if (this.open?.key === key) return this.open.session;
+    await this.open?.session.release();
+    this.open = undefined;
+    const { settings } = this.options;
+    if (needs.kind === 'none') {
+      this.open = { key, session: await openSession(this.path, settings) };
+      return this.open.session;
+    }
+    const instrumented = await instrumentVisionEncoder({
+      onnxPath: this.path,
+      layers: needs.layers,
+      modes: [needs.kind],
+      clsToken: this.family.clsToken,
+      cacheDir: this.options.graphCacheDir,
+      sourceSha256: this.sourceSha256,
+    });
+    const session = await openSession(this.path, settings, () => createInstrumentedSession(instrumented, sessionOptions(settings)));
+    this.open = { key, session };
+    return session;
   }
 
   private fromCache(hit: CachedVision, lookupMs: number): EncodedPhoto {
@@ -141,7 +213,7 @@ export class PhotoEncoder {
       features: hit.features,
       dim: hit.featureDims[1],
       attention: hit.attention,
-      attentionUnavailable: this.encoder.attentionUnavailable,
+      attentionUnavailable: this.unavailable,
       preprocessMs: lookupMs,
       visionMs: 0,
       cached: true,
@@ -149,6 +221,7 @@ export class PhotoEncoder {
   }
 
   async dispose(): Promise<void> {
-    await this.encoder.session.release();
+    await this.open?.session.release();
+    this.open = undefined;
   }
 }

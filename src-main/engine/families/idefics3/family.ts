@@ -32,6 +32,8 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
           pixel_values: new Tensor('float32', px.pixelValues, [1, px.tiles, 3, T, T]),
           pixel_attention_mask: new Tensor('bool', mask, [1, px.tiles, T, T]),
         },
+        // SigLIP attends within a tile, and the connector merges patches within a tile.
+        tileAxis: 1,
         tiles: px.tiles,
         tokensPerTile,
         patchRows: patchesPerSide,

@@ -12,6 +12,17 @@ export function penultimateLayer(layerCount: number): number {
   return layerCount - 2;
 }
 
+/** The error for a method whose attention kind the vision encoder does not offer (or did not give). */
+export function attentionKindMissing(method: string, kind: string, offeredKinds: string[]): EngineError {
+  const offered = offeredKinds.map((k) => `'${k}'`).join(', ') || 'none';
+  return new EngineError(
+    'BAD_ARGUMENT',
+    kind === 'cls'
+      ? `${method} needs [CLS] attention, but this vision encoder has no [CLS] token (it gave ${offered} attention): use 'received'`
+      : `${method} needs '${kind}' attention, but the vision encoder gave ${offered} attention`,
+  );
+}
+
 /** Pooled token scores of each layer the scorer needs, summed. */
 export function summedLayerScores(scorer: Scorer, ctx: ScorerContext): Float32Array {
   const { method } = scorer;
@@ -19,15 +30,7 @@ export function summedLayerScores(scorer: Scorer, ctx: ScorerContext): Float32Ar
   if (!attention) throw new EngineError('BAD_ARGUMENT', `${method} needs attention scores from the vision encoder, none were given`);
   const { kind, layers } = scorer.needs(attention.layerCount, ctx.options);
   const captured = kind === 'none' ? undefined : attention.byKind[kind];
-  if (!captured) {
-    const offered = Object.keys(attention.byKind).map((k) => `'${k}'`).join(', ') || 'none';
-    throw new EngineError(
-      'BAD_ARGUMENT',
-      kind === 'cls'
-        ? `${method} needs [CLS] attention, but this vision encoder has no [CLS] token (it gave ${offered} attention): use 'received'`
-        : `${method} needs '${kind}' attention, but the vision encoder gave ${offered} attention`,
-    );
-  }
+  if (!captured) throw attentionKindMissing(method, kind, Object.keys(attention.byKind));
   let total: Float32Array | undefined;
   for (const layer of layers) {
     const perTile = captured.get(layer);
