@@ -1,15 +1,28 @@
 // The one typed API between the renderer and the engine side. The Electron preload bridge, the
 // main-process IPC handlers and the browser host all implement or forward exactly this surface.
 // No Node, DOM or ONNX imports here: every type must cross a process boundary as structured-clone / JSON data.
+//
+// The request/response half is one table, APP_API (at the end): each method's argument schema, which the
+// service checks every call against, and its result type. The argument types, the AppApi interface and the
+// renderer's method list are read off that table, so a new call is one entry there plus its handler.
+import { int, list, none, obj, oneOf, str, tagged, type Infer, type NoneSchema, type Schema } from './schema';
 
 /** Token-importance methods. `full` is not a method: it is the unpruned run. */
 export const PRUNING_METHODS = ['vtc-cls', 'vtc-cls-ensemble', 'received', 'random', 'uniform'] as const;
 export type PruningMethod = (typeof PRUNING_METHODS)[number];
 
 /** How many visual tokens a pruned run keeps: an absolute count or a fraction of all visual tokens. */
-export type Budget = { kind: 'count'; count: number } | { kind: 'ratio'; ratio: number };
+export const BUDGET = tagged('kind', {
+  count: obj({ kind: oneOf(['count']), count: int(1, 1_000_000) }),
+  ratio: obj({ kind: oneOf(['ratio']), ratio: { kind: 'number', min: 0, exclusiveMin: true, max: 1 } }),
+});
+export type Budget = Infer<typeof BUDGET>;
 
-export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Ids of models, photos and running calls, as the app hands them out. */
+const id = str(200);
 
 export interface SamplingOptions {
   /** 0 or absent: greedy. */
@@ -106,11 +119,8 @@ export interface DownloadProgress {
   error?: string;
 }
 
-export interface EngineSettings {
-  modelId: string;
-  ep: ExecutionProvider;
-  threads: number;
-}
+export const ENGINE_SETTINGS = obj({ modelId: id, ep: oneOf(EXECUTION_PROVIDERS), threads: int(1, 256) });
+export type EngineSettings = Infer<typeof ENGINE_SETTINGS>;
 
 export interface MachineInfo {
   providers: ExecutionProvider[];
@@ -131,15 +141,19 @@ export interface ImportProblem {
   message: string;
 }
 
-export interface ImportRequest {
-  /** Files and folders (imported recursively), absolute paths on the machine the app runs on. */
-  paths: string[];
-  /**
-   * Names this import in its progress events and in cancelImport. The caller picks it, because the call itself
-   * lasts as long as the import: its answer is the report. Absent: the app picks one.
-   */
-  importId?: string;
-}
+export const IMPORT_REQUEST = obj(
+  {
+    /** Files and folders (imported recursively), absolute paths on the machine the app runs on. */
+    paths: list(str(), { minItems: 1, maxItems: 10_000 }),
+    /**
+     * Names this import in its progress events and in cancelImport. The caller picks it, because the call itself
+     * lasts as long as the import: its answer is the report. Absent: the app picks one.
+     */
+    importId: id,
+  },
+  ['importId'],
+);
+export type ImportRequest = Infer<typeof IMPORT_REQUEST>;
 
 export interface ImportReport {
   added: Photo[];
@@ -162,13 +176,10 @@ export interface ChatEntry {
   error?: string;
 }
 
-export interface AskRequest {
-  photoId: string;
-  question: string;
-  method: PruningMethod;
-  budget: Budget;
-  maxNewTokens?: number;
-}
+const question = str(2000);
+
+export const ASK_REQUEST = obj({ photoId: id, question, method: oneOf(PRUNING_METHODS), budget: BUDGET, maxNewTokens: int(1, 1024) }, ['maxNewTokens']);
+export type AskRequest = Infer<typeof ASK_REQUEST>;
 
 /** Streamed while an ask runs: tokens of each side as they come. */
 export type AskEvent =
@@ -176,12 +187,8 @@ export type AskEvent =
   | { type: 'done'; askId: string; entry: ChatEntry }
   | { type: 'error'; askId: string; message: string };
 
-export interface BatchRequest {
-  photoIds: string[];
-  question: string;
-  method: PruningMethod;
-  budget: Budget;
-}
+export const BATCH_REQUEST = obj({ photoIds: list(id, { minItems: 1, maxItems: 10_000 }), question, method: oneOf(PRUNING_METHODS), budget: BUDGET });
+export type BatchRequest = Infer<typeof BATCH_REQUEST>;
 
 export interface BatchRow {
   photoId: string;
@@ -211,28 +218,55 @@ export type LibraryReadOnlyEvent = { type: 'library-read-only'; readOnly: boolea
 
 export type ServerEvent = AskEvent | BatchEvent | ImportEvent | EngineStatusEvent | LibraryReadOnlyEvent | ({ type: 'download' } & DownloadProgress);
 
-/** The request/response half of the API: every method takes one JSON argument and returns JSON. */
-export interface AppApi {
-  machineInfo(): Promise<MachineInfo>;
-  listModels(): Promise<ModelInfo[]>;
-  pullModel(arg: { modelId: string }): Promise<void>;
-  pausePull(arg: { modelId: string }): Promise<void>;
-  importModelFolder(arg: { dir: string }): Promise<ModelInfo>;
-  getSettings(): Promise<EngineSettings>;
-  setSettings(arg: EngineSettings): Promise<EngineSettings>;
-
-  libraryHealth(): Promise<LibraryHealth>;
-  listPhotos(arg: { query?: string }): Promise<Photo[]>;
-  importPaths(arg: ImportRequest): Promise<ImportReport>;
-  cancelImport(arg: { importId: string }): Promise<void>;
-  importUpload(arg: { name: string; base64: string }): Promise<Photo>;
-  removePhoto(arg: { photoId: string }): Promise<void>;
-  chat(arg: { photoId: string }): Promise<ChatEntry[]>;
-
-  ask(arg: AskRequest): Promise<{ askId: string }>;
-  cancelAsk(arg: { askId: string }): Promise<void>;
-  batch(arg: BatchRequest): Promise<{ batchId: string }>;
-  cancelBatch(arg: { batchId: string }): Promise<void>;
+/** One method of the app API: the schema its argument must pass, and (as a type only) what it answers. */
+export interface ApiMethod<S extends Schema = Schema, R = unknown> {
+  readonly arg: S;
+  readonly result?: R;
 }
 
-export type AppApiMethod = keyof AppApi;
+/** `takes(schema).returns<Result>()`: a method's table entry. */
+function takes<S extends Schema>(arg: S) {
+  return { returns: <R>(): ApiMethod<S, R> => ({ arg }) };
+}
+
+/**
+ * The request/response half of the API: every method takes one JSON argument (checked against its schema by the
+ * service, whichever transport it came through) and returns JSON.
+ */
+export const APP_API = {
+  machineInfo: takes(none).returns<MachineInfo>(),
+  listModels: takes(none).returns<ModelInfo[]>(),
+  pullModel: takes(obj({ modelId: id })).returns<void>(),
+  pausePull: takes(obj({ modelId: id })).returns<void>(),
+  importModelFolder: takes(obj({ dir: str() })).returns<ModelInfo>(),
+  getSettings: takes(none).returns<EngineSettings>(),
+  setSettings: takes(ENGINE_SETTINGS).returns<EngineSettings>(),
+
+  libraryHealth: takes(none).returns<LibraryHealth>(),
+  listPhotos: takes(obj({ query: str(500, 0) }, ['query'])).returns<Photo[]>(),
+  importPaths: takes(IMPORT_REQUEST).returns<ImportReport>(),
+  cancelImport: takes(obj({ importId: id })).returns<void>(),
+  importUpload: takes(obj({ name: str(255), base64: str(140 * 1024 * 1024) })).returns<Photo>(),
+  removePhoto: takes(obj({ photoId: id })).returns<void>(),
+  chat: takes(obj({ photoId: id })).returns<ChatEntry[]>(),
+
+  ask: takes(ASK_REQUEST).returns<{ askId: string }>(),
+  cancelAsk: takes(obj({ askId: id })).returns<void>(),
+  batch: takes(BATCH_REQUEST).returns<{ batchId: string }>(),
+  cancelBatch: takes(obj({ batchId: id })).returns<void>(),
+} satisfies Record<string, ApiMethod>;
+
+export type AppApiMethod = keyof typeof APP_API;
+
+/** Every method name, in the table's order (the renderer builds its client from it). */
+export const APP_API_METHODS = Object.keys(APP_API) as AppApiMethod[];
+
+/** The argument a method takes, as its schema infers it. */
+export type AppApiArg<M extends AppApiMethod> = Infer<(typeof APP_API)[M]['arg']>;
+/** What a method answers. */
+export type AppApiResult<M extends AppApiMethod> = (typeof APP_API)[M] extends ApiMethod<Schema, infer R> ? R : never;
+
+/** The API as methods: a method whose schema is `none` takes no argument. */
+export type AppApi = {
+  [M in AppApiMethod]: (typeof APP_API)[M]['arg'] extends NoneSchema ? () => Promise<AppApiResult<M>> : (arg: AppApiArg<M>) => Promise<AppApiResult<M>>;
+};

@@ -1,32 +1,96 @@
-// A small runtime schema check for values that cross a process boundary. Every failure names the field
-// and what was expected; unknown fields are refused rather than silently dropped.
-import { EngineError } from '../engine/errors';
+// A small runtime schema language for values that cross a process boundary. A schema is plain data, and
+// `Infer` reads the TypeScript type off it, so a value's check and its type are written once (the app API's
+// table in api.ts is built from these). Every failure names the field and what was expected; unknown fields
+// are refused rather than silently dropped. No Node or DOM imports: the renderer imports this module too.
 
-export type Schema =
-  | { kind: 'string'; minLength?: number; maxLength?: number }
-  | { kind: 'number'; min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }
-  | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'array'; items: Schema; maxItems?: number; minItems?: number }
-  | { kind: 'boolean' }
-  /** `open`: fields the schema does not name are allowed and left unchecked (data at rest written by a newer version). */
-  | { kind: 'object'; fields: Record<string, Schema>; optional?: readonly string[]; open?: boolean }
-  /** Objects told apart by a string tag field, e.g. Budget's `kind`. */
-  | { kind: 'tagged'; tag: string; variants: Record<string, Schema & { kind: 'object' }> }
-  | { kind: 'none' };
-
-export const str = (maxLength = 4096, minLength = 1): Schema => ({ kind: 'string', minLength, maxLength });
-export const int = (min: number, max: number): Schema => ({ kind: 'number', integer: true, min, max });
-export const oneOf = (values: readonly string[]): Schema => ({ kind: 'enum', values });
-export const obj = (fields: Record<string, Schema>, optional: readonly string[] = []): Schema & { kind: 'object' } => ({ kind: 'object', fields, optional });
-
-/** Throws BAD_ARGUMENT naming the first offending field; returns the value typed as the caller expects. */
-export function check<T>(schema: Schema, value: unknown, where: string): T {
-  const problem = findProblem(schema, value, where);
-  if (problem) throw new EngineError('BAD_ARGUMENT', problem);
-  return value as T;
+export interface StringSchema {
+  kind: 'string';
+  minLength?: number;
+  maxLength?: number;
+}
+export interface NumberSchema {
+  kind: 'number';
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  exclusiveMin?: boolean;
+}
+export interface EnumSchema<V extends string = string> {
+  kind: 'enum';
+  values: readonly V[];
+}
+export interface ArraySchema<I extends Schema = Schema> {
+  kind: 'array';
+  items: I;
+  maxItems?: number;
+  minItems?: number;
+}
+export interface BooleanSchema {
+  kind: 'boolean';
+}
+export interface ObjectSchema<F extends Record<string, Schema> = Record<string, Schema>, O extends string = string> {
+  kind: 'object';
+  fields: F;
+  /** Fields that may be absent. */
+  optional?: readonly O[];
+  /** Fields the schema does not name are allowed and left unchecked (data at rest written by a newer version). */
+  open?: boolean;
+}
+/** Objects told apart by a string tag field, e.g. Budget's `kind`. */
+export interface TaggedSchema<V extends Record<string, ObjectSchema> = Record<string, ObjectSchema>> {
+  kind: 'tagged';
+  tag: string;
+  variants: V;
+}
+/** No argument: nothing, null or `{}`. */
+export interface NoneSchema {
+  kind: 'none';
 }
 
-function findProblem(schema: Schema, value: unknown, at: string): string | undefined {
+export type Schema = StringSchema | NumberSchema | EnumSchema | ArraySchema | BooleanSchema | ObjectSchema | TaggedSchema | NoneSchema;
+
+/** The TypeScript type of the values a schema accepts (`void` for none). */
+export type Infer<S> = S extends StringSchema
+  ? string
+  : S extends NumberSchema
+    ? number
+    : S extends BooleanSchema
+      ? boolean
+      : S extends EnumSchema<infer V>
+        ? V
+        : S extends ArraySchema<infer I>
+          ? Infer<I>[]
+          : S extends ObjectSchema<infer F>
+            ? Flat<{ [K in Exclude<keyof F, OptionalKeys<S>>]: Infer<F[K]> } & { [K in OptionalKeys<S> & keyof F]?: Infer<F[K]> }>
+            : S extends TaggedSchema<infer V>
+              ? { [K in keyof V]: Infer<V[K]> }[keyof V]
+              : S extends NoneSchema
+                ? void
+                : never;
+
+/** The names in an object schema's `optional` (read from the list itself: inferring from `readonly never[]` would give `string`). */
+type OptionalKeys<S> = S extends { optional?: readonly never[] } ? never : S extends { optional?: readonly (infer O)[] } ? O : never;
+
+/** Shows an inferred object as one object literal in editors and errors, not as an intersection. */
+type Flat<T> = { [K in keyof T]: T[K] };
+
+export const str = (maxLength = 4096, minLength = 1): StringSchema => ({ kind: 'string', minLength, maxLength });
+export const int = (min: number, max: number): NumberSchema => ({ kind: 'number', integer: true, min, max });
+export const bool: BooleanSchema = { kind: 'boolean' };
+export const none: NoneSchema = { kind: 'none' };
+export const oneOf = <const V extends string>(values: readonly V[]): EnumSchema<V> => ({ kind: 'enum', values });
+export const list = <I extends Schema>(items: I, limits: { minItems?: number; maxItems?: number } = {}): ArraySchema<I> => ({ kind: 'array', items, ...limits });
+// Two signatures, so that an object without optional fields says so in its type (`never`); with one signature a
+// caller's expected type (an ObjectSchema inside `tagged`) would be inferred as the optional list.
+export function obj<F extends Record<string, Schema>>(fields: F): ObjectSchema<F, never>;
+export function obj<F extends Record<string, Schema>, const O extends keyof F & string>(fields: F, optional: readonly O[]): ObjectSchema<F, O>;
+export function obj(fields: Record<string, Schema>, optional: readonly string[] = []): ObjectSchema {
+  return { kind: 'object', fields, optional };
+}
+export const tagged = <V extends Record<string, ObjectSchema>>(tag: string, variants: V): TaggedSchema<V> => ({ kind: 'tagged', tag, variants });
+
+/** What is wrong with `value` (naming the first offending field, `at` being the value's own name), or undefined. */
+export function schemaProblem(schema: Schema, value: unknown, at: string): string | undefined {
   switch (schema.kind) {
     case 'none':
       if (value === undefined || value === null) return undefined;
@@ -57,7 +121,7 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
       if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${at} has ${value.length} items; at most ${schema.maxItems} are allowed`;
       for (let i = 0; i < value.length; i++) {
         // The item's path is built only for a message: a stored answer's scores are thousands of numbers.
-        if (findProblem(schema.items, value[i], at) !== undefined) return findProblem(schema.items, value[i], `${at}[${i}]`);
+        if (schemaProblem(schema.items, value[i], at) !== undefined) return schemaProblem(schema.items, value[i], `${at}[${i}]`);
       }
       return undefined;
     }
@@ -74,7 +138,7 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
           if (schema.optional?.includes(key)) continue;
           return `${at}.${key} is required`;
         }
-        const p = findProblem(fieldSchema, v, `${at}.${key}`);
+        const p = schemaProblem(fieldSchema, v, `${at}.${key}`);
         if (p) return p;
       }
       return undefined;
@@ -84,7 +148,7 @@ function findProblem(schema: Schema, value: unknown, at: string): string | undef
       const tag = value[schema.tag];
       const variant = typeof tag === 'string' && isOwnKey(schema.variants, tag) ? schema.variants[tag] : undefined;
       if (!variant) return `${at}.${schema.tag} must be one of ${Object.keys(schema.variants).join(', ')}; got ${describe(tag)}`;
-      return findProblem(variant, value, at);
+      return schemaProblem(variant, value, at);
     }
   }
 }

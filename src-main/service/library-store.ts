@@ -7,11 +7,10 @@
 // again: the next mutation, or a retry every `retryMs` (a tiny probe file, or the deferred repair), so
 // freeing space is enough, with no restart and no click.
 import path from 'node:path';
-import { PRUNING_METHODS, type ChatEntry, type EngineSettings, type Photo } from '../../src-shared/api';
+import { BUDGET, ENGINE_SETTINGS, PRUNING_METHODS, type ChatEntry, type EngineSettings, type Photo } from '../../src-shared/api';
+import { obj, oneOf, schemaProblem, type ObjectSchema, type Schema } from '../../src-shared/schema';
 import { isDiskFull } from '../engine/storage/storage-error';
-import { API_SCHEMAS, budget } from './api-schemas';
 import { Journal, type JournalFileSystem } from './journal';
-import { check, obj, oneOf, type Schema } from './schema';
 
 export type StoreRecord =
   | { op: 'photo'; photo: Photo }
@@ -28,7 +27,7 @@ const id: Schema = { kind: 'string', minLength: 1 };
 const num: Schema = { kind: 'number' };
 const count: Schema = { kind: 'number', integer: true, min: 0 };
 const list = (items: Schema): Schema => ({ kind: 'array', items });
-const record = (fields: Record<string, Schema>, optional: readonly string[] = []): Schema & { kind: 'object' } => ({ ...obj(fields, optional), open: true });
+const record = (fields: Record<string, Schema>, optional: readonly string[] = []): ObjectSchema => ({ ...obj(fields, optional), open: true });
 const answerFields = {
   text,
   tokens: list(count),
@@ -50,21 +49,16 @@ const STORE_RECORD: Schema = {
     unphoto: record({ op: text, photoId: id }),
     chat: record({
       op: text,
-      entry: record({ id, photoId: id, question: text, askedAt: num, method: oneOf(PRUNING_METHODS), budget, result: compareResult, error: text }, ['result', 'error']),
+      entry: record({ id, photoId: id, question: text, askedAt: num, method: oneOf(PRUNING_METHODS), budget: BUDGET, result: compareResult, error: text }, ['result', 'error']),
     }),
-    settings: record({ op: text, settings: { ...(API_SCHEMAS.setSettings as Schema & { kind: 'object' }), open: true } }),
+    settings: record({ op: text, settings: { ...ENGINE_SETTINGS, open: true } }),
     flag: record({ op: text, name: id }),
   },
 };
 
 /** What is wrong with a journal record's shape, or undefined when it is a StoreRecord. */
 export function storeRecordProblem(value: unknown): string | undefined {
-  try {
-    check(STORE_RECORD, value, 'record');
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
+  return schemaProblem(STORE_RECORD, value, 'record');
 }
 
 /** Compact after this many appends: replay stays fast and the file stays near the live size. */

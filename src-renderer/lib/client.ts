@@ -1,6 +1,6 @@
 // The renderer's one way to reach the app: `AppApi` plus the event stream and media URLs, over the
 // Electron preload bridge when present, otherwise over the browser host's HTTP + Server-Sent Events.
-import type { AppApi, AppApiMethod, ServerEvent } from '../../src-shared/api';
+import { APP_API_METHODS, type AppApi, type AppApiMethod, type ServerEvent } from '../../src-shared/api';
 
 export type MediaKind = 'thumb' | 'photo';
 
@@ -44,16 +44,10 @@ export class ApiError extends Error {
   }
 }
 
-// A Record over every method name makes the compiler reject a method added to AppApi but not here.
-const METHOD_NAMES: Record<AppApiMethod, true> = {
-  machineInfo: true, listModels: true, pullModel: true, pausePull: true, importModelFolder: true,
-  getSettings: true, setSettings: true, libraryHealth: true, listPhotos: true, importPaths: true, importUpload: true,
-  cancelImport: true, removePhoto: true, chat: true, ask: true, cancelAsk: true, batch: true, cancelBatch: true,
-};
-
+/** AppApi over one transport: each method of the API's table becomes a call of `call` under its own name. */
 export function apiOver(call: (method: AppApiMethod, arg: unknown) => Promise<unknown>): AppApi {
   const api: Record<string, (arg?: unknown) => Promise<unknown>> = {};
-  for (const method of Object.keys(METHOD_NAMES) as AppApiMethod[]) {
+  for (const method of APP_API_METHODS) {
     api[method] = (arg?: unknown) => call(method, arg ?? {});
   }
   return api as unknown as AppApi;
