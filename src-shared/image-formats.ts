@@ -21,7 +21,7 @@ export const IMAGE_FORMATS: readonly ImageFormat[] = [
   { label: 'GIF', sharp: 'gif', extensions: ['.gif'], mime: 'image/gif' },
   { label: 'TIFF', sharp: 'tiff', extensions: ['.tif', '.tiff'], mime: 'image/tiff' },
   // sharp names AVIF's container 'heif'; an HEVC-coded HEIC photo in the same container does not decode and is
-  // refused by its compression (isUndecodableHeif in src-main/engine/image/decodeImage.ts).
+  // refused by its compression (isUndecodableHeif in src-main/engine/image/decode-image.ts).
   { label: 'AVIF', sharp: 'heif', extensions: ['.avif'], mime: 'image/avif' },
 ];
 

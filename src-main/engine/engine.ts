@@ -17,7 +17,7 @@ import { userDataDir } from './catalog/data-dir';
 import { EngineError, isEngineError } from './errors';
 import { createFamily } from './families/index';
 import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayout } from './families/family';
-import { embedPrompt } from './generation/embedPrompt';
+import { embedPrompt } from './generation/embed-prompt';
 import { generate, type DecoderShape } from './generation/generate';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/modelFolder';
 import { checkProvider } from './model/providers';
@@ -28,7 +28,7 @@ import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { attentionKindMissing } from './pruning/scorers/attention-layers';
 import { getScorer } from './pruning/scorers/index';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
-import { NO_ATTENTION, PhotoEncoder, type EncodedPhoto } from './vision/photoEncoder';
+import { NO_ATTENTION, PhotoEncoder, type EncodedPhoto } from './vision/photo-encoder';
 
 export { availableProviders } from './model/providers';
 

@@ -6,7 +6,7 @@ import sharp, { type Metadata } from 'sharp';
 import { IMAGE_FORMAT_NAMES } from '../../src-shared/image-formats';
 import { EngineError } from '../engine/errors';
 // Import refuses what the engine would refuse to decode: one limit and one list of formats for both.
-import { isReadablePhoto, isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decodeImage';
+import { isReadablePhoto, isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decode-image';
 import { writeFileAtomic } from '../engine/storage/atomic-write';
 
 export const THUMB_SIZE = 320;

@@ -2,16 +2,12 @@
 // renamed or re-imported photo still hits, and an edited one misses.
 import { createHash } from 'node:crypto';
 
-// Kept under its old name until vision/photoEncoder.ts and surgery/instrument-vision-encoder.ts import
-// sha256File from storage/file-hash.ts themselves (they are being edited elsewhere; see issue 16).
-export { sha256File as hashFile } from '../storage/file-hash';
-
 export function hashBuffer(buf: Uint8Array): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
 export interface FeatureCacheKeyParts {
-  /** sha256File / hashBuffer of the image bytes. */
+  /** sha256File (storage/file-hash) or hashBuffer of the image bytes. */
   imageHash: string;
   modelId: string;
   /** ONNX variant of the vision encoder ('', '_q4', ...): quantisation changes the features. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { thrownEngineError } from '../test/engine-errors';
-import { ChatTemplate } from '../text/chatTemplate';
+import { ChatTemplate } from '../text/chat-template';
 import { renderConversation } from './conversation';
 
 // A minimal template in the shape of SmolVLM's: role, then the content parts, an image part spelled <image>.

@@ -1,7 +1,7 @@
 // Conversation → prompt text, shared by the families: the chat template renders the turns with one image
 // placeholder in the first user turn, and the family's expansion of the image replaces that placeholder.
 import { EngineError } from '../errors';
-import type { ChatTemplate, TemplateMessage } from '../text/chatTemplate';
+import type { ChatTemplate, TemplateMessage } from '../text/chat-template';
 import type { ConversationTurn } from './family';
 
 export function renderConversation(

@@ -3,7 +3,7 @@
 // visual tokens are laid out; everything else is shared. Adding a family is adding a folder beside this file.
 import type { Tensor } from 'onnxruntime-node';
 import type { TokenGrid } from '../../../src-shared/api';
-import type { RgbImage } from '../image/decodeImage';
+import type { RgbImage } from '../image/decode-image';
 import type { ModelFolder } from '../model/modelFolder';
 import type { AttentionKind } from '../pruning/types';
 import type { TextTokenizer } from '../text/tokenizer';

@@ -2,7 +2,7 @@
 // transformers.js does in Node); bilinear on float planes reproduces onnxruntime's Resize(mode=linear,
 // coordinate_transformation_mode=half_pixel, no antialias), which transformers.js runs for `interpolate_4d`.
 import sharp from 'sharp';
-import type { RgbImage } from './decodeImage';
+import type { RgbImage } from './decode-image';
 
 export async function resizeLanczos(img: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (img.width === width && img.height === height) return img;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from 'onnxruntime-node';
-import { hashFile } from '../cache/hash';
+import { sha256File } from '../storage/file-hash';
 import { findStructuralProblems } from './graph-structure';
 import { instrumentVisionEncoder, type InstrumentedEncoder } from './instrument-vision-encoder';
 import { readOnnxModel } from './onnx-model-file';
@@ -169,7 +169,7 @@ describe('instrumentVisionEncoder cache and weights', () => {
     const first = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...CLS, cacheDir: ownCache });
     expect(first.fromCache).toBe(false);
     expect(first.path).toMatch(/[/\\][0-9a-f]{64}-cls-with-cls-1-b2\.onnx$/);
-    expect(first.sourceSha256).toBe(await hashFile(TINY_VIT.unfused));
+    expect(first.sourceSha256).toBe(await sha256File(TINY_VIT.unfused));
     expect(statSync(first.path).size).toBeLessThan(statSync(TINY_VIT.unfused).size / 5);
     const written = statSync(first.path).mtimeMs;
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
-import { hashFile } from '../cache/hash';
+import { sha256File } from '../storage/file-hash';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './attention-layers';
 import { findStructuralProblems } from './graph-structure';
 import { readOnnxModel, writeOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
@@ -53,7 +53,7 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
   const onnxPath = existsSync(options.onnxPath) ? realpathSync(options.onnxPath) : options.onnxPath;
   const branches = normalizeBranches(options);
   const requested = normalizeLayers(options.layers);
-  const hash = options.sourceSha256 ?? (await hashFile(onnxPath));
+  const hash = options.sourceSha256 ?? (await sha256File(onnxPath));
   const variant = [branches.modes.join('+'), branches.clsToken ? 'with-cls' : 'no-cls', requested === 'all' ? 'all' : requested.join('_'), BRANCH_FORMAT];
   const cachePath = join(cacheDir, `${hash}-${variant.join('-')}.onnx`);
   const externalDataDir = dirname(resolve(onnxPath));

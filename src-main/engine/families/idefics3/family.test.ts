@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImageFile } from '../../image/decodeImage';
+import { decodeImageFile } from '../../image/decode-image';
 import { readModelFolder } from '../../model/modelFolder';
 import { fixtureDir, photo } from '../../test/paths';
 import { thrownEngineError } from '../../test/engine-errors';

@@ -1,10 +1,10 @@
 // The Idefics3 / SmolVLM family: SigLIP patches (no [CLS]) merged 4x4 by pixel shuffle into 64 tokens per
 // 512 px tile, several tiles plus a global view per photo.
 import { Tensor } from 'onnxruntime-node';
-import { ChatTemplate } from '../../text/chatTemplate';
+import { ChatTemplate } from '../../text/chat-template';
 import { renderConversation } from '../conversation';
 import { eosIds, type FamilyFactory, type PreparedImage } from '../family';
-import { idefics3ImageSettings, preprocessIdefics3 } from './imageProcessor';
+import { idefics3ImageSettings, preprocessIdefics3 } from './image-processor';
 import { expandImagePrompt, IMAGE_TOKEN } from './prompt';
 
 export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReference } from '../../../bench/transformersReference';
 import { Engine } from '../../engine';
-import { decodeImageFile } from '../../image/decodeImage';
+import { decodeImageFile } from '../../image/decode-image';
 import { readModelFolder } from '../../model/modelFolder';
 import { writeSynthDataset } from '../../synth/dataset';
 import { fixtureDir } from '../../test/paths';

@@ -3,10 +3,10 @@
 // spelled in the prompt as that many `<image>` tokens.
 import { Tensor } from 'onnxruntime-node';
 import { EngineError } from '../../errors';
-import { ChatTemplate } from '../../text/chatTemplate';
+import { ChatTemplate } from '../../text/chat-template';
 import { renderConversation } from '../conversation';
 import { eosIds, type FamilyFactory, type PreparedImage } from '../family';
-import { clipImageSettings, preprocessClip } from './imageProcessor';
+import { clipImageSettings, preprocessClip } from './image-processor';
 
 export const IMAGE_TOKEN = '<image>';
 

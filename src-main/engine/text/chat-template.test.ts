@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readModelFolder } from '../model/modelFolder';
 import { fixtureDir } from '../test/paths';
-import { ChatTemplate } from './chatTemplate';
+import { ChatTemplate } from './chat-template';
 
 describe('ChatTemplate', () => {
   const folder = readModelFolder(fixtureDir('tiny-smolvlm'));

@@ -3,7 +3,7 @@
 // of the tile size (bilinear on floats), cut into rows x cols tiles, and append the whole image squeezed to one
 // tile as the last "global" view.
 import type { TokenGrid } from '../../../../src-shared/api';
-import type { RgbImage } from '../../image/decodeImage';
+import type { RgbImage } from '../../image/decode-image';
 import { resizeBilinearPlanar, resizeLanczos, toNormalizedPlanar } from '../../image/resize';
 import type { Json } from '../../model/modelFolder';
 

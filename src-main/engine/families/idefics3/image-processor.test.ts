@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readModelFolder } from '../../model/modelFolder';
 import { fixtureDir } from '../../test/paths';
-import { idefics3ImageSettings, longestEdgeSize, preprocessIdefics3, tileAlignedSize, type Idefics3ImageSettings } from './imageProcessor';
+import { idefics3ImageSettings, longestEdgeSize, preprocessIdefics3, tileAlignedSize, type Idefics3ImageSettings } from './image-processor';
 
 describe('idefics3ImageSettings', () => {
   it("reads the fixture's (SmolVLM's) preprocessor config", () => {

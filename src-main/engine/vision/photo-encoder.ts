@@ -5,11 +5,12 @@
 // and scores are computed once per photo.
 import type { InferenceSession } from 'onnxruntime-node';
 import { FeatureCache } from '../cache/feature-cache';
-import { featureCacheKey, hashFile } from '../cache/hash';
+import { featureCacheKey } from '../cache/hash';
+import { sha256File } from '../storage/file-hash';
 import type { CachedVision, JsonValue } from '../cache/entry-format';
 import { EngineError } from '../errors';
 import { attentionKinds, type ModelFamily, type PhotoLayout } from '../families/family';
-import { decodeImageFile } from '../image/decodeImage';
+import { decodeImageFile } from '../image/decode-image';
 import { onnxPath, type ModelFolder } from '../model/modelFolder';
 import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
 import type { Variant } from '../model/variants';
@@ -19,7 +20,7 @@ import { instrumentVisionEncoder } from '../surgery/instrument-vision-encoder';
 import { createInstrumentedSession } from '../surgery/instrumented-session';
 import { readOnnxModel } from '../surgery/onnx-model-file';
 import { runInTileChunks } from './tile-chunks';
-import { readAttention, readFeatures } from './visionOutputs';
+import { readAttention, readFeatures } from './vision-outputs';
 
 export interface EncodedPhoto {
   layout: PhotoLayout;
@@ -125,7 +126,7 @@ export class PhotoEncoder {
     }
     const graph = graphAttention(path);
     // The encoder file's content identifies the model: two folders with the same name never share entries.
-    const sourceSha256 = await hashFile(path);
+    const sourceSha256 = await sha256File(path);
     const layerCount = graph.unavailable ? 0 : towerDepth(options.folder, graph.layers);
     const cache = options.cacheDir
       ? new FeatureCache({ dir: options.cacheDir, maxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES })
@@ -157,7 +158,7 @@ export class PhotoEncoder {
   async encode(imagePath: string, signal?: AbortSignal, needs: ScorerNeeds = NO_ATTENTION): Promise<EncodedPhoto> {
     if (needs.kind !== 'none' && this.unavailable) throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', this.unavailable);
     const t0 = performance.now();
-    const key = this.cache ? featureCacheKey({ imageHash: await hashFile(imagePath).catch(() => ''), ...this.cacheIdentity }) : '';
+    const key = this.cache ? featureCacheKey({ imageHash: await sha256File(imagePath).catch(() => ''), ...this.cacheIdentity }) : '';
     const hit = this.cache && (await this.cache.get(key));
     if (hit && covers(hit.attention, needs)) return this.fromCache(hit, performance.now() - t0);
 

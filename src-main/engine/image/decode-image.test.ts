@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
 import type { EngineError } from '../errors';
 import { HEIC_PHOTO, photo } from '../test/paths';
-import { decodeImage, decodeImageFile, MAX_IMAGE_PIXELS } from './decodeImage';
+import { decodeImage, decodeImageFile, MAX_IMAGE_PIXELS } from './decode-image';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vtc-decode-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
 import { openSession } from '../model/sessions';
 import { fixtureDir } from '../test/paths';
-import { embedPrompt } from './embedPrompt';
+import { embedPrompt } from './embed-prompt';
 
 const IMAGE = 49190;
 const DIM = 32; // the fixture's text hidden size

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
-import { createFamily } from '../families/index';
+import { createFamily } from '../families';
 import { readModelFolder } from '../model/modelFolder';
 import { fixtureDir, photo } from '../test/paths';
 import { TextTokenizer } from '../text/tokenizer';
@@ -15,7 +15,7 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 import type { ScorerNeeds } from '../pruning/types';
-import { PhotoEncoder, type EncodedPhoto, type PhotoEncoderOptions } from './photoEncoder';
+import { PhotoEncoder, type EncodedPhoto, type PhotoEncoderOptions } from './photo-encoder';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vtc-photo-encoder-'));
 const folder = readModelFolder(fixtureDir('tiny-smolvlm'));

@@ -3,7 +3,7 @@
 // transform, Lanczos through resize), center-crop to `crop_size` (black padding where the image is smaller),
 // then rescale + normalize into one [3, H, W] plane set.
 import sharp from 'sharp';
-import type { RgbImage } from '../../image/decodeImage';
+import type { RgbImage } from '../../image/decode-image';
 import { resizeLanczos, toNormalizedPlanar } from '../../image/resize';
 import type { Json } from '../../model/modelFolder';
 

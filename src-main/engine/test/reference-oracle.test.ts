@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine';
-import { decodeImageFile } from '../image/decodeImage';
+import { decodeImageFile } from '../image/decode-image';
 import { loadReference } from '../../bench/transformersReference';
 import { fixtureDir, photo } from './paths';
 

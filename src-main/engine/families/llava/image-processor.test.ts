@@ -1,8 +1,8 @@
 import { CLIPImageProcessor, RawImage } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { decodeImageFile, type RgbImage } from '../../image/decodeImage';
+import { decodeImageFile, type RgbImage } from '../../image/decode-image';
 import { photo } from '../../test/paths';
-import { centerCrop, centerCropWindow, clipImageSettings, preprocessClip, shortestEdgeSize } from './imageProcessor';
+import { centerCrop, centerCropWindow, clipImageSettings, preprocessClip, shortestEdgeSize } from './image-processor';
 
 // llava-hf/llava-1.5's processor settings, shrunk to a small crop so the oracle runs fast.
 const CONFIG = {

@@ -1,7 +1,7 @@
 import { Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { thrownEngineError } from '../test/engine-errors';
-import { readAttention, readFeatures } from './visionOutputs';
+import { readAttention, readFeatures } from './vision-outputs';
 
 const floats = (n: number, start = 0) => Float32Array.from({ length: n }, (_, i) => start + i);
 
