@@ -10,7 +10,7 @@ import { IMAGE_EXTENSIONS } from '../../src-shared/image-formats';
 import { userDataDir } from '../engine/catalog/data-dir';
 import { createAppService, type AppService } from '../service/app-service';
 import { contentSecurityPolicy } from '../service/content-security-policy';
-import { engineCatalog } from '../service/model-catalog';
+import { engineCatalog } from '../service/engine-catalog';
 import { toWireError } from '../service/wire-error';
 import { APP_SCHEME, APP_START_URL, devServerUrl, isAllowedRequest, isTrustedPage, MEDIA_SCHEME, parseMediaUrl, rendererFile } from './app-urls';
 import { utilityLauncher } from './engine-process/utility-launcher';

@@ -19,7 +19,7 @@ import { createFamily } from './families/index';
 import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayout } from './families/family';
 import { embedPrompt } from './generation/embed-prompt';
 import { generate, type DecoderShape } from './generation/generate';
-import { readModelFolder, onnxPath, type ModelFolder } from './model/modelFolder';
+import { readModelFolder, onnxPath, type ModelFolder } from './model/read-model-folder';
 import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
 import { isVariant, MODULES, pickVariant, type ModelModule, type Variant } from './model/variants';

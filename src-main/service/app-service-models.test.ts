@@ -7,7 +7,7 @@ import { FIXTURE_MODEL_ID, writeFixtureModel } from '../engine/test/download/fix
 import { startHfFixtureServer, type HfFixtureServer } from '../engine/test/download/hf-fixture-server';
 import { createAppService, type AppService } from './app-service';
 import { forkLauncher } from './engine-process/engine-launcher';
-import { engineCatalog } from './model-catalog';
+import { engineCatalog } from './engine-catalog';
 
 const engineWorker = path.join(import.meta.dirname, 'engine-process', 'engine-worker.ts');
 type DownloadEvent = Extract<ServerEvent, { type: 'download' }>;

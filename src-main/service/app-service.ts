@@ -18,7 +18,7 @@ import type { JournalFileSystem } from './journal';
 import { Library } from './library';
 import { createLibraryService, type MediaKind } from './library-service';
 import { LibraryStore } from './library-store';
-import { engineCatalog, type ModelCatalog } from './model-catalog';
+import { engineCatalog, type ModelCatalog } from './engine-catalog';
 import { createModelsService } from './models-service';
 import { toWireError } from './wire-error';
 

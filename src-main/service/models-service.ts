@@ -6,7 +6,7 @@ import { EngineError, isEngineError } from '../engine/errors';
 import type { EngineClient } from './engine-process/engine-client';
 import type { CompareJob } from './engine-process/engine-protocol';
 import type { LibraryStore } from './library-store';
-import { defaultModelId, type ModelCatalog } from './model-catalog';
+import { defaultModelId, type ModelCatalog } from './engine-catalog';
 import { toWireError } from './wire-error';
 
 export type ModelsApi = Pick<AppApi, 'machineInfo' | 'listModels' | 'pullModel' | 'pausePull' | 'importModelFolder' | 'getSettings' | 'setSettings'>;

@@ -10,7 +10,7 @@ import { supportedMethods } from '../families/index';
 import { modelsRoot, userDataDir } from './data-dir';
 import { readImportedModels, writeImportedModels } from './imported-registry';
 import { downloadBytes, loadManifests } from './manifest';
-import { folderBytes, isCompleteInstall, readModelType } from './model-folder';
+import { folderBytes, isCompleteInstall, readModelType } from './folder-facts';
 
 export const DEFAULT_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'fixtures');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readModelFolder, type ModelFolder } from '../model/modelFolder';
+import { readModelFolder, type ModelFolder } from '../model/read-model-folder';
 import { fixtureDir } from '../test/paths';
 import { thrownEngineError } from '../test/engine-errors';
 import { TextTokenizer } from '../text/tokenizer';

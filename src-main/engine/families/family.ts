@@ -4,7 +4,7 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { TokenGrid } from '../../../src-shared/api';
 import type { RgbImage } from '../image/decode-image';
-import type { ModelFolder } from '../model/modelFolder';
+import type { ModelFolder } from '../model/read-model-folder';
 import type { AttentionKind } from '../pruning/types';
 import type { TextTokenizer } from '../text/tokenizer';
 

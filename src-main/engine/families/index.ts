@@ -2,7 +2,7 @@
 // decides the attention it offers for scoring tokens, and so the pruning methods a model supports).
 import type { PruningMethod } from '../../../src-shared/api';
 import { EngineError } from '../errors';
-import type { ModelFolder } from '../model/modelFolder';
+import type { ModelFolder } from '../model/read-model-folder';
 import { SCORERS } from '../pruning/scorers/index';
 import type { TextTokenizer } from '../text/tokenizer';
 import { attentionKinds, type FamilyFactory, type ModelFamily } from './family';

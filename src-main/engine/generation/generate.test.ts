@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
-import { readModelFolder } from '../model/modelFolder';
+import { readModelFolder } from '../model/read-model-folder';
 import { openSession } from '../model/sessions';
 import { fixtureDir } from '../test/paths';
 import { TextTokenizer } from '../text/tokenizer';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from 'onnxruntime-node';
-import { findAttentionLayers } from './attention-layers';
+import { findAttentionLayers } from './find-attention-layers';
 import { instrumentVisionEncoder } from './instrument-vision-encoder';
 import { createInstrumentedSession } from './instrumented-session';
 import { readOnnxModel } from './onnx-model-file';

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { sha256File } from '../storage/file-hash';
-import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './attention-layers';
+import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
 import { findStructuralProblems } from './graph-structure';
 import { readOnnxModel, writeOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
 import { BRANCH_TENSOR_PREFIX, SCORE_MODES, SCORE_OUTPUT_PREFIX, buildScoreBranches, parseScoreOutputName, type ScoreBranchOptions } from './score-branches';

@@ -3,7 +3,7 @@
 // of [batch, heads, tokens, tokens]. Pure: layers in, nodes and outputs out.
 
 import { ATTR_INT, ATTR_INTS, ATTR_TENSOR, DT_FLOAT, DT_INT64, type OnnxAttribute, type OnnxNode } from './onnx-proto';
-import type { FusedLayer, SoftmaxLayer } from './attention-layers';
+import type { FusedLayer, SoftmaxLayer } from './find-attention-layers';
 import type { GraphAdditions } from './onnx-model-file';
 import type { AttentionKind } from '../pruning/types';
 

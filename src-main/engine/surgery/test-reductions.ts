@@ -3,7 +3,7 @@
 
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { findAttentionLayers } from './attention-layers';
+import { findAttentionLayers } from './find-attention-layers';
 import { createInstrumentedSession } from './instrumented-session';
 import { readOnnxModel, writeOnnxModel } from './onnx-model-file';
 import { DT_FLOAT } from './onnx-proto';

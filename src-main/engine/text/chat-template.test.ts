@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readModelFolder } from '../model/modelFolder';
+import { readModelFolder } from '../model/read-model-folder';
 import { fixtureDir } from '../test/paths';
 import { ChatTemplate } from './chat-template';
 

@@ -1,7 +1,7 @@
 // Renders a conversation with the model's own Jinja chat template (@huggingface/jinja, as transformers.js does),
 // passing the special tokens from tokenizer_config.json the way templates expect them.
 import { Template } from '@huggingface/jinja';
-import type { Json } from '../model/modelFolder';
+import type { Json } from '../model/read-model-folder';
 
 export type TemplateContent = Array<{ type: 'image' } | { type: 'text'; text: string }>;
 export interface TemplateMessage {

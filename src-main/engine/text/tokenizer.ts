@@ -2,7 +2,7 @@
 // wrapped so the rest of the engine deals in plain number arrays.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
-import type { Json } from '../model/modelFolder';
+import type { Json } from '../model/read-model-folder';
 
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;

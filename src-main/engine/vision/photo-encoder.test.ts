@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
 import { createFamily } from '../families';
-import { readModelFolder } from '../model/modelFolder';
+import { readModelFolder } from '../model/read-model-folder';
 import { fixtureDir, photo } from '../test/paths';
 import { TextTokenizer } from '../text/tokenizer';
 

@@ -4,7 +4,7 @@ import type { CompareResult, DownloadProgress, ExecutionProvider, ModelInfo } fr
 import { EngineError } from '../../engine/errors';
 import type { CallOptions, EngineClient } from '../engine-process/engine-client';
 import type { CompareJob, CompareTokenEvent, EngineMethods } from '../engine-process/engine-protocol';
-import type { ModelCatalog } from '../model-catalog';
+import type { ModelCatalog } from '../engine-catalog';
 
 export type FakeCompare = (job: CompareJob, options: CallOptions<CompareTokenEvent>) => Promise<CompareResult>;
 

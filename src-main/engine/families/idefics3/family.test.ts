@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageFile } from '../../image/decode-image';
-import { readModelFolder } from '../../model/modelFolder';
+import { readModelFolder } from '../../model/read-model-folder';
 import { fixtureDir, photo } from '../../test/paths';
 import { thrownEngineError } from '../../test/engine-errors';
 import { TextTokenizer } from '../../text/tokenizer';

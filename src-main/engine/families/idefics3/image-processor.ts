@@ -5,7 +5,7 @@
 import type { TokenGrid } from '../../../../src-shared/api';
 import type { RgbImage } from '../../image/decode-image';
 import { resizeBilinearPlanar, resizeLanczos, toNormalizedPlanar } from '../../image/resize';
-import type { Json } from '../../model/modelFolder';
+import type { Json } from '../../model/read-model-folder';
 
 export interface Idefics3ImageSettings {
   longestEdge: number;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReference } from '../../../bench/transformersReference';
 import { Engine } from '../../engine';
 import { decodeImageFile } from '../../image/decode-image';
-import { readModelFolder } from '../../model/modelFolder';
+import { readModelFolder } from '../../model/read-model-folder';
 import { writeSynthDataset } from '../../synth/dataset';
 import { fixtureDir } from '../../test/paths';
 import { TextTokenizer } from '../../text/tokenizer';

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import type { RgbImage } from '../../image/decode-image';
 import { resizeLanczos, toNormalizedPlanar } from '../../image/resize';
-import type { Json } from '../../model/modelFolder';
+import type { Json } from '../../model/read-model-folder';
 
 type Interpolator = 'nearest' | 'bilinear' | 'bicubic' | 'lanczos';
 

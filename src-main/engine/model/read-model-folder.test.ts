@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureDir } from '../test/paths';
 import { thrownEngineError } from '../test/engine-errors';
-import { onnxPath, readModelFolder } from './modelFolder';
+import { onnxPath, readModelFolder } from './read-model-folder';
 
 const FIXTURE = fixtureDir('tiny-smolvlm');
 const tmp = mkdtempSync(join(tmpdir(), 'vtc-model-folder-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './attention-layers';
+import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
 import { readOnnxModel } from './onnx-model-file';
 import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from './test-paths';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../../src-shared/api';
-import { defaultModelId } from './model-catalog';
+import { defaultModelId } from './engine-catalog';
 
 const model = (id: string, installed: boolean): ModelInfo => ({ id, name: id, installed, bytes: 1, family: 'f', embedded: false, methods: ['uniform'] });
 
