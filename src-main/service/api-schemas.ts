@@ -1,7 +1,7 @@
 // The service boundary's check: every call's method name and argument against the app API's table
 // (src-shared/api.ts), whichever transport (Electron IPC or the browser host) the call came through.
 import { APP_API, type AppApiArg, type AppApiMethod } from '../../src-shared/api';
-import { check } from './schema';
+import { check } from './check-argument';
 
 export function isApiMethod(name: unknown): name is AppApiMethod {
   return typeof name === 'string' && Object.hasOwn(APP_API, name);

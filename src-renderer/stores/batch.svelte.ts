@@ -2,7 +2,7 @@
 import type { BatchEvent } from '../../src-shared/api';
 import { applyBatchEvent, newBatchRun, type BatchRun } from '../lib/batch';
 import { nextBudget, chat } from './chat.svelte';
-import { client } from './client';
+import { client } from './app-client';
 import { messageOf, notify } from './status.svelte';
 
 export const batch = $state({

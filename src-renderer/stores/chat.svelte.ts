@@ -1,7 +1,7 @@
 // Chats per photo, the answers streaming in right now, and the settings for the next question.
 import type { AskEvent, Budget, ChatEntry, PruningMethod } from '../../src-shared/api';
 import { applyAskEvent, mergeEntry, startAsk, type PendingAsks } from '../lib/asks';
-import { client } from './client';
+import { client } from './app-client';
 import { messageOf, notify } from './status.svelte';
 
 export const chat = $state({

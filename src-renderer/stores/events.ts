@@ -1,7 +1,7 @@
 // Routes the app's event stream to the stores that own each kind of event.
 import { onAskEvent } from './chat.svelte';
 import { onBatchEvent } from './batch.svelte';
-import { client } from './client';
+import { client } from './app-client';
 import { onDownloadEvent } from './models.svelte';
 import { onImportEvent, refreshPhotos } from './library.svelte';
 import { applyLibraryHealth, notify, status } from './status.svelte';

@@ -2,7 +2,7 @@
 import type { ImportEvent, ImportProblem, Photo } from '../../src-shared/api';
 import { droppedFiles } from '../lib/dropped-files';
 import { newImportRun, type ImportRun } from '../lib/import-progress';
-import { client } from './client';
+import { client } from './app-client';
 import { messageOf, notify } from './status.svelte';
 
 export const library = $state({

@@ -1,7 +1,7 @@
 // Installed and downloadable models, downloads in flight, and the engine settings.
 import { PRUNING_METHODS, type DownloadProgress, type EngineSettings, type MachineInfo, type ModelInfo, type PruningMethod } from '../../src-shared/api';
 import { applyDownloadEvent, type Downloads } from '../lib/downloads';
-import { client } from './client';
+import { client } from './app-client';
 import { messageOf, notify } from './status.svelte';
 
 export const models = $state({

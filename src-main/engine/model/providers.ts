@@ -1,11 +1,10 @@
 // Which onnxruntime execution providers this machine's onnxruntime-node package can use. The package ships
 // different providers per platform (Linux: cpu, webgpu, cuda with separately installed libraries; Windows: cpu,
-// dml, webgpu; macOS: cpu, coreml, webgpu), and reports them at run time.
+// dml, webgpu; macOS: cpu, coreml, webgpu), and reports them at run time. The providers the app knows at all
+// are the one list in src-shared/api.ts, which the settings schema and the renderer read too.
 import { listSupportedBackends } from 'onnxruntime-node';
-import type { ExecutionProvider } from '../../../src-shared/api';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../../src-shared/api';
 import { EngineError } from '../errors';
-
-const KNOWN: readonly ExecutionProvider[] = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
 
 export function availableProviders(): ExecutionProvider[] {
   const supported = listSupportedBackends()
@@ -13,12 +12,12 @@ export function availableProviders(): ExecutionProvider[] {
     // would only fail at session creation.
     .filter((b) => b.bundled || b.name !== 'cuda')
     .map((b) => b.name);
-  return KNOWN.filter((ep) => supported.includes(ep));
+  return EXECUTION_PROVIDERS.filter((ep) => supported.includes(ep));
 }
 
 export function checkProvider(ep: string): ExecutionProvider {
-  if (!(KNOWN as readonly string[]).includes(ep)) {
-    throw new EngineError('PROVIDER_UNAVAILABLE', `unknown execution provider '${ep}' (known: ${KNOWN.join(', ')})`);
+  if (!(EXECUTION_PROVIDERS as readonly string[]).includes(ep)) {
+    throw new EngineError('PROVIDER_UNAVAILABLE', `unknown execution provider '${ep}' (known: ${EXECUTION_PROVIDERS.join(', ')})`);
   }
   const available = availableProviders();
   if (!available.includes(ep as ExecutionProvider)) {
