@@ -21,7 +21,8 @@ let failed = 0;
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const typecheck = step('typecheck (TypeScript and Svelte)', npm, ['run', '--silent', 'typecheck']);
-typecheck.ok ? passed++ : failed++;
+if (typecheck.ok) passed++;
+else failed++;
 
 const vitestJson = join(tmp, 'vitest.json');
 const unit = step('unit and integration tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);

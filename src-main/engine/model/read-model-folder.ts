@@ -6,6 +6,8 @@ import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { MODULES, parseOnnxFileName, variantSuffix, type ModelModule, type Variant } from './variants';
 
+// Config files are read as published (any key, any nesting); each family checks the keys it uses.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
 export interface ModelFolder {
