@@ -108,6 +108,8 @@ export interface ModelInfo {
   embedded: boolean;
   /** Pruning methods this model supports (the attention methods depend on its vision encoder). */
   methods: PruningMethod[];
+  /** Real sizes and random weights, for `vtc bench` only: its answers are gibberish, so the app never offers it. */
+  benchmark?: boolean;
 }
 
 export interface DownloadProgress {

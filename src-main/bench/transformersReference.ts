@@ -6,6 +6,8 @@ import { EngineError } from '../engine/errors';
 
 export interface ReferenceRun {
   inputIds: number[];
+  /** Image tokens in the prompt. */
+  visualTokens: number;
   pixelValues: Float32Array;
   tokens: number[];
   /** Stage times in ms: processor, vision encoder alone, embeddings alone, time to first token, decode, total. */
@@ -20,7 +22,10 @@ async function importTransformers() {
   }
 }
 
-export async function loadReference(modelDirArg: string) {
+/** Our variant names are the file suffixes; transformers.js calls `_quantized` files q8. */
+const DTYPE_OF_VARIANT: Record<string, string> = { quantized: 'q8' };
+
+export async function loadReference(modelDirArg: string, variant = 'fp32') {
   const { AutoModelForImageTextToText, AutoProcessor, RawImage, env } = await importTransformers();
   const modelDir = resolve(modelDirArg);
   env.allowRemoteModels = false;
@@ -28,12 +33,12 @@ export async function loadReference(modelDirArg: string) {
   env.localModelPath = `${dirname(modelDir)}/`;
   const id = basename(modelDir);
   const processor: any = await AutoProcessor.from_pretrained(id);
-  const model: any = await AutoModelForImageTextToText.from_pretrained(id, { dtype: 'fp32' });
+  const model: any = await AutoModelForImageTextToText.from_pretrained(id, { dtype: (DTYPE_OF_VARIANT[variant] ?? variant) as 'fp32' });
   // The processors disagree on argument order: LLaVA's takes (images, text), Idefics3's (text, images).
   const imagesFirst = model.config.model_type === 'llava';
 
   /** Runs the question once; `stages` also times the vision encoder and embeddings alone (they run again inside generate). */
-  async function run(imagePath: string, question: string, maxNewTokens: number, stages = false): Promise<ReferenceRun> {
+  async function run(imagePath: string, question: string, maxNewTokens: number, stages = false, { ignoreEos = false } = {}): Promise<ReferenceRun> {
     const t0 = performance.now();
     const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
     const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
@@ -60,11 +65,15 @@ export async function loadReference(modelDirArg: string) {
       end() {},
     };
     const g = performance.now();
-    const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer })) as { data: BigInt64Array };
+    // Without an eos id generate() has no eos stopping criterion and changes no logits, as our ignoreEos.
+    const eos = ignoreEos ? { eos_token_id: null } : {};
+    const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer, ...eos })) as { data: BigInt64Array };
     const end = performance.now();
     const inputIds = Array.from(inputs.input_ids.data as BigInt64Array, Number);
+    const imageTokenId: number = model.config.image_token_id ?? model.config.image_token_index;
     return {
       inputIds,
+      visualTokens: inputIds.filter((id) => id === imageTokenId).length,
       pixelValues: inputs.pixel_values.data as Float32Array,
       tokens: Array.from(out.data, Number).slice(inputIds.length),
       timings: {

@@ -2,6 +2,7 @@
 import type { Budget, SamplingOptions } from '../../src-shared/api';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { BENCHMARK_MODELS } from '../engine/catalog/benchmark-models';
 import { findInstalledModel } from '../engine/catalog/model-catalog';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { CliUsageError, intOption, numberOption, requireOption } from './args';
@@ -48,7 +49,7 @@ function threadsOption(values: Values): number {
 /** `--model` is a model folder, or the id of an installed or embedded model (see `vtc models list`). */
 export async function resolveModelDir(model: string): Promise<string> {
   if (existsSync(model) || model.includes('/') || model.includes('\\')) return model;
-  return (await findInstalledModel(model)).dir;
+  return (await findInstalledModel(model, { benchmarkModels: BENCHMARK_MODELS })).dir;
 }
 
 export async function loadEngine(values: Values): Promise<Engine> {

@@ -1,16 +1,42 @@
-// `vtc bench`: our engine and transformers.js on the same model, photo and question, measured side by side in
-// one run (alternating, after a warm-up each), printed as medians per stage with the ratio. With --method it
-// also measures the pruned answer against the full one. A benchmark, not a test: it asserts nothing.
-import { loadReference } from '../../bench/transformersReference';
-import { Samples } from '../../bench/stats';
+// `vtc bench`: our engine and transformers.js on the same model, variant, photo and question, each side in its own
+// process (so each peak memory is its own), questions alternating between the sides after a warm-up, reported as
+// medians per stage with the ratios. Then the follow-up question, the pruned answers at several budgets, and the
+// first question after load. Every answer makes exactly --max-new-tokens tokens (eos ignored), so random-weight
+// models give the same work every run. A benchmark, not a test: it asserts nothing.
+import { join } from 'node:path';
+import { BENCHMARK_MODELS, isBuilt } from '../../engine/catalog/benchmark-models';
+import { modelsRoot, userDataDir } from '../../engine/catalog/data-dir';
+import { benchReport, type BenchReport, type BenchSamples } from '../../bench/bench-report';
+import { startSide, type SideAnswer, type SideQuestion } from '../../bench/bench-side';
+import { ensureBenchmarkModel } from '../../bench/build-benchmark-model';
+import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
+import { ENGINE_OPTIONS, engineOptions, parseBudget, resolveModelDir } from '../engineOptions';
 import { formatTable } from '../table';
-import { intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseBudget, resolveModelDir } from '../engineOptions';
 import { parseMethod } from './compare';
 
-export const summary = 'engine vs transformers.js, medians per stage: --model DIR --image FILE --prompt TEXT [--runs N] [--method M --keep K] [--json]';
+export const summary =
+  'engine vs transformers.js, medians per stage: --model ID|DIR --image FILE [--prompt TEXT] [--runs N] [--method M] [--keep 0.5,0.25,0.11] [--json]';
 
-const STAGES = ['preprocess', 'vision', 'embed', 'first token', 'decode', 'total'] as const;
+const DEFAULT_PROMPT = 'What is in this photo?';
+const FOLLOW_UP = 'Which colours stand out?';
+
+/** A benchmark model's id builds it first (progress on stderr); anything else is resolved as for every command. */
+async function benchModelDir(model: string): Promise<string> {
+  const benchmark = BENCHMARK_MODELS.find((m) => m.id === model);
+  if (!benchmark) return resolveModelDir(model);
+  if (!isBuilt(join(modelsRoot(userDataDir()), benchmark.id))) {
+    console.error(`building ${benchmark.id} (${benchmark.name}) into ${modelsRoot(userDataDir())}, a few minutes:`);
+  }
+  return ensureBenchmarkModel(benchmark, { onProgress: (line) => console.error(`  ${line}`) });
+}
+
+function parseKeeps(text: string): number[] {
+  return text.split(',').map((part) => {
+    const budget = parseBudget(part.trim());
+    if (budget.kind !== 'ratio') throw new CliUsageError(`--keep takes fractions like 0.5,0.25,0.11, got '${part}'`);
+    return budget.ratio;
+  });
+}
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseOptions(argv, {
@@ -23,92 +49,90 @@ export async function run(argv: string[]): Promise<void> {
     keep: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const model = await resolveModelDir(requireOption(values, 'model'));
+  const model = requireOption(values, 'model');
   const image = requireOption(values, 'image');
-  const prompt = requireOption(values, 'prompt');
-  const runs = intOption(values, 'runs', 5, 1);
+  const prompt = (values.prompt as string | undefined) ?? DEFAULT_PROMPT;
+  const runs = intOption(values, 'runs', 3, 1);
   const maxNewTokens = intOption(values, 'max-new-tokens', 32, 1);
-  const method = values.method === undefined ? undefined : parseMethod(values.method);
-  const budget = parseBudget((values.keep as string | undefined) ?? '0.25');
+  const method = parseMethod((values.method as string | undefined) ?? 'received');
+  const keeps = parseKeeps((values.keep as string | undefined) ?? '0.5,0.25,0.11');
+  // Both sides must run the same files: fp32 unless asked, since transformers.js picks no variant by size.
+  const variant = (values.variant as string | undefined) ?? 'fp32';
+  const options = { ...engineOptions({ ...values, variant }), cacheDir: undefined };
+  const progress = (text: string) => values.json || console.error(text);
 
-  // The per-photo cache stays off: every run must encode the photo, like the reference does.
-  const engine = await loadEngine({ ...values, model, 'cache-dir': undefined });
-  const reference = await loadReference(model);
-  const samples = new Samples();
-  let tokensAgree = true;
-
-  const runOurs = async (record: boolean) => {
-    const a = await engine.ask({ image, prompt, maxNewTokens });
-    const t = a.timings;
-    const stages = [t.preprocessMs, t.visionMs, t.embedMs, t.visionMs + t.embedMs + t.prefillMs, t.decodeMs, t.totalMs];
-    if (record) STAGES.forEach((s, i) => samples.add('ours', s, stages[i]));
-    return a.tokens;
-  };
-  const runReference = async (record: boolean) => {
-    const r = await reference.run(image, prompt, maxNewTokens, true);
-    const t = r.timings;
-    const stages = [t.preprocessMs, t.visionMs, t.embedMs, t.firstTokenMs, t.decodeMs, t.totalMs];
-    if (record) STAGES.forEach((s, i) => samples.add('reference', s, stages[i]));
-    return r.tokens;
-  };
-  const runPruned = async (record: boolean) => {
-    if (!method) return;
-    const c = await engine.compare({ image, prompt, maxNewTokens, method, budget });
-    if (!record) return;
-    samples.add('full', 'prefill', c.full.timings.prefillMs);
-    samples.add('pruned', 'prefill', c.pruned.timings.prefillMs);
-    samples.add('full', 'total', c.full.timings.totalMs);
-    samples.add('pruned', 'total', c.pruned.timings.totalMs);
-    samples.add('pruned', 'kept', c.pruned.kept.length);
-    samples.add('full', 'visual', c.full.counts.visualTokens);
-  };
-
-  await runOurs(false);
-  await runReference(false);
-  await runPruned(false);
-  for (let i = 0; i < runs; i++) {
-    // Alternate who goes first so that slow drifts of a noisy machine fall on both sides.
-    const [a, b] = i % 2 === 0 ? [runOurs, runReference] : [runReference, runOurs];
-    const first = await a(true);
-    const second = await b(true);
-    tokensAgree &&= first.join(',') === second.join(',');
-    await runPruned(true);
+  const modelDir = await benchModelDir(model);
+  progress(`loading ${model} (${variant}) in two processes: ours and transformers.js`);
+  const [ours, reference] = await Promise.all([startSide('ours', modelDir, options), startSide('reference', modelDir, options)]);
+  try {
+    const question = (extra: Partial<SideQuestion> = {}): SideQuestion => ({ image, prompt, maxNewTokens, fresh: true, ...extra });
+    const samples: BenchSamples = {
+      model,
+      variant,
+      photo: image,
+      maxNewTokens,
+      cold: await ours.ask(question()),
+      ours: [],
+      reference: [],
+      followups: [],
+      pruned: keeps.map((keep) => ({ method, keep, answers: [] as SideAnswer[] })),
+      peakRssBytes: { ours: 0, reference: 0 },
+    };
+    await reference.ask(question());
+    for (let i = 0; i < runs; i++) {
+      progress(`run ${i + 1}/${runs}: full answers, ours and transformers.js, then a follow-up question`);
+      // Alternate who goes first so that slow drifts of a noisy machine fall on both sides.
+      const order = i % 2 === 0 ? (['ours', 'reference'] as const) : (['reference', 'ours'] as const);
+      for (const side of order) samples[side].push(await (side === 'ours' ? ours : reference).ask(question()));
+      samples.followups.push(await ours.ask(question({ prompt: FOLLOW_UP, fresh: false })));
+    }
+    // The pruned runs read attention: their first one opens the instrumented encoder, so it is a warm-up.
+    await ours.ask(question({ pruning: { method, budget: { kind: 'ratio', ratio: keeps[0] } } }));
+    for (let i = 0; i < runs; i++) {
+      progress(`run ${i + 1}/${runs}: ${method} at ${keeps.join(', ')}`);
+      for (const pruned of samples.pruned)
+        pruned.answers.push(await ours.ask(question({ pruning: { method, budget: { kind: 'ratio', ratio: pruned.keep } } })));
+    }
+    samples.peakRssBytes = { ours: await ours.peakRssBytes(), reference: await reference.peakRssBytes() };
+    const report = benchReport(samples);
+    console.log(values.json ? JSON.stringify(report) : formatBenchReport(report));
+  } finally {
+    await Promise.all([ours.close(), reference.close()]);
   }
-  await engine.dispose();
-  await reference.dispose();
+}
 
-  const rows = STAGES.map((s) => {
-    const ours = samples.median('ours', s);
-    const ref = samples.median('reference', s);
-    return { stage: s, ours, reference: ref, ratio: ours / ref };
-  });
-  const pruning = method
-    ? {
-        method,
-        kept: samples.median('pruned', 'kept'),
-        visualTokens: samples.median('full', 'visual'),
-        fullPrefillMs: samples.median('full', 'prefill'),
-        prunedPrefillMs: samples.median('pruned', 'prefill'),
-        prefillRatio: samples.median('pruned', 'prefill') / samples.median('full', 'prefill'),
-        totalRatio: samples.median('pruned', 'total') / samples.median('full', 'total'),
-      }
-    : undefined;
+const ms = (v: number) => v.toFixed(1);
+const ratio = (v: number) => `${v.toFixed(2)}x`;
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 
-  if (values.json) {
-    console.log(JSON.stringify({ runs, stages: rows, tokensAgree, pruning }));
-    return;
-  }
-  console.log(`${runs} runs each, medians (ms); ratio < 1 means our engine is faster`);
-  console.log(
+/** The human form: the stage table, then one line per comparison. */
+export function formatBenchReport(r: BenchReport): string {
+  const rows: [string, number, number, (v: number) => string][] = [
+    ['preprocess (ms)', r.ours.preprocess_ms, r.reference.preprocess_ms, ms],
+    ['vision (ms)', r.ours.vision_ms, r.reference.vision_ms, ms],
+    ['embed (ms)', r.ours.embed_ms, r.reference.embed_ms, ms],
+    ['prefill (ms)', r.ours.prefill_ms, r.reference.prefill_ms, ms],
+    ['first token (ms)', r.ours.first_token_ms, r.reference.first_token_ms, ms],
+    ['decode (tokens/s)', r.ours.decode_tokens_per_s, r.reference.decode_tokens_per_s, (v) => v.toFixed(2)],
+    ['total (ms)', r.ours.total_ms, r.reference.total_ms, ms],
+    ['peak RSS', r.ours.peak_rss_bytes, r.reference.peak_rss_bytes, gb],
+  ];
+  const lines = [
+    `${r.model} (${r.variant}), ${r.photo}: ${r.visual_tokens} visual tokens, ${r.max_new_tokens} new tokens, ${r.runs} runs each, medians`,
     formatTable(
       ['stage', 'ours', 'transformers.js', 'ratio'],
-      rows.map((r) => [r.stage, r.ours.toFixed(1), r.reference.toFixed(1), `${r.ratio.toFixed(2)}x`]),
+      rows.map(([name, a, b, format]) => [name, format(a), format(b), ratio(a / b)]),
     ),
-  );
-  console.log(`generated tokens identical in every run: ${tokensAgree ? 'yes' : 'NO'}`);
-  if (pruning) {
-    console.log(
-      `\n${pruning.method} keeping ${pruning.kept} of ${pruning.visualTokens} visual tokens: prefill ${pruning.prunedPrefillMs.toFixed(1)} vs ${pruning.fullPrefillMs.toFixed(1)} ms (${pruning.prefillRatio.toFixed(2)}x of full), end to end ${pruning.totalRatio.toFixed(2)}x of full`,
-    );
-  }
+    `generated tokens identical in every run: ${r.tokens_agree ? 'yes' : 'NO'}`,
+    '',
+    formatTable(
+      ['pruned', 'kept', 'vision (ms)', 'prefill vs full', 'end to end vs full'],
+      r.pruned.map((p) => [`${p.method} ${p.keep}`, String(p.kept_tokens), ms(p.vision_ms), ratio(p.prefill_ratio), ratio(p.total_ratio)]),
+    ),
+    '',
+    `vision with the attention signal / plain encoder: ${ratio(r.instrumented_over_plain)}`,
+    `follow-up question's time to first token / first question's: ${ratio(r.followup_ttft_ratio)}`,
+    `first question after load / warm: ${ratio(r.cold_over_warm)}`,
+  ];
+  return lines.join('\n');
 }

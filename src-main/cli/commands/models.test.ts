@@ -36,6 +36,14 @@ describe('models command output', () => {
     ]);
   });
 
+  it('marks benchmark models, built or still to be built by vtc bench', () => {
+    const shape = (installed: boolean): ModelInfo => ({ id: 'shape', name: 'Shape', installed, bytes: 1_290_637_518, family: 'idefics3', embedded: false, methods: ['received'], benchmark: true, ...(installed ? { dir: '/d/models/shape' } : {}) });
+    expect(modelTable([shape(false), shape(true)]).split('\n').slice(1)).toEqual([
+      'shape  benchmark, built by vtc bench  1.29 GB  idefics3',
+      'shape  benchmark                      1.29 GB  idefics3  /d/models/shape',
+    ]);
+  });
+
   it('rewrites one line per file on a terminal, at most every 100 ms, and ends it when the file settles', () => {
     const written: string[] = [];
     let clock = 0;

@@ -1,6 +1,7 @@
 // `vtc models list|pull|import`: the model catalogue and downloads, the same code the desktop app calls.
 import type { DownloadProgress, ModelInfo } from '../../../src-shared/api';
 import { userDataDir } from '../../engine/catalog/data-dir';
+import { BENCHMARK_MODELS } from '../../engine/catalog/benchmark-models';
 import { importModelFolder, listModels } from '../../engine/catalog/model-catalog';
 import { pullModel } from '../../engine/download/pull-model';
 import { lockDataFolder } from '../../service/data-folder-lock';
@@ -17,6 +18,7 @@ export function formatBytes(n: number): string {
 
 function status(m: ModelInfo): string {
   if (m.embedded) return 'embedded';
+  if (m.benchmark) return m.installed ? 'benchmark' : 'benchmark, built by vtc bench';
   return m.installed ? 'installed' : 'not installed';
 }
 
@@ -71,7 +73,8 @@ async function asOwner<T>(command: string, work: (dataDir: string) => Promise<T>
 
 async function list(argv: string[]): Promise<void> {
   const { values } = parseOptions(argv, { json: { type: 'boolean' } });
-  const models = await listModels();
+  // The CLI lists the benchmark models too: `vtc bench --model <id>` builds one on first use.
+  const models = await listModels({ benchmarkModels: BENCHMARK_MODELS });
   console.log(values.json ? JSON.stringify(models, null, 2) : modelTable(models));
 }
 

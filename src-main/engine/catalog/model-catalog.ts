@@ -9,6 +9,7 @@ import { EngineError } from '../errors';
 import { supportedMethods } from '../families/index';
 import { modelsRoot, userDataDir } from './data-dir';
 import { readImportedModels, writeImportedModels } from './imported-registry';
+import { BENCHMARK_MODELS, isBuilt, type BenchmarkModel } from './benchmark-models';
 import { downloadBytes, loadManifests } from './manifest';
 import { folderBytes, isCompleteInstall, readModelType } from './folder-facts';
 
@@ -18,6 +19,8 @@ export interface CatalogOptions {
   dataDir?: string;
   manifestsDir?: string;
   fixturesDir?: string;
+  /** Built-on-this-machine models to list too; the CLI lists them for `vtc bench`, the app never does. */
+  benchmarkModels?: readonly BenchmarkModel[];
 }
 
 async function subfolders(dir: string): Promise<string[]> {
@@ -59,7 +62,14 @@ export async function listModels(options: CatalogOptions = {}): Promise<ModelInf
       embedded: false,
     });
   }
-  const seen = new Set(models.map((m) => m.id));
+  for (const b of options.benchmarkModels ?? []) {
+    const dir = join(root, b.id);
+    const installed = isBuilt(dir);
+    const bytes = installed ? await folderBytes(dir) : b.bytes;
+    models.push({ id: b.id, name: b.name, ...(installed ? { dir } : {}), installed, bytes, family: b.family, embedded: false, benchmark: true });
+  }
+  // A built benchmark model's folder is in the models folder: never list it as a plain model.
+  const seen = new Set([...models.map((m) => m.id), ...BENCHMARK_MODELS.map((b) => b.id)]);
   const add = (info: CatalogEntry | undefined) => {
     if (info && !seen.has(info.id)) {
       seen.add(info.id);
@@ -91,6 +101,9 @@ export async function findInstalledModel(id: string, options: CatalogOptions = {
   const found = models.find((m) => m.id === id);
   if (!found) {
     throw new EngineError('BAD_ARGUMENT', `unknown model '${id}' (models: ${models.map((m) => m.id).join(', ') || 'none'})`);
+  }
+  if (found.benchmark && !found.installed) {
+    throw new EngineError('MODEL_INCOMPLETE', `model '${id}' is a benchmark model built on this machine: run \`vtc bench --model ${id}\` to build it`);
   }
   if (!found.installed || !found.dir) {
     throw new EngineError('MODEL_INCOMPLETE', `model '${id}' is not downloaded yet: run \`vtc models pull ${id}\``);
