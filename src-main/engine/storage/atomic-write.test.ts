@@ -68,6 +68,17 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['imported-models.json']);
   });
 
+  /** Replaces 'old' by 'new' in library.jsonl with `error` thrown at `step`: what came of it, and what is on disk. */
+  async function replaceFailingAt(step: keyof AtomicWriteSteps | 'beforeReplace', error: Error) {
+    const file = join(dir, 'library.jsonl');
+    writeFileSync(file, 'old\n');
+    const { steps } = step === 'beforeReplace' ? recordingSteps() : recordingSteps({ step, error });
+    const beforeReplace = step === 'beforeReplace' ? () => Promise.reject(error) : undefined;
+    let replaced = false;
+    const outcome = await writeFileAtomic(file, 'new\n', { steps, beforeReplace, onReplaced: () => (replaced = true) }).catch((e: unknown) => e);
+    return { outcome, replaced, content: readFileSync(file, 'utf8'), names: readdirSync(dir) };
+  }
+
   // Any failure before the rename (an I/O error, the hook, a full quota) must leave the target untouched.
   for (const [step, code] of [
     ['writeDurably', 'EDQUOT'],
@@ -75,31 +86,19 @@ describe('writeFileAtomic', () => {
     ['beforeReplace', 'EIO'],
   ] as const) {
     it(`a failure at ${step} (${code}) keeps the old file and leaves no temp file`, async () => {
-      const file = join(dir, 'library.jsonl');
-      writeFileSync(file, 'old\n');
       const error = errno(code, step);
-      const { steps } = step === 'beforeReplace' ? recordingSteps() : recordingSteps({ step, error });
-      const beforeReplace = step === 'beforeReplace' ? () => Promise.reject(error) : undefined;
-      let replaced = false;
-      const outcome = await writeFileAtomic(file, 'new\n', { steps, beforeReplace, onReplaced: () => (replaced = true) }).catch((e: unknown) => e);
-      if (code === 'EDQUOT') expect(outcome).toMatchObject({ code: 'DISK_FULL' });
-      else expect(outcome).toBe(error);
-      expect(replaced).toBe(false);
-      expect(readFileSync(file, 'utf8')).toBe('old\n');
-      expect(readdirSync(dir)).toEqual(['library.jsonl']);
+      const result = await replaceFailingAt(step, error);
+      if (code === 'EDQUOT') expect(result.outcome).toMatchObject({ code: 'DISK_FULL' });
+      else expect(result.outcome).toBe(error);
+      expect(result).toMatchObject({ replaced: false, content: 'old\n', names: ['library.jsonl'] });
     });
   }
 
   it('a failed folder flush is reported, but the new content is in place and onReplaced has run', async () => {
-    const file = join(dir, 'library.jsonl');
-    writeFileSync(file, 'old\n');
     const error = errno('EIO', 'fsync');
-    const { steps } = recordingSteps({ step: 'syncFolder', error });
-    let replaced = false;
-    await expect(writeFileAtomic(file, 'new\n', { steps, onReplaced: () => (replaced = true) })).rejects.toBe(error);
-    expect(replaced).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe('new\n');
-    expect(readdirSync(dir)).toEqual(['library.jsonl']);
+    const result = await replaceFailingAt('syncFolder', error);
+    expect(result.outcome).toBe(error);
+    expect(result).toMatchObject({ replaced: true, content: 'new\n', names: ['library.jsonl'] });
   });
 
   it('runs beforeReplace after the new content is written and before the target changes', async () => {
