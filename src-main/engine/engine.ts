@@ -22,7 +22,7 @@ import { generate, type DecoderShape } from './generation/generate';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/read-model-folder';
 import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
-import { isVariant, MODULES, pickVariant, type ModelModule, type Variant } from './model/variants';
+import { isVariant, MODULES, pickVariant, VARIANTS, type ModelModule, type Variant } from './model/variants';
 import { gatherRows } from './pruning/gather';
 import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { attentionKindMissing } from './pruning/scorers/attention-layers';
@@ -96,7 +96,7 @@ function decoderShape(folder: ModelFolder, variant: Variant): DecoderShape {
 
 function chosenVariants(folder: ModelFolder, ep: ExecutionProvider, requested?: string): Record<ModelModule, Variant> {
   if (requested !== undefined && !isVariant(requested)) {
-    throw new EngineError('VARIANT_MISSING', `unknown variant '${requested}' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)`);
+    throw new EngineError('VARIANT_MISSING', `unknown variant '${requested}' (known: ${VARIANTS.join(', ')})`);
   }
   const out = {} as Record<ModelModule, Variant>;
   for (const m of MODULES) out[m] = pickVariant(m, folder.onnx.get(m)!, ep, requested);

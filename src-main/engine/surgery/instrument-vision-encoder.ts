@@ -6,14 +6,14 @@
 // their raw bytes), external ones keep their `location`. Both resolve against the source file's
 // folder, which ORT only allows when told so: open the result with createInstrumentedSession.
 
-import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
+import { writeFileAtomic } from '../storage/atomic-write';
 import { sha256File } from '../storage/file-hash';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
 import { findStructuralProblems } from './graph-structure';
-import { readOnnxModel, writeOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
+import { encodeOnnxModel, readOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
 import { BRANCH_TENSOR_PREFIX, SCORE_MODES, SCORE_OUTPUT_PREFIX, buildScoreBranches, parseScoreOutputName, type ScoreBranchOptions } from './score-branches';
 
 export interface InstrumentOptions extends ScoreBranchOptions {
@@ -64,7 +64,8 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
 
   const model = readOnnxModel(onnxPath);
   const { additions, layers, layerCount } = instrumentGraph(model, requested, branches);
-  writeAtomically(cachePath, (tempPath) => writeOnnxModel(model, additions, tempPath));
+  // Atomic, so a crash never leaves a half-written cache entry; a full disk is DISK_FULL.
+  await writeFileAtomic(cachePath, encodeOnnxModel(model, additions));
   const outputNames = additions.outputs.map((o) => o.name);
   return { path: cachePath, externalDataDir, outputNames, layers, layerCount, sourceSha256: hash, fromCache: false };
 }
@@ -155,18 +156,4 @@ function describeInstrumented(model: OnnxModelFile): Pick<InstrumentedEncoder, '
     // The side branches hold no Softmax feeding a MatMul, so only the source's layers are counted.
     layerCount: countAttentionLayers(model),
   };
-}
-
-/** Writes through a temporary file and a rename, so a crash never leaves a half-written cache entry. */
-function writeAtomically(path: string, write: (tempPath: string) => void): void {
-  const tempPath = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    write(tempPath);
-    renameSync(tempPath, path);
-  } catch (e) {
-    rmSync(tempPath, { force: true });
-    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new EngineError('DISK_FULL', `No space left to write ${path}.`);
-    throw e;
-  }
 }

@@ -107,8 +107,13 @@ export function readOnnxModel(path: string): OnnxModelFile {
   }
 }
 
-/** Writes `model` plus `additions` (nodes appended after all others, outputs after the existing ones). */
+/** Writes `model` plus `additions` to `destPath` (see encodeOnnxModel). */
 export function writeOnnxModel(model: OnnxModelFile, additions: GraphAdditions, destPath: string): void {
+  writeFileSync(destPath, encodeOnnxModel(model, additions));
+}
+
+/** The bytes of `model` plus `additions` (nodes appended after all others, outputs after the existing ones). */
+export function encodeOnnxModel(model: OnnxModelFile, additions: GraphAdditions): Buffer {
   const src = openModel(model.path);
   try {
     const initializerAt = new Map(model.graph.initializers.map((e) => [e.field.start, e]));
@@ -124,7 +129,7 @@ export function writeOnnxModel(model: OnnxModelFile, additions: GraphAdditions, 
     for (const f of model.modelFields) {
       modelParts.push(...(f.field === MODEL_GRAPH ? lengthDelimitedField(MODEL_GRAPH, graphParts) : [bytesOf(src, f)]));
     }
-    writeFileSync(destPath, Buffer.concat(modelParts));
+    return Buffer.concat(modelParts);
   } catch (e) {
     throw asModelError(model.path, e);
   } finally {
