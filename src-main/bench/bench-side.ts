@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Budget, PruningMethod, StageTimings } from '../../src-shared/api';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { EngineError, isEngineError, type EngineErrorCode } from '../engine/errors';
-import { loadReference } from './transformersReference';
+import { loadReference } from '../engine/reference/transformers-reference';
 
 export type SideKind = 'ours' | 'reference';
 

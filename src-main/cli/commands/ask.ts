@@ -1,6 +1,6 @@
 // `vtc ask`: one question about one photo with all visual tokens, streamed, then the timings.
 import { intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, QUESTION_OPTIONS, samplingOptions } from '../engineOptions';
+import { ENGINE_OPTIONS, loadEngine, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
 import { countLine, timingLine } from '../report';
 
 export const summary = 'answer a question about a photo: --model DIR --image FILE --prompt TEXT [--max-new-tokens N] [--ep cpu] [--json]';

@@ -10,7 +10,7 @@ import { benchReport, type BenchReport, type BenchSamples } from '../../bench/be
 import { startSide, type SideAnswer, type SideQuestion } from '../../bench/bench-side';
 import { ensureBenchmarkModel } from '../../bench/build-benchmark-model';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, engineOptions, parseBudget, resolveModelDir } from '../engineOptions';
+import { ENGINE_OPTIONS, engineOptions, parseBudget, resolveModelDir } from '../engine-options';
 import { formatTable } from '../table';
 import { parseMethod } from './compare';
 

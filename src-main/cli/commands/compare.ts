@@ -1,7 +1,7 @@
 // `vtc compare`: the same question answered with all visual tokens and with a pruned set, side by side.
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseBudget, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engineOptions';
+import { ENGINE_OPTIONS, loadEngine, parseBudget, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
 import { countLine, timingLine } from '../report';
 
 export const summary =

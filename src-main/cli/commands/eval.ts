@@ -9,7 +9,7 @@ import { openEvalEngine, runEvaluation } from '../../eval/run-eval';
 import { summarizeByType, summarizeOutcomes } from '../../eval/summarize';
 import { checkTargets } from '../../eval/targets';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, engineOptions, parseBudget, parsePositions, resolveModelDir } from '../engineOptions';
+import { ENGINE_OPTIONS, engineOptions, parseBudget, parsePositions, resolveModelDir } from '../engine-options';
 import { parseMethod } from './compare';
 
 export const summary =

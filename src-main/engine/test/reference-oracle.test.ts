@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine';
 import { decodeImageFile } from '../image/decode-image';
-import { loadReference } from '../../bench/transformersReference';
+import { loadReference } from '../reference/transformers-reference';
 import { fixtureDir, photo } from './paths';
 
 const NEW_TOKENS = 32;

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadReference } from '../../../bench/transformersReference';
+import { loadReference } from '../../reference/transformers-reference';
 import { Engine } from '../../engine';
 import { decodeImageFile } from '../../image/decode-image';
 import { readModelFolder } from '../../model/read-model-folder';

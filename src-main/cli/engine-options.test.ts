@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from './args';
-import { engineOptions, parseBudget, samplingOptions } from './engineOptions';
+import { engineOptions, parseBudget, samplingOptions } from './engine-options';
 
 describe('engineOptions', () => {
   it('defaults to cpu with onnxruntime choosing the threads', () => {
