@@ -24,7 +24,10 @@ const tile = (name) => tiles().filter({ hasText: name });
 const photoCount = async () => Number((await page.getByTestId('photo-count').textContent()).split(' ')[0]);
 
 async function waitForCount(expected) {
-  await page.waitForFunction((n) => document.querySelector('[data-testid="photo-count"]')?.textContent?.trim().startsWith(`${n} `), expected);
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="photo-count"]')?.textContent?.trim().startsWith(`${n} `),
+    expected,
+  );
 }
 
 /** Searches and waits until the grid shows the answer to this query (not a stale one). */
@@ -91,11 +94,20 @@ describe('browser host', { timeout: 900_000 }, () => {
   });
 
   step('offline, a download fails with a clear reason and can be retried; engine settings apply', async () => {
-    const row = page.locator('[data-testid="model-row"]').filter({ has: page.getByTestId('download') }).first();
+    const row = page
+      .locator('[data-testid="model-row"]')
+      .filter({ has: page.getByTestId('download') })
+      .first();
     await row.getByTestId('download').click();
-    await row.getByTestId('download-progress').filter({ hasText: /error.*cannot reach/ }).waitFor({ timeout: 60_000 });
+    await row
+      .getByTestId('download-progress')
+      .filter({ hasText: /error.*cannot reach/ })
+      .waitFor({ timeout: 60_000 });
     assert.equal(await row.getByTestId('download').textContent(), 'Retry');
-    await page.getByTestId('notice').filter({ hasText: /Download of .* failed/ }).waitFor();
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: /Download of .* failed/ })
+      .waitFor();
 
     await page.getByTestId('settings-threads').fill('1');
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -125,7 +137,10 @@ describe('browser host', { timeout: 900_000 }, () => {
     const corrupt = path.join(badDir, 'broken-photo.jpg');
     const text = path.join(badDir, 'notes.txt');
     // A JPEG signature followed by garbage: looks like a photo by name and header, but cannot be decoded.
-    writeFileSync(corrupt, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0 this is not image data '.repeat(40))]));
+    writeFileSync(
+      corrupt,
+      Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0 this is not image data '.repeat(40))]),
+    );
     writeFileSync(text, 'Shopping list: milk, eggs.\n');
     await page.getByTestId('import').setInputFiles([corrupt, text]);
     const report = page.getByTestId('import-errors');
@@ -145,7 +160,9 @@ describe('browser host', { timeout: 900_000 }, () => {
 
   step('dropping a photo on the library imports it', async () => {
     const before = await photoCount();
-    const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#3a7' } })
+      .png()
+      .toBuffer();
     const transfer = await page.evaluateHandle((base64) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
       const dt = new DataTransfer();
@@ -190,7 +207,10 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.ok(painted > 0.5, `the overlay covers the photo (${(painted * 100).toFixed(0)}% painted)`);
     const photoBox = await page.getByTestId('photo').boundingBox();
     const canvasBox = await canvas.boundingBox();
-    assert.ok(Math.abs(photoBox.width - canvasBox.width) < 2 && Math.abs(photoBox.height - canvasBox.height) < 2, 'the overlay lines up with the photo');
+    assert.ok(
+      Math.abs(photoBox.width - canvasBox.width) < 2 && Math.abs(photoBox.height - canvasBox.height) < 2,
+      'the overlay lines up with the photo',
+    );
     await screenshot(page, 'photo-heatmap');
     await toggle.uncheck();
     await canvas.waitFor({ state: 'detached' });
@@ -215,7 +235,10 @@ describe('browser host', { timeout: 900_000 }, () => {
     await page.getByTestId('batch-selected').click();
     await page.getByTestId('batch-question').fill('What is in the picture?');
     await page.getByTestId('batch-start').click();
-    await page.getByTestId('batch-progress').filter({ hasText: /2\/2 · finished/ }).waitFor({ timeout: ANSWER_TIMEOUT });
+    await page
+      .getByTestId('batch-progress')
+      .filter({ hasText: /2\/2 · finished/ })
+      .waitFor({ timeout: ANSWER_TIMEOUT });
     const rows = page.getByTestId('batch-results').locator('tbody tr');
     assert.equal(await rows.count(), 2);
     assert.match(await rows.allTextContents().then((t) => t.join('\n')), /coffee\.png[\s\S]*coins\.png|coins\.png[\s\S]*coffee\.png/);
@@ -271,7 +294,10 @@ describe('browser host', { timeout: 900_000 }, () => {
     const notice = page.getByTestId('notice').filter({ hasText: 'could not be read' });
     await notice.waitFor();
     assert.equal(await notice.getAttribute('data-kind'), 'warning');
-    assert.match(await notice.textContent(), /^1 record in the library file library\.jsonl could not be read and was set aside in .*library\.quarantine\.jsonl\. Everything else in your library was kept\./);
+    assert.match(
+      await notice.textContent(),
+      /^1 record in the library file library\.jsonl could not be read and was set aside in .*library\.quarantine\.jsonl\. Everything else in your library was kept\./,
+    );
     assert.equal(await page.getByTestId('read-only').count(), 0, 'a damaged record does not make the library read-only');
     await screenshot(page, 'library-notice');
   });
@@ -282,15 +308,25 @@ describe('browser host', { timeout: 900_000 }, () => {
     const big = mkdtempSync(path.join(os.tmpdir(), 'vtc-e2e-big-'));
     try {
       // Noise does not compress: each photo takes a moment to check and thumbnail, so the import runs for a while.
-      const jpeg = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).jpeg().toBuffer();
+      const jpeg = await sharp({
+        create: { width: 1600, height: 1200, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 50 } },
+      })
+        .jpeg()
+        .toBuffer();
       for (let i = 0; i < 150; i++) writeFileSync(path.join(big, `big-${String(i).padStart(3, '0')}.jpg`), jpeg);
       await page.getByTestId('import-path').fill(big);
       await page.getByTestId('import-path').press('Enter');
-      await page.getByTestId('import-progress-text').filter({ hasText: /^Importing \d+ of 150: big-\d{3}\.jpg$/ }).waitFor();
+      await page
+        .getByTestId('import-progress-text')
+        .filter({ hasText: /^Importing \d+ of 150: big-\d{3}\.jpg$/ })
+        .waitFor();
       await page.waitForFunction(() => document.querySelector('[data-testid="import-progress"] progress')?.value >= 3);
       await screenshot(page, 'import-progress');
       await page.getByTestId('import-cancel').click();
-      await page.getByTestId('notice').filter({ hasText: /^Import cancelled; \d+ photos? added before it stopped\./ }).waitFor();
+      await page
+        .getByTestId('notice')
+        .filter({ hasText: /^Import cancelled; \d+ photos? added before it stopped\./ })
+        .waitFor();
       await page.getByTestId('import-progress').waitFor({ state: 'detached' });
       const added = (await photoCount()) - before;
       assert.ok(added >= 3 && added < 150, `the import stopped part way (${added} of 150 added)`);

@@ -15,7 +15,6 @@ const only = process.argv[2];
 // Screenshots describe this run only; a failure screenshot from an earlier run would mislead.
 rmSync(screenshotDir, { recursive: true, force: true });
 
-
 const counts = { passed: 0, failed: 0, skipped: 0 };
 const stream = run({ files: FILES.filter((f) => !only || path.basename(f).includes(only)), concurrency: 1 });
 stream.on('test:pass', (t) => {

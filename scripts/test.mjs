@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, unit and integration tests (vitest), then the end-to-end tests, and one closing
+// `npm test`: lint, type-check, unit and integration tests (vitest), then the end-to-end tests, and one closing
 // line that counts them all. Every stage runs even when an earlier one failed, so one run shows everything.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,12 +20,22 @@ let passed = 0;
 let failed = 0;
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const typecheck = step('typecheck (TypeScript and Svelte)', npm, ['run', '--silent', 'typecheck']);
-if (typecheck.ok) passed++;
-else failed++;
+for (const [name, script] of [
+  ['lint (layering, ESLint rules, Prettier formatting)', 'lint'],
+  ['typecheck (TypeScript and Svelte)', 'typecheck'],
+]) {
+  if (step(name, npm, ['run', '--silent', script]).ok) passed++;
+  else failed++;
+}
 
 const vitestJson = join(tmp, 'vitest.json');
-const unit = step('unit and integration tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+const unit = step('unit and integration tests', npx, [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
+]);
 try {
   const report = JSON.parse(readFileSync(vitestJson, 'utf8'));
   passed += report.numPassedTests;

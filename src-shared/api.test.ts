@@ -23,7 +23,13 @@ describe('the app API table', () => {
     expectTypeOf<Budget>().toEqualTypeOf<{ kind: 'count'; count: number } | { kind: 'ratio'; ratio: number }>();
     expectTypeOf<EngineSettings>().toEqualTypeOf<{ modelId: string; ep: 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'; threads: number }>();
     expectTypeOf<ImportRequest>().toEqualTypeOf<{ paths: string[]; importId?: string }>();
-    expectTypeOf<AskRequest>().toEqualTypeOf<{ photoId: string; question: string; method: PruningMethod; budget: Budget; maxNewTokens?: number }>();
+    expectTypeOf<AskRequest>().toEqualTypeOf<{
+      photoId: string;
+      question: string;
+      method: PruningMethod;
+      budget: Budget;
+      maxNewTokens?: number;
+    }>();
     expectTypeOf<BatchRequest>().toEqualTypeOf<{ photoIds: string[]; question: string; method: PruningMethod; budget: Budget }>();
   });
 

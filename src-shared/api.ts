@@ -180,7 +180,9 @@ export interface ChatEntry {
 
 const question = str(2000);
 
-export const ASK_REQUEST = obj({ photoId: id, question, method: oneOf(PRUNING_METHODS), budget: BUDGET, maxNewTokens: int(1, 1024) }, ['maxNewTokens']);
+export const ASK_REQUEST = obj({ photoId: id, question, method: oneOf(PRUNING_METHODS), budget: BUDGET, maxNewTokens: int(1, 1024) }, [
+  'maxNewTokens',
+]);
 export type AskRequest = Infer<typeof ASK_REQUEST>;
 
 /** Streamed while an ask runs: tokens of each side as they come. */
@@ -189,7 +191,12 @@ export type AskEvent =
   | { type: 'done'; askId: string; entry: ChatEntry }
   | { type: 'error'; askId: string; message: string };
 
-export const BATCH_REQUEST = obj({ photoIds: list(id, { minItems: 1, maxItems: 10_000 }), question, method: oneOf(PRUNING_METHODS), budget: BUDGET });
+export const BATCH_REQUEST = obj({
+  photoIds: list(id, { minItems: 1, maxItems: 10_000 }),
+  question,
+  method: oneOf(PRUNING_METHODS),
+  budget: BUDGET,
+});
 export type BatchRequest = Infer<typeof BATCH_REQUEST>;
 
 export interface BatchRow {
@@ -218,7 +225,8 @@ export interface LibraryHealth {
 /** Sent when the library enters or leaves read-only mode. */
 export type LibraryReadOnlyEvent = { type: 'library-read-only'; readOnly: boolean };
 
-export type ServerEvent = AskEvent | BatchEvent | ImportEvent | EngineStatusEvent | LibraryReadOnlyEvent | ({ type: 'download' } & DownloadProgress);
+export type ServerEvent =
+  AskEvent | BatchEvent | ImportEvent | EngineStatusEvent | LibraryReadOnlyEvent | ({ type: 'download' } & DownloadProgress);
 
 /** One method of the app API: the schema its argument must pass, and (as a type only) what it answers. */
 export interface ApiMethod<S extends Schema = Schema, R = unknown> {
@@ -270,5 +278,7 @@ export type AppApiResult<M extends AppApiMethod> = (typeof APP_API)[M] extends A
 
 /** The API as methods: a method whose schema is `none` takes no argument. */
 export type AppApi = {
-  [M in AppApiMethod]: (typeof APP_API)[M]['arg'] extends NoneSchema ? () => Promise<AppApiResult<M>> : (arg: AppApiArg<M>) => Promise<AppApiResult<M>>;
+  [M in AppApiMethod]: (typeof APP_API)[M]['arg'] extends NoneSchema
+    ? () => Promise<AppApiResult<M>>
+    : (arg: AppApiArg<M>) => Promise<AppApiResult<M>>;
 };

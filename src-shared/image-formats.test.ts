@@ -1,6 +1,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { extensionOf, hasImageExtension, IMAGE_ACCEPT, IMAGE_EXTENSIONS, IMAGE_FORMAT_NAMES, IMAGE_FORMATS, isSharpImageFormat } from './image-formats';
+import {
+  extensionOf,
+  hasImageExtension,
+  IMAGE_ACCEPT,
+  IMAGE_EXTENSIONS,
+  IMAGE_FORMAT_NAMES,
+  IMAGE_FORMATS,
+  isSharpImageFormat,
+} from './image-formats';
 
 describe('the image format list', () => {
   it('names only formats this sharp decodes from files and buffers, with the endings sharp knows them by', () => {
@@ -23,7 +31,8 @@ describe('the image format list', () => {
     for (const name of ['a.jpg', 'b.JPEG', 'c.png', 'd.webp', 'e.Avif', 'f.tif', '/photos/2024.05/g.gif', 'C:\\photos\\h.jfif']) {
       expect(hasImageExtension(name), name).toBe(true);
     }
-    for (const name of ['a.jpg.xmp', 'png', '.jpg', 'photos.jpg/readme', 'IMG_0001.HEIC']) expect(hasImageExtension(name), name).toBe(false);
+    for (const name of ['a.jpg.xmp', 'png', '.jpg', 'photos.jpg/readme', 'IMG_0001.HEIC'])
+      expect(hasImageExtension(name), name).toBe(false);
     expect(extensionOf('/a.b/c')).toBe('');
   });
 

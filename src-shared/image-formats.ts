@@ -28,7 +28,9 @@ export const IMAGE_FORMATS: readonly ImageFormat[] = [
 export const IMAGE_EXTENSIONS: readonly string[] = IMAGE_FORMATS.flatMap((f) => f.extensions);
 
 /** For messages: "JPEG, PNG, WebP, GIF, TIFF or AVIF". */
-export const IMAGE_FORMAT_NAMES = `${IMAGE_FORMATS.slice(0, -1).map((f) => f.label).join(', ')} or ${IMAGE_FORMATS.at(-1)!.label}`;
+export const IMAGE_FORMAT_NAMES = `${IMAGE_FORMATS.slice(0, -1)
+  .map((f) => f.label)
+  .join(', ')} or ${IMAGE_FORMATS.at(-1)!.label}`;
 
 /** The `accept` attribute of a file input: the extensions, so a picker offers exactly what import takes. */
 export const IMAGE_ACCEPT = IMAGE_EXTENSIONS.join(',');

@@ -79,15 +79,26 @@ export const int = (min: number, max: number): NumberSchema => ({ kind: 'number'
 export const bool: BooleanSchema = { kind: 'boolean' };
 export const none: NoneSchema = { kind: 'none' };
 export const oneOf = <const V extends string>(values: readonly V[]): EnumSchema<V> => ({ kind: 'enum', values });
-export const list = <I extends Schema>(items: I, limits: { minItems?: number; maxItems?: number } = {}): ArraySchema<I> => ({ kind: 'array', items, ...limits });
+export const list = <I extends Schema>(items: I, limits: { minItems?: number; maxItems?: number } = {}): ArraySchema<I> => ({
+  kind: 'array',
+  items,
+  ...limits,
+});
 // Two signatures, so that an object without optional fields says so in its type (`never`); with one signature a
 // caller's expected type (an ObjectSchema inside `tagged`) would be inferred as the optional list.
 export function obj<F extends Record<string, Schema>>(fields: F): ObjectSchema<F, never>;
-export function obj<F extends Record<string, Schema>, const O extends keyof F & string>(fields: F, optional: readonly O[]): ObjectSchema<F, O>;
+export function obj<F extends Record<string, Schema>, const O extends keyof F & string>(
+  fields: F,
+  optional: readonly O[],
+): ObjectSchema<F, O>;
 export function obj(fields: Record<string, Schema>, optional: readonly string[] = []): ObjectSchema {
   return { kind: 'object', fields, optional };
 }
-export const tagged = <V extends Record<string, ObjectSchema>>(tag: string, variants: V): TaggedSchema<V> => ({ kind: 'tagged', tag, variants });
+export const tagged = <V extends Record<string, ObjectSchema>>(tag: string, variants: V): TaggedSchema<V> => ({
+  kind: 'tagged',
+  tag,
+  variants,
+});
 
 /** What is wrong with `value` (naming the first offending field, `at` being the value's own name), or undefined. */
 export function schemaProblem(schema: Schema, value: unknown, at: string): string | undefined {
@@ -99,7 +110,8 @@ export function schemaProblem(schema: Schema, value: unknown, at: string): strin
     case 'string':
       if (typeof value !== 'string') return `${at} must be a string, got ${describe(value)}`;
       if (schema.minLength !== undefined && value.length < schema.minLength) return `${at} must not be empty`;
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) return `${at} is too long (${value.length} > ${schema.maxLength} characters)`;
+      if (schema.maxLength !== undefined && value.length > schema.maxLength)
+        return `${at} is too long (${value.length} > ${schema.maxLength} characters)`;
       return undefined;
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return `${at} must be a finite number, got ${describe(value)}`;
@@ -113,12 +125,14 @@ export function schemaProblem(schema: Schema, value: unknown, at: string): strin
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `${at} must be true or false, got ${describe(value)}`;
     case 'enum':
-      if (typeof value !== 'string' || !schema.values.includes(value)) return `${at} must be one of ${schema.values.join(', ')}; got ${describe(value)}`;
+      if (typeof value !== 'string' || !schema.values.includes(value))
+        return `${at} must be one of ${schema.values.join(', ')}; got ${describe(value)}`;
       return undefined;
     case 'array': {
       if (!Array.isArray(value)) return `${at} must be an array, got ${describe(value)}`;
       if (schema.minItems !== undefined && value.length < schema.minItems) return `${at} needs at least ${schema.minItems} item(s)`;
-      if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${at} has ${value.length} items; at most ${schema.maxItems} are allowed`;
+      if (schema.maxItems !== undefined && value.length > schema.maxItems)
+        return `${at} has ${value.length} items; at most ${schema.maxItems} are allowed`;
       for (let i = 0; i < value.length; i++) {
         // The item's path is built only for a message: a stored answer's scores are thousands of numbers.
         if (schemaProblem(schema.items, value[i], at) !== undefined) return schemaProblem(schema.items, value[i], `${at}[${i}]`);

@@ -23,7 +23,14 @@ const NON_WEIGHT_FILES = [
 const MODULES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'];
 // File-name suffix of each published ONNX variant; fp32 has none.
 const SUFFIXES: Record<string, string> = {
-  fp32: '', fp16: '_fp16', int8: '_int8', uint8: '_uint8', quantized: '_quantized', q4: '_q4', q4f16: '_q4f16', bnb4: '_bnb4',
+  fp32: '',
+  fp16: '_fp16',
+  int8: '_int8',
+  uint8: '_uint8',
+  quantized: '_quantized',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
 };
 // The smallest set that runs on the CPU provider (fp16 / q4f16 fail there).
 const CPU_DEFAULT: Record<string, string> = { vision_encoder: 'q4', embed_tokens: 'int8', decoder_model_merged: 'q4' };

@@ -35,7 +35,11 @@ function seededRandom(seed) {
 
 function randomTensor(dims, random) {
   const size = dims.reduce((a, b) => a * b, 1);
-  return new ort.Tensor('float32', Float32Array.from({ length: size }, () => random() * 2 - 1), dims);
+  return new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: size }, () => random() * 2 - 1),
+    dims,
+  );
 }
 
 async function checkReferenceGeneration() {
@@ -102,13 +106,33 @@ async function checkDecoder() {
   const range = (from, to) => Array.from({ length: to - from }, (_, i) => from + i);
   const vocab = 49280;
 
-  const full = await step(await embedIds(ids), range(0, 9).map(() => 1), range(0, 9), emptyPast(1));
+  const full = await step(
+    await embedIds(ids),
+    range(0, 9).map(() => 1),
+    range(0, 9),
+    emptyPast(1),
+  );
   assert.deepEqual(full.logits.dims, [1, 9, vocab]);
   assert.deepEqual(full['present.0.key'].dims, [1, 2, 9, 8]);
 
-  const head = await step(await embedIds(ids.slice(0, 6)), range(0, 6).map(() => 1), range(0, 6), emptyPast(1));
-  const tail = await step(await embedIds(ids.slice(6, 8)), range(0, 8).map(() => 1), range(6, 8), pastFrom(head));
-  const last = await step(await embedIds(ids.slice(8)), range(0, 9).map(() => 1), [8], pastFrom(tail));
+  const head = await step(
+    await embedIds(ids.slice(0, 6)),
+    range(0, 6).map(() => 1),
+    range(0, 6),
+    emptyPast(1),
+  );
+  const tail = await step(
+    await embedIds(ids.slice(6, 8)),
+    range(0, 8).map(() => 1),
+    range(6, 8),
+    pastFrom(head),
+  );
+  const last = await step(
+    await embedIds(ids.slice(8)),
+    range(0, 9).map(() => 1),
+    [8],
+    pastFrom(tail),
+  );
   const fullLogits = full.logits.data;
   const cachedDiff = Math.max(
     maxAbsDiff(tail.logits.data, fullLogits.subarray(6 * vocab, 8 * vocab)),
@@ -129,7 +153,12 @@ async function checkDecoder() {
   console.log(`decoder: left-padded attention_mask leaves real tokens unchanged (max |diff| ${paddingDiff.toExponential(2)})`);
 
   const started = performance.now();
-  await step(await embedIds(range(100, 1000)), range(0, 900).map(() => 1), range(0, 900), emptyPast(1));
+  await step(
+    await embedIds(range(100, 1000)),
+    range(0, 900).map(() => 1),
+    range(0, 900),
+    emptyPast(1),
+  );
   console.log(`decoder: 900-token prefill ${(performance.now() - started).toFixed(0)} ms (1 thread)`);
 }
 
@@ -137,8 +166,7 @@ async function checkVisionEncoder() {
   const vision = await ort.InferenceSession.create(path.join(modelDir, 'onnx/vision_encoder.onnx'), sessionOptions);
   const random = seededRandom(1);
   const run = async (pixels, mask) => (await vision.run({ pixel_values: pixels, pixel_attention_mask: mask })).image_features;
-  const fullMask = (n, side, batch = 1) =>
-    new ort.Tensor('bool', new Uint8Array(batch * n * side * side).fill(1), [batch, n, side, side]);
+  const fullMask = (n, side, batch = 1) => new ort.Tensor('bool', new Uint8Array(batch * n * side * side).fill(1), [batch, n, side, side]);
 
   const three = randomTensor([1, 3, 3, 512, 512], random);
   const started = performance.now();
@@ -150,7 +178,9 @@ async function checkVisionEncoder() {
   const alone = await run(second, fullMask(1, 512));
   const perImageDiff = maxAbsDiff(alone.data, features.data.subarray(64 * 32, 128 * 32));
   assert.ok(perImageDiff < 1e-5, `image 2 encoded alone differs by ${perImageDiff}`);
-  console.log(`vision: 3 tiles -> [${features.dims}] in ${ms.toFixed(0)} ms; tile 2 alone matches (max |diff| ${perImageDiff.toExponential(2)})`);
+  console.log(
+    `vision: 3 tiles -> [${features.dims}] in ${ms.toFixed(0)} ms; tile 2 alone matches (max |diff| ${perImageDiff.toExponential(2)})`,
+  );
 
   const halfMask = fullMask(1, 512);
   halfMask.data.fill(0, 256 * 512);
@@ -166,7 +196,10 @@ async function checkVisionEncoder() {
 
 async function checkFusedTwins() {
   const random = seededRandom(2);
-  for (const [name, tokens] of [['tiny-siglip', 16], ['tiny-clip', 17]]) {
+  for (const [name, tokens] of [
+    ['tiny-siglip', 16],
+    ['tiny-clip', 17],
+  ]) {
     const unfused = await ort.InferenceSession.create(path.join(fixtures, `graphs/${name}-unfused.onnx`), sessionOptions);
     const fused = await ort.InferenceSession.create(path.join(fixtures, `graphs/${name}-fused.onnx`), sessionOptions);
     const pixelValues = randomTensor([3, 3, 64, 64], random);

@@ -12,14 +12,31 @@ import { createAppService, type AppService } from '../service/app-service';
 import { contentSecurityPolicy } from '../service/content-security-policy';
 import { engineCatalog } from '../service/engine-catalog';
 import { toWireError } from '../service/wire-error';
-import { APP_SCHEME, APP_START_URL, devServerUrl, isAllowedRequest, isTrustedPage, MEDIA_SCHEME, parseMediaUrl, rendererFile } from './app-urls';
+import {
+  APP_SCHEME,
+  APP_START_URL,
+  devServerUrl,
+  isAllowedRequest,
+  isTrustedPage,
+  MEDIA_SCHEME,
+  parseMediaUrl,
+  rendererFile,
+} from './app-urls';
 import { utilityLauncher } from './engine-process/utility-launcher';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const RENDERER_DIR = path.join(HERE, '..', 'renderer');
 const DEV_SERVER_URL = devServerUrl(app.isPackaged, process.env);
 const CSP = contentSecurityPolicy({ mediaScheme: MEDIA_SCHEME });
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -42,7 +59,9 @@ function registerProtocols(): void {
     try {
       const data = await fsp.readFile(file);
       const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
-      return new Response(Uint8Array.from(data), { headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' } });
+      return new Response(Uint8Array.from(data), {
+        headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+      });
     } catch {
       return new Response('Not found', { status: 404 });
     }
@@ -52,7 +71,9 @@ function registerProtocols(): void {
     if (!media || !service) return new Response('Not found', { status: 404 });
     try {
       const rendition = await service.media(media.kind, media.photoId);
-      return new Response(Uint8Array.from(rendition.data), { headers: { 'content-type': rendition.contentType, 'cache-control': 'no-cache' } });
+      return new Response(Uint8Array.from(rendition.data), {
+        headers: { 'content-type': rendition.contentType, 'cache-control': 'no-cache' },
+      });
     } catch (e) {
       return new Response(toWireError(e).message, { status: 404 });
     }
@@ -64,7 +85,9 @@ function hardenSession(): void {
   // requests and the silent checks that some APIs make instead of asking.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url, DEV_SERVER_URL) }));
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) =>
+    callback({ cancel: !isAllowedRequest(details.url, DEV_SERVER_URL) }),
+  );
   if (DEV_SERVER_URL) {
     // The dev server sends no CSP of its own.
     session.defaultSession.webRequest.onHeadersReceived((details, callback) =>

@@ -26,7 +26,9 @@ describe('engineOptions', () => {
     const limit = availableParallelism();
     expect(engineOptions({ threads: String(limit) }).threads).toBe(limit);
     expect(() => engineOptions({ threads: String(limit + 1) })).toThrow(
-      new CliUsageError(`--threads must be at most ${limit} (this machine's processor threads; 0 lets onnxruntime choose), got '${limit + 1}'`),
+      new CliUsageError(
+        `--threads must be at most ${limit} (this machine's processor threads; 0 lets onnxruntime choose), got '${limit + 1}'`,
+      ),
     );
     expect(() => engineOptions({ threads: '100000' })).toThrow(`--threads must be at most ${limit}`);
   });
@@ -56,12 +58,33 @@ describe('parseBudget', () => {
     expect(parseBudget('1')).toEqual({ kind: 'count', count: 1 });
   });
 
-  it.each(['', '  ', 'half', '25%', '0.2.5', '0x10', '1e-1', '1e2', '+3', '1_000', ' 64', '64 ', 'Infinity', '-0.5', '-3', '0', '0.0', '.0', '1.5', '2.', '1.'])(
-    'refuses %j, naming the accepted forms',
-    (text) => {
-      expect(() => parseBudget(text)).toThrow(
-        new CliUsageError(`--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`),
-      );
-    },
-  );
+  it.each([
+    '',
+    '  ',
+    'half',
+    '25%',
+    '0.2.5',
+    '0x10',
+    '1e-1',
+    '1e2',
+    '+3',
+    '1_000',
+    ' 64',
+    '64 ',
+    'Infinity',
+    '-0.5',
+    '-3',
+    '0',
+    '0.0',
+    '.0',
+    '1.5',
+    '2.',
+    '1.',
+  ])('refuses %j, naming the accepted forms', (text) => {
+    expect(() => parseBudget(text)).toThrow(
+      new CliUsageError(
+        `--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`,
+      ),
+    );
+  });
 });

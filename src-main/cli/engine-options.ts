@@ -41,7 +41,9 @@ function threadsOption(values: Values): number {
   const threads = intOption(values, 'threads', 0);
   const limit = availableParallelism();
   if (threads > limit) {
-    throw new CliUsageError(`--threads must be at most ${limit} (this machine's processor threads; 0 lets onnxruntime choose), got '${String(values.threads)}'`);
+    throw new CliUsageError(
+      `--threads must be at most ${limit} (this machine's processor threads; 0 lets onnxruntime choose), got '${String(values.threads)}'`,
+    );
   }
   return threads;
 }
@@ -78,7 +80,9 @@ export function parseBudget(text: string): Budget {
   if (ratio > 0 && ratio <= 1) return { kind: 'ratio', ratio };
   const count = COUNT_FORM.test(text) ? Number(text) : Number.NaN;
   if (Number.isSafeInteger(count) && count >= 1) return { kind: 'count', count };
-  throw new CliUsageError(`--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`);
+  throw new CliUsageError(
+    `--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`,
+  );
 }
 
 /** `--positions`: 'contiguous' (default, as the paper) or 'original' position ids for the kept tokens. */

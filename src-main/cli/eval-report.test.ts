@@ -16,7 +16,12 @@ describe('eval report', () => {
   });
 
   it('marks missed targets so they stand out', () => {
-    expect(targetLines([{ target: 't1', measured: '1', met: true }, { target: 't2', measured: '2', met: false }])).toEqual(['met     t1: 1', 'MISSED  t2: 2']);
+    expect(
+      targetLines([
+        { target: 't1', measured: '1', met: true },
+        { target: 't2', measured: '2', met: false },
+      ]),
+    ).toEqual(['met     t1: 1', 'MISSED  t2: 2']);
   });
 
   it('formats durations from seconds to hours', () => {
@@ -27,7 +32,9 @@ describe('eval report', () => {
     expect(progressLine({ done: 10, total: 40, elapsedMs: 20_000, fullCorrect: 7 })).toBe(
       'eval 10/40 questions | full correct 7 (70.0%) | 20s elapsed, about 1m00s left',
     );
-    expect(progressLine({ done: 40, total: 40, elapsedMs: 80_000, fullCorrect: 30 })).toBe('eval 40/40 questions | full correct 30 (75.0%) | 1m20s elapsed');
+    expect(progressLine({ done: 40, total: 40, elapsedMs: 80_000, fullCorrect: 30 })).toBe(
+      'eval 40/40 questions | full correct 30 (75.0%) | 1m20s elapsed',
+    );
   });
 
   it('rewrites one progress line on a terminal and ends it after the last question', () => {

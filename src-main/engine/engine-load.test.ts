@@ -28,7 +28,9 @@ describe('Engine.load with a config that does not match the decoder', () => {
   it('names the missing cache inputs when config.json claims more layers', async () => {
     await expect(Engine.load(withLayers(3), { graphCacheDir })).rejects.toMatchObject({
       code: 'MODEL_MISMATCH',
-      message: expect.stringMatching(/decoder_model_merged\.onnx does not look like this model's export: missing input 'past_key_values\.2\.value'/),
+      message: expect.stringMatching(
+        /decoder_model_merged\.onnx does not look like this model's export: missing input 'past_key_values\.2\.value'/,
+      ),
     });
   });
 

@@ -169,7 +169,13 @@ describe('compare', () => {
   it('gives the same full answer as ask, and the same pruned answer as askPruned', async () => {
     const full = await engine.ask({ image: CHELSEA, prompt: QUESTION, maxNewTokens: TOKENS });
     expect(full.tokens).toEqual(result.full.tokens);
-    const pruned = await engine.askPruned({ image: CHELSEA, prompt: QUESTION, method: 'received', budget: { kind: 'ratio', ratio: 0.25 }, maxNewTokens: TOKENS });
+    const pruned = await engine.askPruned({
+      image: CHELSEA,
+      prompt: QUESTION,
+      method: 'received',
+      budget: { kind: 'ratio', ratio: 0.25 },
+      maxNewTokens: TOKENS,
+    });
     expect(pruned.kept).toEqual(result.pruned.kept);
     expect(pruned.tokens).toEqual(result.pruned.tokens);
     expect(pruned.scores).toEqual(result.scores);

@@ -111,7 +111,10 @@ export function checkThreads(threads: number | undefined): number | undefined {
   if (threads === undefined) return undefined;
   const limit = availableParallelism();
   if (!Number.isInteger(threads) || threads < 0 || threads > limit) {
-    throw new EngineError('BAD_ARGUMENT', `threads must be a whole number from 0 (onnxruntime chooses) to ${limit} (this machine's processor threads), got ${threads}`);
+    throw new EngineError(
+      'BAD_ARGUMENT',
+      `threads must be a whole number from 0 (onnxruntime chooses) to ${limit} (this machine's processor threads), got ${threads}`,
+    );
   }
   return threads;
 }

@@ -47,7 +47,10 @@ describe('readEvalData', () => {
   });
 
   it('names the line whose photo is missing', async () => {
-    writeFileSync(join(dir, 'missing.jsonl'), '{"image":"a.png","question":"q?","answer":"yes"}\n{"image":"gone.png","question":"q?","answer":"no"}\n');
+    writeFileSync(
+      join(dir, 'missing.jsonl'),
+      '{"image":"a.png","question":"q?","answer":"yes"}\n{"image":"gone.png","question":"q?","answer":"no"}\n',
+    );
     await expect(readEvalData(join(dir, 'missing.jsonl'))).rejects.toMatchObject({
       code: 'FILE_NOT_FOUND',
       message: `${join(dir, 'missing.jsonl')} line 2: photo ${join(dir, 'gone.png')} does not exist`,

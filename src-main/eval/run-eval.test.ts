@@ -54,7 +54,9 @@ describe('runEvaluation on tiny-smolvlm', () => {
   it('refuses vtc-cls on an encoder without [CLS] before measuring anything', async () => {
     const progress: EvalProgress[] = [];
     const conditions = evalConditions(['received', 'vtc-cls'], [0.25]);
-    await expect(runEvaluation(opened.engine, items, conditions, { maxNewTokens: 2, seed: 0, onProgress: (p) => progress.push(p) })).rejects.toThrow(
+    await expect(
+      runEvaluation(opened.engine, items, conditions, { maxNewTokens: 2, seed: 0, onProgress: (p) => progress.push(p) }),
+    ).rejects.toThrow(
       "vtc-cls needs [CLS] attention, but this vision encoder has no [CLS] token (it gave 'received' attention): use 'received'",
     );
     expect(progress).toEqual([]);

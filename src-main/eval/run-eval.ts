@@ -53,7 +53,12 @@ function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalConditio
  * fails here with the engine's own message rather than after hours of runs; and the sessions' first, slower
  * runs at each sequence length stay out of the timings.
  */
-export async function warmUp(engine: EvalEngine, items: readonly EvalItem[], conditions: readonly EvalCondition[], options: EvalRunOptions): Promise<void> {
+export async function warmUp(
+  engine: EvalEngine,
+  items: readonly EvalItem[],
+  conditions: readonly EvalCondition[],
+  options: EvalRunOptions,
+): Promise<void> {
   for (const condition of conditions) await answerUnder(engine, items[0], condition, { ...options, maxNewTokens: 1 });
 }
 
@@ -91,7 +96,10 @@ export async function runEvaluation(
  * An engine for evaluating: with no cache folder given, a fresh temporary one, so each photo is encoded once for
  * all its runs and nothing outlives the evaluation. `close` releases the engine and removes that folder.
  */
-export async function openEvalEngine(modelDir: string, options: EngineOptions): Promise<{ engine: Engine; cacheDir: string; close(): Promise<void> }> {
+export async function openEvalEngine(
+  modelDir: string,
+  options: EngineOptions,
+): Promise<{ engine: Engine; cacheDir: string; close(): Promise<void> }> {
   const ownCache = options.cacheDir === undefined;
   const cacheDir = options.cacheDir ?? (await mkdtemp(join(tmpdir(), 'vtc-eval-cache-')));
   try {

@@ -29,7 +29,10 @@ describe('summarizeOutcomes', () => {
   });
 
   it('can retain more than full, and has no retention when full got nothing right', () => {
-    const better = summarizeOutcomes([full, cls], [run(full, true, 10, 4), run(full, false, 10, 4), run(cls, true, 5, 1), run(cls, true, 5, 1)]);
+    const better = summarizeOutcomes(
+      [full, cls],
+      [run(full, true, 10, 4), run(full, false, 10, 4), run(cls, true, 5, 1), run(cls, true, 5, 1)],
+    );
     expect(better[1].retention).toBe(2);
     const none = summarizeOutcomes([full, cls], [run(full, false, 10, 4), run(cls, true, 5, 1)]);
     expect(none.map((r) => r.retention)).toEqual([null, null]);
@@ -37,8 +40,12 @@ describe('summarizeOutcomes', () => {
 
   it('refuses outcomes that cannot be compared', () => {
     expect(() => summarizeOutcomes([cls], [run(cls, true, 1, 1)])).toThrow('the conditions must include full');
-    expect(() => summarizeOutcomes([full, cls], [run(full, true, 1, 1)])).toThrow('every condition needs the same, non-zero number of runs, got 1, 0');
-    expect(() => summarizeOutcomes([full], [run(cls, true, 1, 1)])).toThrow('an outcome for vtc-cls@0.25, which is not among the conditions');
+    expect(() => summarizeOutcomes([full, cls], [run(full, true, 1, 1)])).toThrow(
+      'every condition needs the same, non-zero number of runs, got 1, 0',
+    );
+    expect(() => summarizeOutcomes([full], [run(cls, true, 1, 1)])).toThrow(
+      'an outcome for vtc-cls@0.25, which is not among the conditions',
+    );
     expect(() => summarizeOutcomes([full], [])).toThrow('non-zero number of runs');
   });
 });

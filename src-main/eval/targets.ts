@@ -18,12 +18,20 @@ export function checkTargets(results: readonly EvalResult[]): TargetOutcome[] {
   const cls11 = row(results, 'vtc-cls', 0.11);
   const random11 = row(results, 'random', 0.11);
   if (cls25 && cls25.retention !== null) {
-    out.push({ target: 'vtc-cls at 25% of visual tokens retains >= 97% of full accuracy', measured: pct(cls25.retention), met: cls25.retention >= 0.97 });
+    out.push({
+      target: 'vtc-cls at 25% of visual tokens retains >= 97% of full accuracy',
+      measured: pct(cls25.retention),
+      met: cls25.retention >= 0.97,
+    });
   }
   if (cls11 && random11) {
     const lead = cls11.accuracy - random11.accuracy;
     // The epsilon keeps a lead of exactly ten points (0.5 - 0.4 = 0.0999...) on the right side of the line.
-    out.push({ target: 'vtc-cls at 11% beats random by >= 10 points', measured: `${(100 * lead).toFixed(1)} points`, met: lead >= 0.1 - 1e-9 });
+    out.push({
+      target: 'vtc-cls at 11% beats random by >= 10 points',
+      measured: `${(100 * lead).toFixed(1)} points`,
+      met: lead >= 0.1 - 1e-9,
+    });
   }
   if (cls25) {
     const ratio = 1 / cls25.speedup;

@@ -43,7 +43,10 @@ export async function buildRenderer(paths: RendererPaths): Promise<void> {
   if (!existsSync(paths.viteConfig)) throw new Error(`Cannot build the renderer: ${paths.viteConfig} is missing`);
   const vite = path.join(paths.root, 'node_modules', 'vite', 'bin', 'vite.js');
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, 'build', '--config', paths.viteConfig, '--logLevel', 'warn'], { cwd: paths.root, stdio: 'inherit' });
+    const child = spawn(process.execPath, [vite, 'build', '--config', paths.viteConfig, '--logLevel', 'warn'], {
+      cwd: paths.root,
+      stdio: 'inherit',
+    });
     child.on('error', reject);
     child.on('exit', resolve);
   });

@@ -18,7 +18,11 @@ interface Reply {
 }
 
 /** A raw request, so the test controls every header (fetch would not let it set Host). */
-function request(port: number, route: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function request(
+  port: number,
+  route: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: route, method: options.method ?? 'GET', headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -31,7 +35,11 @@ function request(port: number, route: string, options: { method?: string; header
 }
 
 /** Reads Server-Sent Events until `stop` says it has seen enough. */
-function readEvents(port: number, token: string, stop: (events: ServerEvent[]) => boolean): { events: Promise<ServerEvent[]>; opened: Promise<void> } {
+function readEvents(
+  port: number,
+  token: string,
+  stop: (events: ServerEvent[]) => boolean,
+): { events: Promise<ServerEvent[]>; opened: Promise<void> } {
   let opened!: () => void;
   const openedPromise = new Promise<void>((r) => (opened = r));
   const events = new Promise<ServerEvent[]>((resolve, reject) => {
@@ -65,10 +73,16 @@ describe('browser host', () => {
   let service: AppService;
   let host: Host;
   const call = (method: string, arg: unknown, token = host.token) =>
-    request(host.port, `/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vtc-token': token }, body: JSON.stringify(arg) });
+    request(host.port, `/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vtc-token': token },
+      body: JSON.stringify(arg),
+    });
   const json = (r: Reply) => JSON.parse(r.body.toString());
   const uploadPhoto = async (name: string) => {
-    const jpeg = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     return call('importUpload', { name, base64: jpeg.toString('base64') });
   };
 
@@ -103,17 +117,28 @@ describe('browser host', () => {
   });
 
   it('refuses a request addressed to another host name (DNS rebinding)', async () => {
-    const r = await request(host.port, '/api/listPhotos', { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json', 'x-vtc-token': host.token }, body: '{}' });
+    const r = await request(host.port, '/api/listPhotos', {
+      method: 'POST',
+      headers: { host: 'evil.example', 'content-type': 'application/json', 'x-vtc-token': host.token },
+      body: '{}',
+    });
     expect(r.status).toBe(403);
   });
 
   it('refuses requests sent by another page (Origin), and takes those from its own page or without an Origin', async () => {
     const fromOrigin = (origin: string) =>
-      request(host.port, '/api/listPhotos', { method: 'POST', headers: { origin, 'content-type': 'application/json', 'x-vtc-token': host.token }, body: '{}' });
+      request(host.port, '/api/listPhotos', {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', 'x-vtc-token': host.token },
+        body: '{}',
+      });
     for (const foreign of ['http://evil.example', 'null', `http://127.0.0.1:${host.port + 1}`, `https://127.0.0.1:${host.port}`]) {
       const r = await fromOrigin(foreign);
       expect(r.status, foreign).toBe(403);
-      expect(json(r).error).toEqual({ code: 'FORBIDDEN', message: `Requests from other pages are refused (Origin: ${foreign}); open the address the host printed.` });
+      expect(json(r).error).toEqual({
+        code: 'FORBIDDEN',
+        message: `Requests from other pages are refused (Origin: ${foreign}); open the address the host printed.`,
+      });
     }
     expect((await request(host.port, `/api/events?token=${host.token}`, { headers: { origin: 'http://evil.example' } })).status).toBe(403);
     expect((await fromOrigin(`http://127.0.0.1:${host.port}`)).status).toBe(200);
@@ -125,11 +150,17 @@ describe('browser host', () => {
     const routes = ['/api/%E0%A4%A', `/media/photo/%ZZ?token=${host.token}`, '/assets/%ZZ.js'];
     for (const route of routes) {
       const r = route.startsWith('/api/')
-        ? await request(host.port, route, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vtc-token': host.token }, body: '{}' })
+        ? await request(host.port, route, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-vtc-token': host.token },
+            body: '{}',
+          })
         : await request(host.port, route);
       expect(r.status, route).toBe(400);
       expect(json(r).error.code).toBe('BAD_ARGUMENT');
-      expect(json(r).error.message).toBe(`The address has a malformed percent-escape (${route.split('?')[0]}): each % must start a UTF-8 escape such as %20.`);
+      expect(json(r).error.message).toBe(
+        `The address has a malformed percent-escape (${route.split('?')[0]}): each % must start a UTF-8 escape such as %20.`,
+      );
     }
   });
 
@@ -146,17 +177,25 @@ describe('browser host', () => {
     expect(json(await call('format', {})).error.message).toBe("Unknown method 'format'");
     const notImage = json(await call('importUpload', { name: 'x.jpg', base64: Buffer.from('plain text').toString('base64') }));
     expect(notImage.error.code).toBe('NOT_AN_IMAGE');
-    const notJson = await request(host.port, '/api/listPhotos', { method: 'POST', headers: { 'content-type': 'application/json', 'x-vtc-token': host.token }, body: '{' });
+    const notJson = await request(host.port, '/api/listPhotos', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vtc-token': host.token },
+      body: '{',
+    });
     expect(json(notJson).error.message).toBe('The request body is not valid JSON');
   });
 
   it('streams an ask over Server-Sent Events', async () => {
     const photo = json(await uploadPhoto('stream.jpg')).value;
     let askId = '';
-    const stream = readEvents(host.port, host.token, (events) => events.some((e) => (e.type === 'done' || e.type === 'error') && e.askId === askId));
+    const stream = readEvents(host.port, host.token, (events) =>
+      events.some((e) => (e.type === 'done' || e.type === 'error') && e.askId === askId),
+    );
     await stream.opened;
     const question = 'how many shapes are there?';
-    askId = json(await call('ask', { photoId: photo.id, question, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 3 })).value.askId;
+    askId = json(
+      await call('ask', { photoId: photo.id, question, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 3 }),
+    ).value.askId;
     const events = await stream.events;
     expect(events[0]).toMatchObject({ type: 'engine' });
     const mine = events.filter((e) => 'askId' in e && e.askId === askId);
@@ -164,8 +203,7 @@ describe('browser host', () => {
     expect(done).toMatchObject({ type: 'done', entry: { question } });
     // Each side's streamed pieces add up to its final answer (a model may answer nothing but eos, so the
     // pieces are compared with the answer rather than merely required to exist).
-    const streamed = (side: 'full' | 'pruned') =>
-      mine.map((e) => (e.type === 'token' && e.side === side ? e.text : '')).join('');
+    const streamed = (side: 'full' | 'pruned') => mine.map((e) => (e.type === 'token' && e.side === side ? e.text : '')).join('');
     const result = (done as Extract<ServerEvent, { type: 'done' }>).entry.result!;
     expect(streamed('full')).toBe(result.full.text);
     expect(streamed('pruned')).toBe(result.pruned.text);

@@ -94,12 +94,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
     // scripts, EventSource, <img>), so an absent Origin is not refused; the token still guards those.
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
-      throw new HttpError(403, 'FORBIDDEN', `Requests from other pages are refused (Origin: ${origin.slice(0, 100)}); open the address the host printed.`);
+      throw new HttpError(
+        403,
+        'FORBIDDEN',
+        `Requests from other pages are refused (Origin: ${origin.slice(0, 100)}); open the address the host printed.`,
+      );
     }
     const route = url.pathname;
     // Checked once here so that every decodeURIComponent below (method name, photo id, file path) is safe.
     if (!hasValidPercentEncoding(route)) {
-      throw new HttpError(400, 'BAD_ARGUMENT', `The address has a malformed percent-escape (${route.slice(0, 100)}): each % must start a UTF-8 escape such as %20.`);
+      throw new HttpError(
+        400,
+        'BAD_ARGUMENT',
+        `The address has a malformed percent-escape (${route.slice(0, 100)}): each % must start a UTF-8 escape such as %20.`,
+      );
     }
     if (route.startsWith('/api/')) {
       if (route === '/api/events' && req.method === 'GET') {
@@ -126,7 +134,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     if (media) {
       requireToken(url.searchParams.get('token'));
       const rendition = await service.media(media[1] as 'thumb' | 'photo', decodeURIComponent(media[2]));
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': rendition.contentType, 'content-length': rendition.data.length, 'cache-control': 'private, no-cache' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': rendition.contentType,
+        'content-length': rendition.data.length,
+        'cache-control': 'private, no-cache',
+      });
       res.end(req.method === 'HEAD' ? undefined : rendition.data);
       return;
     }
@@ -140,7 +153,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   function openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     res.write('retry: 2000\n\n');
     const send = (event: ServerEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
     const status = service.engineStatus();
@@ -166,10 +184,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
     try {
       data = await fsp.readFile(file);
     } catch {
-      throw new HttpError(404, 'NOT_FOUND', isPage ? `The renderer is not built (no ${file}). Run the host with \`npm run serve\`, which builds it.` : 'Not found');
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        isPage ? `The renderer is not built (no ${file}). Run the host with \`npm run serve\`, which builds it.` : 'Not found',
+      );
     }
     const type = STATIC_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    const headers: http.OutgoingHttpHeaders = { ...SECURITY_HEADERS, 'content-type': type, 'content-length': data.length, 'cache-control': 'no-cache' };
+    const headers: http.OutgoingHttpHeaders = {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'content-length': data.length,
+      'cache-control': 'no-cache',
+    };
     if (type.startsWith('text/html')) headers['content-security-policy'] = contentSecurityPolicy();
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : data);
@@ -196,7 +223,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'BAD_ARGUMENT', `The request is too large (${declared} bytes; at most ${MAX_BODY_BYTES})`);
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, 'BAD_ARGUMENT', `The request is too large (${declared} bytes; at most ${MAX_BODY_BYTES})`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -227,7 +255,12 @@ function parseJson(body: string): unknown {
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': data.length, 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': data.length,
+    'cache-control': 'no-store',
+  });
   res.end(data);
 }
 

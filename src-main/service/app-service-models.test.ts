@@ -67,7 +67,9 @@ describe('AppService models: download with progress, pause and resume; import a 
   });
 
   it('refuses to download an embedded or unknown model', async () => {
-    await expect(service.api.pullModel({ modelId: 'tiny-smolvlm' })).rejects.toThrow('tiny-smolvlm is built in; there is nothing to download');
+    await expect(service.api.pullModel({ modelId: 'tiny-smolvlm' })).rejects.toThrow(
+      'tiny-smolvlm is built in; there is nothing to download',
+    );
     await expect(service.api.pullModel({ modelId: 'no-such-model' })).rejects.toThrow("Unknown model 'no-such-model'");
   });
 
@@ -79,6 +81,8 @@ describe('AppService models: download with progress, pause and resume; import a 
     expect(imported).toMatchObject({ id: 'my-model', installed: true, dir: copy });
     expect((await service.api.listModels()).map((m) => m.id)).toContain('my-model');
     await expect(service.api.importModelFolder({ dir: root })).rejects.toMatchObject({ code: 'MODEL_INCOMPLETE' });
-    await expect(service.api.importModelFolder({ dir: 'relative/folder' })).rejects.toThrow("relative/folder: give the model folder's absolute path");
+    await expect(service.api.importModelFolder({ dir: 'relative/folder' })).rejects.toThrow(
+      "relative/folder: give the model folder's absolute path",
+    );
   });
 });

@@ -37,8 +37,10 @@ function recorder(service: AppService) {
   return { events, until };
 }
 
-const askEnd = (askId: string) => (e: ServerEvent): e is Extract<AskEvent, { type: 'done' | 'error' }> =>
-  (e.type === 'done' || e.type === 'error') && e.askId === askId;
+const askEnd =
+  (askId: string) =>
+  (e: ServerEvent): e is Extract<AskEvent, { type: 'done' | 'error' }> =>
+    (e.type === 'done' || e.type === 'error') && e.askId === askId;
 
 describe('AppService with the real engine process', () => {
   let root: string;
@@ -78,9 +80,18 @@ describe('AppService with the real engine process', () => {
     const done = await rec.until(askEnd(askId));
     expect(done.type).toBe('done');
     const entry = (done as Extract<AskEvent, { type: 'done' }>).entry;
-    const tokens = (side: string) => rec.events.filter((e): e is Extract<AskEvent, { type: 'token' }> => e.type === 'token' && e.askId === askId && e.side === side);
-    expect(tokens('full').map((t) => t.text).join('')).toBe(entry.result!.full.text);
-    expect(tokens('pruned').map((t) => t.text).join('')).toBe(entry.result!.pruned.text);
+    const tokens = (side: string) =>
+      rec.events.filter((e): e is Extract<AskEvent, { type: 'token' }> => e.type === 'token' && e.askId === askId && e.side === side);
+    expect(
+      tokens('full')
+        .map((t) => t.text)
+        .join(''),
+    ).toBe(entry.result!.full.text);
+    expect(
+      tokens('pruned')
+        .map((t) => t.text)
+        .join(''),
+    ).toBe(entry.result!.pruned.text);
     expect(entry.result!.pruned.counts.visualTokens).toBeLessThan(entry.result!.full.counts.visualTokens);
 
     const { askId: followId } = await service.api.ask({ photoId: photoIds[0], question: 'And the shape?', ...askArgs });
@@ -119,17 +130,28 @@ describe('AppService with the real engine process', () => {
     expect(service.enginePid()).not.toBe(firstPid);
     expect(states()).toContain('ready');
     const chat = await service.api.chat({ photoId: photoIds[1] });
-    expect(chat.map((c: ChatEntry) => [c.question, c.error === undefined])).toEqual([['Will this survive?', false], ['And now?', true]]);
+    expect(chat.map((c: ChatEntry) => [c.question, c.error === undefined])).toEqual([
+      ['Will this survive?', false],
+      ['And now?', true],
+    ]);
     expect(await service.api.listPhotos({})).toHaveLength(2);
   });
 
   it('runs a batch with progress rows and can cancel one', async () => {
     const rec = recorder(service);
-    const { batchId } = await service.api.batch({ photoIds, question: 'Describe it.', method: 'uniform', budget: { kind: 'count', count: 8 } });
+    const { batchId } = await service.api.batch({
+      photoIds,
+      question: 'Describe it.',
+      method: 'uniform',
+      budget: { kind: 'count', count: 8 },
+    });
     const finished = await rec.until((e): e is Extract<BatchEvent, { type: 'finished' }> => e.type === 'finished' && e.batchId === batchId);
     expect(finished.cancelled).toBe(false);
     const rows = rec.events.filter((e): e is Extract<BatchEvent, { type: 'progress' }> => e.type === 'progress' && e.batchId === batchId);
-    expect(rows.map((r) => [r.done, r.total, r.row.photoId])).toEqual([[1, 2, photoIds[0]], [2, 2, photoIds[1]]]);
+    expect(rows.map((r) => [r.done, r.total, r.row.photoId])).toEqual([
+      [1, 2, photoIds[0]],
+      [2, 2, photoIds[1]],
+    ]);
     for (const { row } of rows) {
       expect(typeof row.full).toBe('string');
       expect(typeof row.pruned).toBe('string');
@@ -137,9 +159,16 @@ describe('AppService with the real engine process', () => {
       expect(Number.isFinite(row.savedMs)).toBe(true);
     }
 
-    const { batchId: cancelId } = await service.api.batch({ photoIds, question: 'Again?', method: 'uniform', budget: { kind: 'count', count: 8 } });
+    const { batchId: cancelId } = await service.api.batch({
+      photoIds,
+      question: 'Again?',
+      method: 'uniform',
+      budget: { kind: 'count', count: 8 },
+    });
     await service.api.cancelBatch({ batchId: cancelId });
-    const cancelled = await rec.until((e): e is Extract<BatchEvent, { type: 'finished' }> => e.type === 'finished' && e.batchId === cancelId);
+    const cancelled = await rec.until(
+      (e): e is Extract<BatchEvent, { type: 'finished' }> => e.type === 'finished' && e.batchId === cancelId,
+    );
     expect(cancelled.cancelled).toBe(true);
     expect(rec.events.filter((e) => e.type === 'progress' && e.batchId === cancelId)).toEqual([]);
   });
@@ -147,18 +176,30 @@ describe('AppService with the real engine process', () => {
   it('refuses bad arguments at the boundary with messages that name the field', async () => {
     const photoId = photoIds[0];
     await expect(service.invoke('deleteEverything', {})).rejects.toThrow("Unknown method 'deleteEverything'");
-    await expect(service.invoke('ask', { photoId, question: '', method: 'uniform', budget: { kind: 'count', count: 4 } })).rejects.toThrow('ask().question must not be empty');
-    await expect(service.invoke('ask', { photoId, question: 'q', method: 'uniform', budget: { kind: 'ratio', ratio: 1.5 } })).rejects.toThrow('ask().budget.ratio must be <= 1, got 1.5');
-    await expect(service.invoke('ask', { photoId, question: 'q', method: 'best', budget: { kind: 'count', count: 4 } })).rejects.toThrow(/ask\(\)\.method must be one of vtc-cls/);
+    await expect(service.invoke('ask', { photoId, question: '', method: 'uniform', budget: { kind: 'count', count: 4 } })).rejects.toThrow(
+      'ask().question must not be empty',
+    );
+    await expect(
+      service.invoke('ask', { photoId, question: 'q', method: 'uniform', budget: { kind: 'ratio', ratio: 1.5 } }),
+    ).rejects.toThrow('ask().budget.ratio must be <= 1, got 1.5');
+    await expect(service.invoke('ask', { photoId, question: 'q', method: 'best', budget: { kind: 'count', count: 4 } })).rejects.toThrow(
+      /ask\(\)\.method must be one of vtc-cls/,
+    );
     await expect(service.invoke('removePhoto', { photoId, force: true })).rejects.toThrow("removePhoto() has an unknown field 'force'");
     await expect(service.invoke('chat', { photoId: 'nope' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
-    await expect(service.invoke('setSettings', { modelId: 'tiny-smolvlm', ep: 'coreml', threads: 1 })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
-    await expect(service.invoke('setSettings', { modelId: 'smolvlm-256m-instruct', ep: 'cpu', threads: 1 })).rejects.toMatchObject({ code: 'MODEL_INCOMPLETE' });
+    await expect(service.invoke('setSettings', { modelId: 'tiny-smolvlm', ep: 'coreml', threads: 1 })).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+    });
+    await expect(service.invoke('setSettings', { modelId: 'smolvlm-256m-instruct', ep: 'cpu', threads: 1 })).rejects.toMatchObject({
+      code: 'MODEL_INCOMPLETE',
+    });
     await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
     await expect(service.invoke('ask', { photoId, question: 'q', method: 'vtc-cls', budget: { kind: 'count', count: 4 } })).rejects.toThrow(
       'tiny-smolvlm cannot use vtc-cls (its vision encoder allows: received, random, uniform)',
     );
-    await expect(service.invoke('importPaths', { paths: ['relative/photo.jpg'] })).resolves.toMatchObject({ errors: [{ message: 'relative/photo.jpg: give an absolute path' }] });
+    await expect(service.invoke('importPaths', { paths: ['relative/photo.jpg'] })).resolves.toMatchObject({
+      errors: [{ message: 'relative/photo.jpg: give an absolute path' }],
+    });
   });
 
   it('serves thumbnails and upright originals by photo id only', async () => {
@@ -175,21 +216,28 @@ describe('AppService with the real engine process', () => {
     await service.api.removePhoto({ photoId: added[0].id });
   });
 
-  it('streams import progress under the caller\'s importId, and stops on cancelImport or when the caller leaves', async () => {
+  it("streams import progress under the caller's importId, and stops on cancelImport or when the caller leaves", async () => {
     const album = path.join(root, 'album');
     await fsp.mkdir(album);
     for (let i = 0; i < 8; i++) await writePhoto(path.join(album, `${i}.jpg`), '#808080');
     const { events } = recorder(service);
-    const progressOf = (importId: string) => events.filter((e): e is ImportEvent => e.type === 'import-progress' && e.importId === importId);
+    const progressOf = (importId: string) =>
+      events.filter((e): e is ImportEvent => e.type === 'import-progress' && e.importId === importId);
     const off = service.onEvent((e) => {
       // Cancelled while the third file is read: that one is finished, none after it.
-      if (e.type === 'import-progress' && e.importId === 'album-1' && e.done === 2) void service.invoke('cancelImport', { importId: 'album-1' });
+      if (e.type === 'import-progress' && e.importId === 'album-1' && e.done === 2)
+        void service.invoke('cancelImport', { importId: 'album-1' });
     });
     const cancelled = (await service.invoke('importPaths', { paths: [album], importId: 'album-1' })) as ImportReport;
     off();
     expect(cancelled).toMatchObject({ cancelled: true, errors: [] });
     expect(cancelled.added.map((p) => p.name)).toEqual(['0.jpg', '1.jpg', '2.jpg']);
-    expect(progressOf('album-1').map((e) => [e.done, e.total, path.basename(e.path)])).toEqual([[0, 0, 'album'], [0, 8, '0.jpg'], [1, 8, '1.jpg'], [2, 8, '2.jpg']]);
+    expect(progressOf('album-1').map((e) => [e.done, e.total, path.basename(e.path)])).toEqual([
+      [0, 0, 'album'],
+      [0, 8, '0.jpg'],
+      [1, 8, '1.jpg'],
+      [2, 8, '2.jpg'],
+    ]);
 
     // The transport aborts the caller's signal when the page goes away; the next file is never started.
     const gone = new AbortController();
@@ -209,21 +257,29 @@ describe('AppService with the real engine process', () => {
     for (const photo of whole.added) await service.api.removePhoto({ photoId: photo.id });
   });
 
-  it('refuses settings with a provider that is listed but cannot start, with onnxruntime\'s reason', async () => {
+  it("refuses settings with a provider that is listed but cannot start, with onnxruntime's reason", async () => {
     await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
     const { providers } = await service.api.machineInfo();
     for (const ep of providers) {
       // The truth, from a real graph opened here: on a machine without a GPU adapter, webgpu is listed and fails.
-      const failure = await InferenceSession.create(path.join(REPO_ROOT, 'src-main/engine/image/testdata/resize-linear-half-pixel.onnx'), { executionProviders: [ep] })
+      const failure = await InferenceSession.create(path.join(REPO_ROOT, 'src-main/engine/image/testdata/resize-linear-half-pixel.onnx'), {
+        executionProviders: [ep],
+      })
         .then((s) => s.release())
-        .then(() => undefined, (e: Error) => e.message.split('\n')[0]);
+        .then(
+          () => undefined,
+          (e: Error) => e.message.split('\n')[0],
+        );
       const applied = service.invoke('setSettings', { modelId: 'tiny-smolvlm', ep, threads: 1 });
       if (failure === undefined) {
         await expect(applied, ep).resolves.toEqual({ modelId: 'tiny-smolvlm', ep, threads: 1 });
         continue;
       }
       const reason = failure.replace(/^\S+\.(?:cc|cpp|h):\d+ .*? was false\. /, '');
-      await expect(applied, ep).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: `the ${ep} execution provider cannot start on this machine: ${reason}` });
+      await expect(applied, ep).rejects.toMatchObject({
+        code: 'PROVIDER_UNAVAILABLE',
+        message: `the ${ep} execution provider cannot start on this machine: ${reason}`,
+      });
       expect(await service.api.getSettings()).toMatchObject({ ep: 'cpu' });
     }
     await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
@@ -246,7 +302,14 @@ describe('first run', () => {
     try {
       const first = await createAppService({ dataDir, launcher: forkLauncher(engineWorker), demoAlbum: true });
       const demo = await first.api.listPhotos({});
-      expect(demo.map((p) => p.name).sort()).toEqual(['Demo scene 1.png', 'Demo scene 2.png', 'Demo scene 3.png', 'Demo scene 4.png', 'Demo scene 5.png', 'Demo scene 6.png']);
+      expect(demo.map((p) => p.name).sort()).toEqual([
+        'Demo scene 1.png',
+        'Demo scene 2.png',
+        'Demo scene 3.png',
+        'Demo scene 4.png',
+        'Demo scene 5.png',
+        'Demo scene 6.png',
+      ]);
       await first.api.removePhoto({ photoId: demo[0].id });
       await first.close();
       const second = await createAppService({ dataDir, launcher: forkLauncher(engineWorker), demoAlbum: true });

@@ -10,8 +10,20 @@ import { LibraryStore } from './library-store';
 import { createModelsService } from './models-service';
 import { compareResult, compareUntilCancelled, FakeCatalog, FakeEngine, modelInfo } from './test/fakes';
 
-const photos: Photo[] = ['red', 'green', 'blue'].map((id, i) => ({ id, name: `${id}.jpg`, path: `/photos/${id}.jpg`, width: 96, height: 64, addedAt: i }));
-const request = (question: string): BatchRequest => ({ photoIds: photos.map((p) => p.id), question, method: 'uniform', budget: { kind: 'count', count: 8 } });
+const photos: Photo[] = ['red', 'green', 'blue'].map((id, i) => ({
+  id,
+  name: `${id}.jpg`,
+  path: `/photos/${id}.jpg`,
+  width: 96,
+  height: 64,
+  addedAt: i,
+}));
+const request = (question: string): BatchRequest => ({
+  photoIds: photos.map((p) => p.id),
+  question,
+  method: 'uniform',
+  budget: { kind: 'count', count: 8 },
+});
 
 let dataDir: string;
 let store: LibraryStore;
@@ -28,7 +40,8 @@ async function finished(batchId: string): Promise<Extract<BatchEvent, { type: 'f
     await new Promise<void>((r) => waiters.push(r));
   }
 }
-const rows = (batchId: string) => events.filter((e): e is Extract<BatchEvent, { type: 'progress' }> => e.type === 'progress' && e.batchId === batchId);
+const rows = (batchId: string) =>
+  events.filter((e): e is Extract<BatchEvent, { type: 'progress' }> => e.type === 'progress' && e.batchId === batchId);
 
 beforeEach(async () => {
   dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-batch-service-'));
@@ -43,7 +56,14 @@ beforeEach(async () => {
     events.push(e);
     waiters.splice(0).forEach((w) => w());
   };
-  batches = createBatchService({ store, library: new Library(store, dataDir), engine, models, emit, cacheDir: '/data/cache/vision-features' });
+  batches = createBatchService({
+    store,
+    library: new Library(store, dataDir),
+    engine,
+    models,
+    emit,
+    cacheDir: '/data/cache/vision-features',
+  });
 });
 
 afterEach(async () => {
@@ -52,14 +72,27 @@ afterEach(async () => {
   await fsp.rm(dataDir, { recursive: true, force: true });
 });
 
-it('emits a progress row per photo, then finished; each answer joins its photo\'s chat', async () => {
-  engine.compare = async (job) => (job.image.endsWith('green.jpg') ? compareResult('Green.', 'green') : compareResult('A red circle', 'a square'));
+it("emits a progress row per photo, then finished; each answer joins its photo's chat", async () => {
+  engine.compare = async (job) =>
+    job.image.endsWith('green.jpg') ? compareResult('Green.', 'green') : compareResult('A red circle', 'a square');
   const { batchId } = await batches.api.batch(request('Describe it.'));
   expect(await finished(batchId)).toEqual({ type: 'finished', batchId, cancelled: false });
   expect(rows(batchId)).toEqual([
-    { type: 'progress', batchId, done: 1, total: 3, row: { photoId: 'red', full: 'A red circle', pruned: 'a square', agree: false, savedMs: 40 } },
+    {
+      type: 'progress',
+      batchId,
+      done: 1,
+      total: 3,
+      row: { photoId: 'red', full: 'A red circle', pruned: 'a square', agree: false, savedMs: 40 },
+    },
     { type: 'progress', batchId, done: 2, total: 3, row: { photoId: 'green', full: 'Green.', pruned: 'green', agree: true, savedMs: 40 } },
-    { type: 'progress', batchId, done: 3, total: 3, row: { photoId: 'blue', full: 'A red circle', pruned: 'a square', agree: false, savedMs: 40 } },
+    {
+      type: 'progress',
+      batchId,
+      done: 3,
+      total: 3,
+      row: { photoId: 'blue', full: 'A red circle', pruned: 'a square', agree: false, savedMs: 40 },
+    },
   ]);
   // Each photo is asked on its own: the same question, no history.
   expect(engine.compareJobs.map((j) => [j.image, j.prompt, j.history])).toEqual(photos.map((p) => [p.path, 'Describe it.', []]));
@@ -105,7 +138,10 @@ it('refuses a missing model or an unknown photo before it starts', async () => {
   catalog.models = [];
   await expect(batches.api.batch(request('q'))).rejects.toMatchObject({ code: 'MODEL_INCOMPLETE' });
   catalog.models = [modelInfo('tiny-smolvlm', { embedded: true })];
-  await expect(batches.api.batch({ ...request('q'), photoIds: ['red', 'nope'] })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: "No photo with id 'nope' in the library" });
+  await expect(batches.api.batch({ ...request('q'), photoIds: ['red', 'nope'] })).rejects.toMatchObject({
+    code: 'FILE_NOT_FOUND',
+    message: "No photo with id 'nope' in the library",
+  });
   expect(events).toEqual([]);
   expect(engine.compareJobs).toEqual([]);
 });

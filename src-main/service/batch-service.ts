@@ -46,9 +46,22 @@ export function createBatchService({ store, library, engine, models, emit, cache
       const row: BatchRow = { photoId: photo.id };
       try {
         const result = await engine.call('compare', await compareJob(photo, req), { signal: controller.signal });
-        Object.assign(row, { full: result.full.text, pruned: result.pruned.text, agree: answersAgree(result.full.text, result.pruned.text), savedMs: savedMs(result) });
+        Object.assign(row, {
+          full: result.full.text,
+          pruned: result.pruned.text,
+          agree: answersAgree(result.full.text, result.pruned.text),
+          savedMs: savedMs(result),
+        });
         // Batch answers join the photo's chat, so search by past answers finds them too.
-        await store.putChat({ id: randomUUID(), photoId: photo.id, question: req.question, askedAt: Date.now(), method: req.method, budget: req.budget, result });
+        await store.putChat({
+          id: randomUUID(),
+          photoId: photo.id,
+          question: req.question,
+          askedAt: Date.now(),
+          method: req.method,
+          budget: req.budget,
+          result,
+        });
       } catch (e) {
         if (controller.signal.aborted) break;
         row.error = toWireError(e).message;

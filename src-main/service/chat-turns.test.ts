@@ -3,7 +3,10 @@ import type { ChatEntry, CompareResult } from '../../src-shared/api';
 import { answersAgree, historyTurns, savedMs } from './chat-turns';
 
 const result = (full: string, fullMs: number, prunedMs: number) =>
-  ({ full: { text: full, timings: { totalMs: fullMs } }, pruned: { text: full, timings: { totalMs: prunedMs } } }) as unknown as CompareResult;
+  ({
+    full: { text: full, timings: { totalMs: fullMs } },
+    pruned: { text: full, timings: { totalMs: prunedMs } },
+  }) as unknown as CompareResult;
 
 const entry = (question: string, answer?: string): ChatEntry => ({
   id: question,

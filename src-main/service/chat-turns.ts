@@ -18,7 +18,11 @@ export function historyTurns(entries: ChatEntry[], exchanges = HISTORY_EXCHANGES
 
 /** Same answer up to case, spacing and punctuation. */
 export function answersAgree(a: string, b: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim();
   return norm(a) === norm(b);
 }
 

@@ -11,7 +11,13 @@ import { createModelsService, type ModelsService } from './models-service';
 import { compareUntilCancelled, FakeCatalog, FakeEngine, modelInfo } from './test/fakes';
 
 const photo: Photo = { id: 'red', name: 'red.jpg', path: '/photos/red.jpg', width: 96, height: 64, addedAt: 1 };
-const question = (text: string): AskRequest => ({ photoId: photo.id, question: text, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 6 });
+const question = (text: string): AskRequest => ({
+  photoId: photo.id,
+  question: text,
+  method: 'uniform',
+  budget: { kind: 'ratio', ratio: 0.5 },
+  maxNewTokens: 6,
+});
 
 let dataDir: string;
 let store: LibraryStore;
@@ -24,7 +30,9 @@ let waiters: Array<() => void>;
 /** The event that ends an ask: `done` or `error`. */
 async function ended(askId: string): Promise<Extract<AskEvent, { type: 'done' | 'error' }>> {
   for (;;) {
-    const end = events.find((e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId);
+    const end = events.find(
+      (e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId,
+    );
     if (end) return end;
     await new Promise<void>((r) => waiters.push(r));
   }
@@ -35,14 +43,27 @@ beforeEach(async () => {
   store = await LibraryStore.open(dataDir);
   await store.addPhoto(photo);
   engine = new FakeEngine();
-  models = createModelsService({ store, catalog: new FakeCatalog([modelInfo('tiny-smolvlm', { embedded: true })]), engine, emit: () => undefined, cpus: 2 });
+  models = createModelsService({
+    store,
+    catalog: new FakeCatalog([modelInfo('tiny-smolvlm', { embedded: true })]),
+    engine,
+    emit: () => undefined,
+    cpus: 2,
+  });
   events = [];
   waiters = [];
   const emit = (e: AskEvent) => {
     events.push(e);
     waiters.splice(0).forEach((w) => w());
   };
-  chats = createChatsService({ store, library: new Library(store, dataDir), engine, models, emit, cacheDir: '/data/cache/vision-features' });
+  chats = createChatsService({
+    store,
+    library: new Library(store, dataDir),
+    engine,
+    models,
+    emit,
+    cacheDir: '/data/cache/vision-features',
+  });
 });
 
 afterEach(async () => {
@@ -58,7 +79,15 @@ it('streams both sides as token events, stores the answer and sends done; a foll
     { type: 'token', askId, side: 'full', text: 'full answer to What colour is this?' },
     { type: 'token', askId, side: 'pruned', text: 'pruned answer to What colour is this?' },
   ]);
-  expect(done).toMatchObject({ type: 'done', entry: { id: askId, photoId: 'red', question: 'What colour is this?', result: { pruned: { text: 'pruned answer to What colour is this?' } } } });
+  expect(done).toMatchObject({
+    type: 'done',
+    entry: {
+      id: askId,
+      photoId: 'red',
+      question: 'What colour is this?',
+      result: { pruned: { text: 'pruned answer to What colour is this?' } },
+    },
+  });
   expect(await chats.api.chat({ photoId: 'red' })).toEqual([(done as Extract<AskEvent, { type: 'done' }>).entry]);
 
   await ended((await chats.api.ask(question('And the shape?'))).askId);
@@ -86,9 +115,17 @@ it('keeps the question in the chat with its error when the engine fails, and sen
     throw new EngineError('ENGINE_CRASHED', 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.');
   };
   const { askId } = await chats.api.ask(question('Will this survive?'));
-  expect(await ended(askId)).toEqual({ type: 'error', askId, message: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.' });
+  expect(await ended(askId)).toEqual({
+    type: 'error',
+    askId,
+    message: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.',
+  });
   expect(await chats.api.chat({ photoId: 'red' })).toMatchObject([
-    { id: askId, question: 'Will this survive?', error: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.' },
+    {
+      id: askId,
+      question: 'Will this survive?',
+      error: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.',
+    },
   ]);
   expect((await chats.api.chat({ photoId: 'red' }))[0].result).toBeUndefined();
 });
@@ -116,7 +153,9 @@ it('stop() cancels every question in flight', async () => {
 
 it('refuses an unknown photo and a method the model cannot use before anything is stored or asked', async () => {
   await expect(chats.api.ask({ ...question('q'), photoId: 'nope' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
-  await expect(chats.api.ask({ ...question('q'), method: 'vtc-cls' })).rejects.toThrow('tiny-smolvlm cannot use vtc-cls (its vision encoder allows: received, random, uniform)');
+  await expect(chats.api.ask({ ...question('q'), method: 'vtc-cls' })).rejects.toThrow(
+    'tiny-smolvlm cannot use vtc-cls (its vision encoder allows: received, random, uniform)',
+  );
   await expect(chats.api.chat({ photoId: 'nope' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   expect(await chats.api.chat({ photoId: 'red' })).toEqual([]);
   expect(engine.compareJobs).toEqual([]);

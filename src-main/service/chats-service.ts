@@ -67,7 +67,14 @@ export function createChatsService({ store, library, engine, models, emit, cache
         method: req.method,
         budget: req.budget,
       };
-      const entry: ChatEntry = { id: randomUUID(), photoId: photo.id, question: req.question, askedAt: Date.now(), method: req.method, budget: req.budget };
+      const entry: ChatEntry = {
+        id: randomUUID(),
+        photoId: photo.id,
+        question: req.question,
+        askedAt: Date.now(),
+        method: req.method,
+        budget: req.budget,
+      };
       await store.putChat(entry);
       const controller = new AbortController();
       asks.set(entry.id, controller);

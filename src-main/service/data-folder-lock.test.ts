@@ -66,7 +66,9 @@ describe('data folder lock', () => {
         const lock = await lockDataFolder(dataDir, 'the app', { kind });
         await fsp.symlink(dataDir, link);
         await expect(lockDataFolder(link, 'other', { kind })).rejects.toMatchObject({ code: 'DATA_FOLDER_IN_USE' });
-        await expect(lockDataFolder(path.join(dataDir, '..', path.basename(dataDir)), 'other', { kind })).rejects.toMatchObject({ code: 'DATA_FOLDER_IN_USE' });
+        await expect(lockDataFolder(path.join(dataDir, '..', path.basename(dataDir)), 'other', { kind })).rejects.toMatchObject({
+          code: 'DATA_FOLDER_IN_USE',
+        });
         await lock.release();
       });
 
@@ -116,7 +118,12 @@ describe('data folder lock', () => {
     await removeStaleSocket(file, seenDead);
     const answer = await new Promise<string>((resolve, reject) => {
       let text = '';
-      net.connect(file).setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
+      net
+        .connect(file)
+        .setEncoding('utf8')
+        .on('data', (c) => (text += c))
+        .on('end', () => resolve(text))
+        .on('error', reject);
     });
     expect(answer).toBe('alive');
     expect((await fsp.readdir(root)).filter((f) => f.endsWith('.stale'))).toEqual([]);

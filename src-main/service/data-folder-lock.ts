@@ -72,12 +72,17 @@ export async function lockDataFolder(dataDir: string, owner: string, options: Lo
     if (answer.state === 'held') throw inUseError(dataDir, answer.owner);
     if (answer.state === 'dead' && found) await removeStaleSocket(address.path, found);
   }
-  throw new EngineError('DATA_FOLDER_IN_USE', `Could not take the data folder ${dataDir}: its lock (${address.path.replace('\0', '@')}) kept changing hands. Try again.`);
+  throw new EngineError(
+    'DATA_FOLDER_IN_USE',
+    `Could not take the data folder ${dataDir}: its lock (${address.path.replace('\0', '@')}) kept changing hands. Try again.`,
+  );
 }
 
 /** The one line a refused second owner shows. */
 export function inUseError(dataDir: string, holder: DataFolderOwner | undefined, now = new Date()): EngineError {
-  const who = holder ? `"${holder.owner}" (pid ${holder.pid}, since ${sinceText(holder.since, now)})` : 'another process (it did not say which)';
+  const who = holder
+    ? `"${holder.owner}" (pid ${holder.pid}, since ${sinceText(holder.since, now)})`
+    : 'another process (it did not say which)';
   return new EngineError(
     'DATA_FOLDER_IN_USE',
     `The data folder ${dataDir} is in use by ${who}. Close it first, or use another data folder (vtc serve --data-dir DIR, or the VTC_DATA_DIR variable).`,

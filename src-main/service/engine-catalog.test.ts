@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../../src-shared/api';
 import { defaultModelId } from './engine-catalog';
 
-const model = (id: string, installed: boolean): ModelInfo => ({ id, name: id, installed, bytes: 1, family: 'f', embedded: false, methods: ['uniform'] });
+const model = (id: string, installed: boolean): ModelInfo => ({
+  id,
+  name: id,
+  installed,
+  bytes: 1,
+  family: 'f',
+  embedded: false,
+  methods: ['uniform'],
+});
 
 describe('defaultModelId', () => {
   it('prefers tiny-llava, then tiny-smolvlm, then any installed model', () => {

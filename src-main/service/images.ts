@@ -60,14 +60,18 @@ export async function inspectImage(file: string, name = path.basename(file)): Pr
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${name}: file not found`);
     const message = oneLine(e);
-    if (/unsupported image format/i.test(message)) throw new EngineError('NOT_AN_IMAGE', `${name} is not an image the app can read (${IMAGE_FORMAT_NAMES})`);
+    if (/unsupported image format/i.test(message))
+      throw new EngineError('NOT_AN_IMAGE', `${name} is not an image the app can read (${IMAGE_FORMAT_NAMES})`);
     throw new EngineError('CORRUPT_IMAGE', `${name} looks like an image but cannot be read: ${message}`);
   }
   if (isUndecodableHeif(meta)) {
     throw new EngineError('NOT_AN_IMAGE', `${name} is an HEIC photo, which the app cannot decode; convert it to JPEG or AVIF first`);
   }
   if (!isReadablePhoto(meta)) {
-    throw new EngineError('NOT_AN_IMAGE', `${name} is a ${(meta.format ?? 'unknown').toUpperCase()} file, not a photo format the app reads (${IMAGE_FORMAT_NAMES})`);
+    throw new EngineError(
+      'NOT_AN_IMAGE',
+      `${name} is a ${(meta.format ?? 'unknown').toUpperCase()} file, not a photo format the app reads (${IMAGE_FORMAT_NAMES})`,
+    );
   }
   if (!meta.width || !meta.height) throw new EngineError('CORRUPT_IMAGE', `${name} has no image size in its header`);
   const pixels = meta.width * meta.height;
@@ -125,6 +129,9 @@ export async function displayRendition(file: string): Promise<Rendition> {
 
 /** libvips spreads its complaint over several, often repeated, lines; people need it once, on one line. */
 function oneLine(e: unknown): string {
-  const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (e instanceof Error ? e.message : String(e))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return [...new Set(lines)].join(' ').slice(0, 300);
 }

@@ -193,7 +193,10 @@ export class Journal<R> {
   }
 
   /** The file's records, line by line; undefined when the file does not exist. */
-  private async replay(file: string, validate: RecordValidator): Promise<(ReplayResult<R> & { bytes: number; tornTail: boolean }) | undefined> {
+  private async replay(
+    file: string,
+    validate: RecordValidator,
+  ): Promise<(ReplayResult<R> & { bytes: number; tornTail: boolean }) | undefined> {
     const result = { records: [] as R[], rejected: [] as RejectedLine[], bytes: 0, tornTail: false };
     let lineNumber = 0;
     try {

@@ -58,7 +58,7 @@ afterEach(async () => {
   await fsp.rm(root, { recursive: true, force: true });
 });
 
-it('streams progress under the import\'s id, stops on cancelImport, and refuses a second import of that id while it runs', async () => {
+it("streams progress under the import's id, stops on cancelImport, and refuses a second import of that id while it runs", async () => {
   let second: Promise<unknown> | undefined;
   onEvent = (e) => {
     if (e.type !== 'import-progress' || e.importId !== 'album-1') return;

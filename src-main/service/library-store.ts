@@ -27,11 +27,23 @@ const id: Schema = { kind: 'string', minLength: 1 };
 const num: Schema = { kind: 'number' };
 const count: Schema = { kind: 'number', integer: true, min: 0 };
 const list = (items: Schema): Schema => ({ kind: 'array', items });
-const record = (fields: Record<string, Schema>, optional: readonly string[] = []): ObjectSchema => ({ ...obj(fields, optional), open: true });
+const record = (fields: Record<string, Schema>, optional: readonly string[] = []): ObjectSchema => ({
+  ...obj(fields, optional),
+  open: true,
+});
 const answerFields = {
   text,
   tokens: list(count),
-  timings: record({ preprocessMs: num, visionMs: num, embedMs: num, prefillMs: num, decodeMs: num, decodeTokens: count, tokensPerSecond: num, totalMs: num }),
+  timings: record({
+    preprocessMs: num,
+    visionMs: num,
+    embedMs: num,
+    prefillMs: num,
+    decodeMs: num,
+    decodeTokens: count,
+    tokensPerSecond: num,
+    totalMs: num,
+  }),
   counts: record({ visualTokens: count, promptTokens: count, generatedTokens: count, kvCacheBytes: count }),
   visionCached: { kind: 'boolean' } as Schema,
 };
@@ -49,7 +61,19 @@ const STORE_RECORD: Schema = {
     unphoto: record({ op: text, photoId: id }),
     chat: record({
       op: text,
-      entry: record({ id, photoId: id, question: text, askedAt: num, method: oneOf(PRUNING_METHODS), budget: BUDGET, result: compareResult, error: text }, ['result', 'error']),
+      entry: record(
+        {
+          id,
+          photoId: id,
+          question: text,
+          askedAt: num,
+          method: oneOf(PRUNING_METHODS),
+          budget: BUDGET,
+          result: compareResult,
+          error: text,
+        },
+        ['result', 'error'],
+      ),
     }),
     settings: record({ op: text, settings: { ...ENGINE_SETTINGS, open: true } }),
     flag: record({ op: text, name: id }),
@@ -87,7 +111,10 @@ export class LibraryStore {
   ) {}
 
   static async open(dataDir: string, options: LibraryStoreOptions = {}): Promise<LibraryStore> {
-    const { journal, records, rejected } = await Journal.open<StoreRecord>(path.join(dataDir, 'library.jsonl'), { fs: options.fs, validate: storeRecordProblem });
+    const { journal, records, rejected } = await Journal.open<StoreRecord>(path.join(dataDir, 'library.jsonl'), {
+      fs: options.fs,
+      validate: storeRecordProblem,
+    });
     const store = new LibraryStore(journal, options.retryMs ?? RETRY_READ_ONLY_MS);
     for (const r of records) store.apply(r);
     if (journal.restoredFromBackup) console.warn(`${journal.file} was missing: restored the library from ${journal.backupFile}.`);
@@ -100,7 +127,10 @@ export class LibraryStore {
       });
     }
     if (rejected.length > 0) {
-      const where = journal.pendingQuarantine > 0 ? `will be moved to ${journal.quarantineFile} once there is space` : `were moved to ${journal.quarantineFile}`;
+      const where =
+        journal.pendingQuarantine > 0
+          ? `will be moved to ${journal.quarantineFile} once there is space`
+          : `were moved to ${journal.quarantineFile}`;
       console.warn(`${journal.file}: ${rejected.length} unreadable record(s) ${where}.`);
     }
     return store;
@@ -122,14 +152,20 @@ export class LibraryStore {
     const name = path.basename(j.file);
     const notices: string[] = [];
     if (j.restoredFromBackup) {
-      notices.push(`The library file ${name} was missing, so the library was restored from its last backup (${j.backupFile}); changes made after that backup are not in it.`);
+      notices.push(
+        `The library file ${name} was missing, so the library was restored from its last backup (${j.backupFile}); changes made after that backup are not in it.`,
+      );
     }
     const plural = (n: number) => (n === 1 ? '1 record' : `${n} records`);
     if (j.quarantinedCount > 0) {
-      notices.push(`${plural(j.quarantinedCount)} in the library file ${name} could not be read and ${j.quarantinedCount === 1 ? 'was' : 'were'} set aside in ${j.quarantineFile}. Everything else in your library was kept.`);
+      notices.push(
+        `${plural(j.quarantinedCount)} in the library file ${name} could not be read and ${j.quarantinedCount === 1 ? 'was' : 'were'} set aside in ${j.quarantineFile}. Everything else in your library was kept.`,
+      );
     }
     if (j.pendingQuarantine > 0) {
-      notices.push(`${plural(j.pendingQuarantine)} in the library file ${name} could not be read; ${j.pendingQuarantine === 1 ? 'it' : 'they'} will be set aside in ${j.quarantineFile} once the disk has space. Everything else in your library was kept.`);
+      notices.push(
+        `${plural(j.pendingQuarantine)} in the library file ${name} could not be read; ${j.pendingQuarantine === 1 ? 'it' : 'they'} will be set aside in ${j.quarantineFile} once the disk has space. Everything else in your library was kept.`,
+      );
     }
     return notices;
   }

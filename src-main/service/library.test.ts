@@ -13,8 +13,12 @@ import { LibraryStore } from './library-store';
 
 /** A two-colour JPEG: left half red, right half blue. */
 async function twoColourJpeg(file: string, orientation?: number): Promise<void> {
-  const left = await sharp({ create: { width: 30, height: 40, channels: 3, background: '#ff0000' } }).png().toBuffer();
-  let img = sharp({ create: { width: 60, height: 40, channels: 3, background: '#0000ff' } }).composite([{ input: left, left: 0, top: 0 }]).jpeg({ quality: 95 });
+  const left = await sharp({ create: { width: 30, height: 40, channels: 3, background: '#ff0000' } })
+    .png()
+    .toBuffer();
+  let img = sharp({ create: { width: 60, height: 40, channels: 3, background: '#0000ff' } })
+    .composite([{ input: left, left: 0, top: 0 }])
+    .jpeg({ quality: 95 });
   if (orientation) img = img.withMetadata({ orientation });
   await fsp.writeFile(file, await img.toBuffer());
 }
@@ -35,7 +39,12 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(0))), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(0))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('Library', () => {
@@ -64,12 +73,21 @@ describe('Library', () => {
     const report = await library.importPaths([photos, path.join(dir, 'missing.jpg')]);
     expect(report.added.map((p) => p.name).sort()).toEqual(['beach.jpg', 'forest.jpg']);
     const byName = Object.fromEntries(report.errors.map((e) => [path.basename(e.path), e.message]));
-    expect(byName['broken.jpg']).toMatch(/^broken\.jpg (looks like an image but cannot be read|cannot be decoded): [^\n]*premature end of JPEG image$/);
+    expect(byName['broken.jpg']).toMatch(
+      /^broken\.jpg (looks like an image but cannot be read|cannot be decoded): [^\n]*premature end of JPEG image$/,
+    );
     expect(byName['notes.png']).toMatch(/notes\.png is not an image/);
-    expect(byName['IMG_0001.HEIC']).toMatch(/^IMG_0001\.HEIC is an HEIC photo, which the app cannot decode; convert it to JPEG or AVIF first$/);
+    expect(byName['IMG_0001.HEIC']).toMatch(
+      /^IMG_0001\.HEIC is an HEIC photo, which the app cannot decode; convert it to JPEG or AVIF first$/,
+    );
     expect(byName['huge.png']).toMatch(/huge\.png is 20000x10000 \(200 MP\); the limit is 100 MP/);
     expect(byName['missing.jpg']).toMatch(/no such file or folder/);
-    expect(library.list().map((p) => p.name).sort()).toEqual(['beach.jpg', 'forest.jpg']);
+    expect(
+      library
+        .list()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['beach.jpg', 'forest.jpg']);
   });
 
   it('importing the same file twice keeps one entry', async () => {
@@ -102,7 +120,14 @@ describe('Library', () => {
     await twoColourJpeg(path.join(photos, 'kitchen.jpg'));
     const { added } = await library.importPaths([photos]);
     const kitchen = added.find((p) => p.name === 'kitchen.jpg')!;
-    await store.putChat({ id: 'c1', photoId: kitchen.id, question: 'Is there a kettle?', askedAt: 1, method: 'vtc-cls', budget: { kind: 'count', count: 16 } });
+    await store.putChat({
+      id: 'c1',
+      photoId: kitchen.id,
+      question: 'Is there a kettle?',
+      askedAt: 1,
+      method: 'vtc-cls',
+      budget: { kind: 'count', count: 16 },
+    });
 
     expect(library.list('beach').map((p) => p.name)).toEqual(['Beach-day.jpg']);
     expect(library.list('KETTLE').map((p) => p.name)).toEqual(['kitchen.jpg']);
@@ -168,7 +193,10 @@ function fifos() {
 
 /** Fails instead of waiting forever: a blocked open never settles. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms))]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms)),
+  ]);
 }
 
 describe('Library: only regular files and folders', () => {
@@ -193,14 +221,19 @@ describe('Library: only regular files and folders', () => {
     await twoColourJpeg(path.join(photos, 'after.jpg'));
     const report = await within(10_000, library.importPaths([...named, path.join(photos, 'after.jpg')]));
     expect(report.added.map((p) => p.name)).toEqual(['after.jpg']);
-    expect(report.errors).toEqual(named.map((p) => ({ path: p, message: `${p} is a named pipe, not a photo or a folder; it was not opened` })));
+    expect(report.errors).toEqual(
+      named.map((p) => ({ path: p, message: `${p} is a named pipe, not a photo or a folder; it was not opened` })),
+    );
     // The file threads are all free: more file work still completes.
     await within(5_000, fsp.readFile(path.join(photos, 'after.jpg')));
   });
 
   it('inspectImage and ensureThumbnail refuse a named pipe without opening it', async () => {
     const pipe = pipes.make(path.join(dir, 'later.jpg'));
-    await expect(within(5_000, inspectImage(pipe))).rejects.toMatchObject({ code: 'NOT_AN_IMAGE', message: 'later.jpg is a named pipe, not a photo; it was not opened' });
+    await expect(within(5_000, inspectImage(pipe))).rejects.toMatchObject({
+      code: 'NOT_AN_IMAGE',
+      message: 'later.jpg is a named pipe, not a photo; it was not opened',
+    });
     await expect(within(5_000, ensureThumbnail(pipe, path.join(dir, 'thumb.jpg')))).rejects.toMatchObject({ code: 'NOT_AN_IMAGE' });
   });
 
@@ -239,8 +272,14 @@ describe('Library: only regular files and folders', () => {
     const real = await fsp.realpath(elsewhere);
     expect(report.errors).toEqual(
       expect.arrayContaining([
-        { path: path.join(photos, 'linked.jpg'), message: `linked.jpg is a link to ${path.join(real, 'private.jpg')}, outside the folder you picked; it was not followed (add that file itself to import it)` },
-        { path: path.join(photos, 'album-link'), message: `album-link is a link to ${path.join(real, 'album')}, outside the folder you picked; it was not followed (add that folder itself to import it)` },
+        {
+          path: path.join(photos, 'linked.jpg'),
+          message: `linked.jpg is a link to ${path.join(real, 'private.jpg')}, outside the folder you picked; it was not followed (add that file itself to import it)`,
+        },
+        {
+          path: path.join(photos, 'album-link'),
+          message: `album-link is a link to ${path.join(real, 'album')}, outside the folder you picked; it was not followed (add that folder itself to import it)`,
+        },
         { path: path.join(photos, 'broken.jpg'), message: 'broken.jpg is a link to something that does not exist' },
       ]),
     );

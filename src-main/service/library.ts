@@ -98,7 +98,10 @@ export class Library {
     const data = Buffer.from(base64, 'base64');
     if (data.length === 0) throw new EngineError('NOT_AN_IMAGE', `${name}: the upload is empty`);
     if (data.length > MAX_UPLOAD_BYTES) {
-      throw new EngineError('IMAGE_TOO_LARGE', `${name} is ${(data.length / 2 ** 20).toFixed(0)} MiB; uploads are limited to ${MAX_UPLOAD_BYTES / 2 ** 20} MiB. Import it by path instead.`);
+      throw new EngineError(
+        'IMAGE_TOO_LARGE',
+        `${name} is ${(data.length / 2 ** 20).toFixed(0)} MiB; uploads are limited to ${MAX_UPLOAD_BYTES / 2 ** 20} MiB. Import it by path instead.`,
+      );
     }
     const file = path.join(this.dataDir, 'uploads', `${randomUUID().slice(0, 8)}-${safeFileName(name)}`);
     // Durable before the library records it: a power cut must not leave a record of a photo that is not there.
@@ -154,7 +157,8 @@ async function expand(p: string, refused: ImportProblem[], signal?: AbortSignal)
     throw new EngineError('FILE_NOT_FOUND', `${p}: no such file or folder`);
   }
   if (stat.isFile()) return [path.resolve(p)];
-  if (!stat.isDirectory()) throw new EngineError('NOT_AN_IMAGE', `${p} is ${specialFileKind(stat)}, not a photo or a folder; it was not opened`);
+  if (!stat.isDirectory())
+    throw new EngineError('NOT_AN_IMAGE', `${p} is ${specialFileKind(stat)}, not a photo or a folder; it was not opened`);
   const root = await fsp.realpath(p);
   const files: string[] = [];
   const folders = [path.resolve(p)];
@@ -199,13 +203,18 @@ async function linkProblem(link: string, root: string, photoName: boolean): Prom
     return photoName ? `${name} is a link to something that does not exist` : undefined;
   }
   if (target === root || target.startsWith(root + path.sep)) return undefined;
-  if (isFolder) return `${name} is a link to ${target}, outside the folder you picked; it was not followed (add that folder itself to import it)`;
-  if (photoName) return `${name} is a link to ${target}, outside the folder you picked; it was not followed (add that file itself to import it)`;
+  if (isFolder)
+    return `${name} is a link to ${target}, outside the folder you picked; it was not followed (add that folder itself to import it)`;
+  if (photoName)
+    return `${name} is a link to ${target}, outside the folder you picked; it was not followed (add that file itself to import it)`;
   return undefined;
 }
 
 function safeFileName(name: string): string {
-  const base = path.basename(name).replace(/[^\w.\- ]+/g, '_').slice(-120);
+  const base = path
+    .basename(name)
+    .replace(/[^\w.\- ]+/g, '_')
+    .slice(-120);
   return base === '' || base.startsWith('.') ? `upload${base}` : base;
 }
 

@@ -56,7 +56,10 @@ describe('settings', () => {
 
   it('are refused, and the saved ones kept, for a model not there, a provider not listed, one that cannot start, or too many threads', async () => {
     const refused = (settings: EngineSettings) => models.api.setSettings(settings);
-    await expect(refused({ modelId: 'no-such-model', ep: 'cpu', threads: 1 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: "Unknown model 'no-such-model'. Pick one from the model list." });
+    await expect(refused({ modelId: 'no-such-model', ep: 'cpu', threads: 1 })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: "Unknown model 'no-such-model'. Pick one from the model list.",
+    });
     await expect(refused({ modelId: 'smolvlm-256m-instruct', ep: 'cpu', threads: 1 })).rejects.toMatchObject({
       code: 'MODEL_INCOMPLETE',
       message: 'SmolVLM 256M is not downloaded yet. Download it under Models first.',
@@ -68,11 +71,17 @@ describe('settings', () => {
       message: 'The cuda execution provider is not available on this machine (available: cpu, webgpu)',
     });
     // Listed but not startable: the engine's own reason is the answer.
-    const noAdapter = new EngineError('PROVIDER_UNAVAILABLE', 'the webgpu execution provider cannot start on this machine: no GPU adapter found');
+    const noAdapter = new EngineError(
+      'PROVIDER_UNAVAILABLE',
+      'the webgpu execution provider cannot start on this machine: no GPU adapter found',
+    );
     engine.probeFailures.set('webgpu', noAdapter);
     await expect(refused({ modelId: 'tiny-smolvlm', ep: 'webgpu', threads: 1 })).rejects.toBe(noAdapter);
     // A probe that brings the engine process down says so; the process itself restarts on its own.
-    engine.probeFailures.set('webgpu', new EngineError('ENGINE_CRASHED', 'The engine process killed by SIGSEGV while working; it is being restarted. Ask again.'));
+    engine.probeFailures.set(
+      'webgpu',
+      new EngineError('ENGINE_CRASHED', 'The engine process killed by SIGSEGV while working; it is being restarted. Ask again.'),
+    );
     await expect(refused({ modelId: 'tiny-smolvlm', ep: 'webgpu', threads: 1 })).rejects.toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
       message: 'The webgpu execution provider brought the engine down when it was tried; the settings were not changed',
@@ -114,8 +123,22 @@ describe('downloads', () => {
     await models.api.pausePull({ modelId: 'smolvlm-256m-instruct' });
     await settled();
     expect(events).toEqual([
-      { type: 'download', modelId: 'smolvlm-256m-instruct', file: 'onnx/decoder.onnx', receivedBytes: 500, totalBytes: 1500, state: 'downloading' },
-      { type: 'download', modelId: 'smolvlm-256m-instruct', file: 'onnx/decoder.onnx', receivedBytes: 500, totalBytes: 1500, state: 'paused' },
+      {
+        type: 'download',
+        modelId: 'smolvlm-256m-instruct',
+        file: 'onnx/decoder.onnx',
+        receivedBytes: 500,
+        totalBytes: 1500,
+        state: 'downloading',
+      },
+      {
+        type: 'download',
+        modelId: 'smolvlm-256m-instruct',
+        file: 'onnx/decoder.onnx',
+        receivedBytes: 500,
+        totalBytes: 1500,
+        state: 'paused',
+      },
     ]);
     // Paused, it can be pulled again.
     await models.api.pullModel({ modelId: 'smolvlm-256m-instruct' });
@@ -141,7 +164,14 @@ describe('downloads', () => {
     ]);
 
     events.length = 0;
-    const reported: DownloadProgress = { modelId: 'smolvlm-256m-instruct', file: 'onnx/decoder.onnx', receivedBytes: 9, totalBytes: 10, state: 'error', error: 'connection lost' };
+    const reported: DownloadProgress = {
+      modelId: 'smolvlm-256m-instruct',
+      file: 'onnx/decoder.onnx',
+      receivedBytes: 9,
+      totalBytes: 10,
+      state: 'error',
+      error: 'connection lost',
+    };
     catalog.pull = async (_, { onProgress }) => {
       onProgress(reported);
       throw new EngineError('DOWNLOAD_FAILED', 'connection lost');
@@ -152,7 +182,9 @@ describe('downloads', () => {
   });
 
   it('refuses an embedded or unknown model, and stop() pauses what is running', async () => {
-    await expect(models.api.pullModel({ modelId: 'tiny-smolvlm' })).rejects.toThrow('tiny-smolvlm is built in; there is nothing to download');
+    await expect(models.api.pullModel({ modelId: 'tiny-smolvlm' })).rejects.toThrow(
+      'tiny-smolvlm is built in; there is nothing to download',
+    );
     await expect(models.api.pullModel({ modelId: 'nope' })).rejects.toThrow("Unknown model 'nope'");
     pausable(100);
     await models.api.pullModel({ modelId: 'smolvlm-256m-instruct' });
@@ -162,7 +194,9 @@ describe('downloads', () => {
   });
 
   it('imports a model folder by absolute path only', async () => {
-    await expect(models.api.importModelFolder({ dir: 'relative/folder' })).rejects.toThrow("relative/folder: give the model folder's absolute path");
+    await expect(models.api.importModelFolder({ dir: 'relative/folder' })).rejects.toThrow(
+      "relative/folder: give the model folder's absolute path",
+    );
     expect(await models.api.importModelFolder({ dir: '/home/me/My Model' })).toMatchObject({ dir: '/home/me/My Model' });
     expect(catalog.imported).toEqual(['/home/me/My Model']);
   });

@@ -9,7 +9,10 @@ import type { LibraryStore } from './library-store';
 import { defaultModelId, type ModelCatalog } from './engine-catalog';
 import { toWireError } from './wire-error';
 
-export type ModelsApi = Pick<AppApi, 'machineInfo' | 'listModels' | 'pullModel' | 'pausePull' | 'importModelFolder' | 'getSettings' | 'setSettings'>;
+export type ModelsApi = Pick<
+  AppApi,
+  'machineInfo' | 'listModels' | 'pullModel' | 'pausePull' | 'importModelFolder' | 'getSettings' | 'setSettings'
+>;
 
 /** The part of a compare job the settings decide: which model folder, on which provider, with how many threads. */
 export type EngineSetup = Pick<CompareJob, 'modelDir' | 'ep' | 'threads'>;
@@ -47,7 +50,8 @@ export function createModelsService({ store, catalog, engine, emit, cpus }: Mode
   async function installedModel(modelId: string): Promise<ModelInfo & { dir: string }> {
     const model = (await catalog.listModels()).find((m) => m.id === modelId);
     if (!model) throw new EngineError('BAD_ARGUMENT', `Unknown model '${modelId}'. Pick one from the model list.`);
-    if (!model.installed || !model.dir) throw new EngineError('MODEL_INCOMPLETE', `${model.name} is not downloaded yet. Download it under Models first.`);
+    if (!model.installed || !model.dir)
+      throw new EngineError('MODEL_INCOMPLETE', `${model.name} is not downloaded yet. Download it under Models first.`);
     return { ...model, dir: model.dir };
   }
 
@@ -75,7 +79,15 @@ export function createModelsService({ store, catalog, engine, emit, cpus }: Mode
           if (last?.state === 'paused' || last?.state === 'error') return;
           const paused = controller.signal.aborted;
           const file = last?.file ?? '';
-          emit({ type: 'download', modelId, file, receivedBytes: last?.receivedBytes ?? 0, totalBytes: last?.totalBytes ?? 0, state: paused ? 'paused' : 'error', ...(paused ? {} : { error: toWireError(e).message }) });
+          emit({
+            type: 'download',
+            modelId,
+            file,
+            receivedBytes: last?.receivedBytes ?? 0,
+            totalBytes: last?.totalBytes ?? 0,
+            state: paused ? 'paused' : 'error',
+            ...(paused ? {} : { error: toWireError(e).message }),
+          });
         })
         .finally(() => pulls.delete(modelId));
     },
@@ -91,17 +103,24 @@ export function createModelsService({ store, catalog, engine, emit, cpus }: Mode
       await installedModel(settings.modelId);
       const providers = await engine.call('providers', {});
       if (!providers.includes(settings.ep)) {
-        throw new EngineError('PROVIDER_UNAVAILABLE', `The ${settings.ep} execution provider is not available on this machine (available: ${providers.join(', ')})`);
+        throw new EngineError(
+          'PROVIDER_UNAVAILABLE',
+          `The ${settings.ep} execution provider is not available on this machine (available: ${providers.join(', ')})`,
+        );
       }
       // Listed is not startable (webgpu without a GPU adapter, cuda without its libraries); saved unchecked, every
       // question would fail. The engine process tries it on a one-node graph; its reason is the person's answer.
       await engine.call('probeProvider', { ep: settings.ep }).catch((e: unknown) => {
         if (isEngineError(e) && e.code === 'ENGINE_CRASHED') {
-          throw new EngineError('PROVIDER_UNAVAILABLE', `The ${settings.ep} execution provider brought the engine down when it was tried; the settings were not changed`);
+          throw new EngineError(
+            'PROVIDER_UNAVAILABLE',
+            `The ${settings.ep} execution provider brought the engine down when it was tried; the settings were not changed`,
+          );
         }
         throw e;
       });
-      if (settings.threads > cpus) throw new EngineError('BAD_ARGUMENT', `threads must be at most ${cpus} (the CPU cores of this machine), got ${settings.threads}`);
+      if (settings.threads > cpus)
+        throw new EngineError('BAD_ARGUMENT', `threads must be at most ${cpus} (the CPU cores of this machine), got ${settings.threads}`);
       const clean: EngineSettings = { modelId: settings.modelId, ep: settings.ep, threads: settings.threads };
       await store.setSettings(clean);
       return clean;
@@ -114,7 +133,10 @@ export function createModelsService({ store, catalog, engine, emit, cpus }: Mode
       const settings = await currentSettings();
       const model = await installedModel(settings.modelId);
       if (!model.methods.includes(method)) {
-        throw new EngineError('BAD_ARGUMENT', `${model.name} cannot use ${method} (its vision encoder allows: ${model.methods.join(', ')})`);
+        throw new EngineError(
+          'BAD_ARGUMENT',
+          `${model.name} cannot use ${method} (its vision encoder allows: ${model.methods.join(', ')})`,
+        );
       }
       return { modelDir: model.dir, ep: settings.ep, threads: settings.threads };
     },

@@ -3,7 +3,12 @@ import type { ChatEntry } from '../../src-shared/api';
 import { applyAskEvent, mergeEntry, pendingFor, startAsk } from './asks';
 
 const entry = (id: string, question: string): ChatEntry => ({
-  id, photoId: 'p1', question, askedAt: 1, method: 'vtc-cls', budget: { kind: 'ratio', ratio: 0.25 },
+  id,
+  photoId: 'p1',
+  question,
+  askedAt: 1,
+  method: 'vtc-cls',
+  budget: { kind: 'ratio', ratio: 0.25 },
 });
 
 describe('pending asks', () => {

@@ -4,7 +4,13 @@ import { applyBatchEvent, newBatchRun, summariseBatch } from './batch';
 describe('batch runs', () => {
   it('collects rows and progress, ignoring other runs', () => {
     let run = newBatchRun('b1', 3);
-    run = applyBatchEvent(run, { type: 'progress', batchId: 'b1', done: 1, total: 3, row: { photoId: 'p1', full: 'cat', pruned: 'cat', agree: true, savedMs: 120 } });
+    run = applyBatchEvent(run, {
+      type: 'progress',
+      batchId: 'b1',
+      done: 1,
+      total: 3,
+      row: { photoId: 'p1', full: 'cat', pruned: 'cat', agree: true, savedMs: 120 },
+    });
     run = applyBatchEvent(run, { type: 'progress', batchId: 'other', done: 9, total: 9, row: { photoId: 'x' } });
     run = applyBatchEvent(run, { type: 'progress', batchId: 'b1', done: 2, total: 3, row: { photoId: 'p2', error: 'Not an image.' } });
     expect(run).toMatchObject({ done: 2, total: 3, finished: false });

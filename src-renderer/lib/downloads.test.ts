@@ -3,7 +3,12 @@ import type { DownloadProgress } from '../../src-shared/api';
 import { applyDownloadEvent, downloadFraction } from './downloads';
 
 const progress = (p: Partial<DownloadProgress>): DownloadProgress => ({
-  modelId: 'smolvlm', file: 'model.onnx', receivedBytes: 0, totalBytes: 0, state: 'downloading', ...p,
+  modelId: 'smolvlm',
+  file: 'model.onnx',
+  receivedBytes: 0,
+  totalBytes: 0,
+  state: 'downloading',
+  ...p,
 });
 
 describe('downloads', () => {

@@ -58,7 +58,15 @@ export function heatmapCells(grid: TokenGrid, scores: number[], kept: number[], 
       for (let r = 0; r < tile.rows; r++) {
         for (let c = 0; c < tile.cols; c++) {
           const index = offset + r * tile.cols + c;
-          cells.push({ index, x: tile.x + c * cw, y: tile.y + r * ch, width: cw, height: ch, level: scores[index], kept: keptSet.has(index) });
+          cells.push({
+            index,
+            x: tile.x + c * cw,
+            y: tile.y + r * ch,
+            width: cw,
+            height: ch,
+            level: scores[index],
+            kept: keptSet.has(index),
+          });
         }
       }
     }

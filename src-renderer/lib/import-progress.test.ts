@@ -7,7 +7,9 @@ describe('importProgressText', () => {
   });
 
   it('counts the file being read from 1, and names it', () => {
-    expect(importProgressText({ ...newImportRun('/p', 0, 'i1'), done: 2, total: 120, path: 'C:\\Photos\\beach.jpg' })).toBe('Importing 3 of 120: beach.jpg');
+    expect(importProgressText({ ...newImportRun('/p', 0, 'i1'), done: 2, total: 120, path: 'C:\\Photos\\beach.jpg' })).toBe(
+      'Importing 3 of 120: beach.jpg',
+    );
   });
 
   it('says it is stopping once cancelled', () => {

@@ -4,8 +4,15 @@ import { speedup, timingBars } from './timing-bars';
 
 function timings(stages: Partial<StageTimings>): StageTimings {
   return {
-    preprocessMs: 0, visionMs: 0, embedMs: 0, prefillMs: 0, decodeMs: 0,
-    decodeTokens: 0, tokensPerSecond: 0, totalMs: 0, ...stages,
+    preprocessMs: 0,
+    visionMs: 0,
+    embedMs: 0,
+    prefillMs: 0,
+    decodeMs: 0,
+    decodeTokens: 0,
+    tokensPerSecond: 0,
+    totalMs: 0,
+    ...stages,
   };
 }
 

@@ -57,4 +57,3 @@ export function gridWindow(input: GridLayoutInput): GridWindow {
     offsetY: firstRow * rowHeight,
   };
 }
-

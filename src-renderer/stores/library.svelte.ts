@@ -46,7 +46,11 @@ export async function importPaths(paths: string[]): Promise<void> {
     const { added, errors, cancelled } = await client.api.importPaths({ paths, importId });
     reportImport(added.length, errors, cancelled);
   } catch (e) {
-    reportImport(0, paths.map((path) => ({ path, message: messageOf(e) })), false);
+    reportImport(
+      0,
+      paths.map((path) => ({ path, message: messageOf(e) })),
+      false,
+    );
   } finally {
     library.importing = null;
   }
@@ -122,9 +126,7 @@ export async function removePhoto(photo: Photo): Promise<void> {
 }
 
 export function toggleSelected(photoId: string): void {
-  library.selected = library.selected.includes(photoId)
-    ? library.selected.filter((id) => id !== photoId)
-    : [...library.selected, photoId];
+  library.selected = library.selected.includes(photoId) ? library.selected.filter((id) => id !== photoId) : [...library.selected, photoId];
 }
 
 function reportImport(added: number, errors: ImportProblem[], cancelled: boolean): void {

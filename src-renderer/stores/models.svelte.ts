@@ -1,5 +1,12 @@
 // Installed and downloadable models, downloads in flight, and the engine settings.
-import { PRUNING_METHODS, type DownloadProgress, type EngineSettings, type MachineInfo, type ModelInfo, type PruningMethod } from '../../src-shared/api';
+import {
+  PRUNING_METHODS,
+  type DownloadProgress,
+  type EngineSettings,
+  type MachineInfo,
+  type ModelInfo,
+  type PruningMethod,
+} from '../../src-shared/api';
 import { applyDownloadEvent, type Downloads } from '../lib/downloads';
 import { client } from './app-client';
 import { messageOf, notify } from './status.svelte';

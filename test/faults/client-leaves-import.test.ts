@@ -23,7 +23,11 @@ beforeAll(async () => {
   await fsp.mkdir(path.join(root, 'renderer'));
   await fsp.mkdir(path.join(root, 'album'));
   // Large enough that each one takes a moment to check and thumbnail.
-  const jpeg = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+  const jpeg = await sharp({
+    create: { width: 1600, height: 1200, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
+    .jpeg()
+    .toBuffer();
   for (let i = 0; i < PHOTOS; i++) await fsp.writeFile(path.join(root, 'album', `photo-${String(i).padStart(3, '0')}.jpg`), jpeg);
   service = await createAppService({ dataDir: path.join(root, 'data'), launcher: forkLauncher(engineWorker) });
   host = await startHost({ service, staticDir: path.join(root, 'renderer'), port: 0 });
@@ -45,7 +49,13 @@ it('stops the import when the request that started it closes', async () => {
     if (e.done === 3) leave();
   });
 
-  const req = http.request({ host: '127.0.0.1', port: host.port, path: '/api/importPaths', method: 'POST', headers: { 'content-type': 'application/json', 'x-vtc-token': host.token } });
+  const req = http.request({
+    host: '127.0.0.1',
+    port: host.port,
+    path: '/api/importPaths',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-vtc-token': host.token },
+  });
   req.on('error', () => undefined); // the test itself hangs up
   req.end(JSON.stringify({ paths: [path.join(root, 'album')] }));
   await left;

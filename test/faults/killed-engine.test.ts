@@ -19,7 +19,12 @@ let photoId: string;
 beforeAll(async () => {
   root = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-killed-engine-'));
   const photo = path.join(root, 'blue.jpg');
-  await fsp.writeFile(photo, await sharp({ create: { width: 96, height: 64, channels: 3, background: '#2040c0' } }).jpeg().toBuffer());
+  await fsp.writeFile(
+    photo,
+    await sharp({ create: { width: 96, height: 64, channels: 3, background: '#2040c0' } })
+      .jpeg()
+      .toBuffer(),
+  );
   service = await createAppService({ dataDir: path.join(root, 'data'), launcher: forkLauncher(engineWorker), restartDelayMs: 100 });
   photoId = (await service.api.importPaths({ paths: [photo] })).added[0].id;
   // tiny-smolvlm's random weights never say "end of answer", so 64 tokens run long enough to be killed mid-way.
@@ -48,12 +53,15 @@ it('a killed engine fails only the question it was answering; the two queued beh
   });
   const ended = async (askId: string) => {
     for (;;) {
-      const end = events.find((e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId);
+      const end = events.find(
+        (e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId,
+      );
       if (end) return end;
       await new Promise<void>((r) => waiters.push(r));
     }
   };
-  const ask = (question: string, maxNewTokens: number) => service.api.ask({ photoId, question, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens });
+  const ask = (question: string, maxNewTokens: number) =>
+    service.api.ask({ photoId, question, method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens });
 
   askIds.push((await ask('Is this the one that crashes?', 64)).askId);
   askIds.push((await ask('What colour is it?', 6)).askId);
@@ -62,7 +70,10 @@ it('a killed engine fails only the question it was answering; the two queued beh
 
   const first = await ended(firstAskId);
   expect(killed).toBe(true);
-  expect(first).toMatchObject({ type: 'error', message: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.' });
+  expect(first).toMatchObject({
+    type: 'error',
+    message: 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.',
+  });
   const second = await ended(secondAskId);
   const third = await ended(thirdAskId);
   expect([second.type, third.type]).toEqual(['done', 'done']);
@@ -70,7 +81,9 @@ it('a killed engine fails only the question it was answering; the two queued beh
 
   // Their tokens streamed to their own askIds from the restarted engine.
   for (const end of [second, third] as Array<Extract<AskEvent, { type: 'done' }>>) {
-    const tokens = events.filter((e): e is Extract<AskEvent, { type: 'token' }> => e.type === 'token' && e.askId === end.askId && e.side === 'full');
+    const tokens = events.filter(
+      (e): e is Extract<AskEvent, { type: 'token' }> => e.type === 'token' && e.askId === end.askId && e.side === 'full',
+    );
     expect(tokens.map((t) => t.text).join('')).toBe(end.entry.result!.full.text);
   }
   const states = events.filter((e) => e.type === 'engine').map((e) => (e as { state: string }).state);

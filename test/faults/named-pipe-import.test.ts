@@ -29,7 +29,12 @@ beforeAll(async () => {
     pipes.push(path.join(root, `pipe-${i}.jpg`));
     execFileSync('mkfifo', [pipes.at(-1)!]);
   }
-  await fsp.writeFile(path.join(root, 'real.jpg'), await sharp({ create: { width: 40, height: 30, channels: 3, background: '#208040' } }).jpeg().toBuffer());
+  await fsp.writeFile(
+    path.join(root, 'real.jpg'),
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#208040' } })
+      .jpeg()
+      .toBuffer(),
+  );
   service = await createAppService({ dataDir: path.join(root, 'data'), launcher: forkLauncher(engineWorker) });
   host = await startHost({ service, staticDir, port: 0 });
 });
@@ -62,7 +67,9 @@ it('refuses each pipe unopened, imports the real photo, and the host keeps servi
   );
   expect(reply.ok).toBe(true);
   expect(reply.value.added.map((p: { name: string }) => p.name)).toEqual(['real.jpg']);
-  expect(reply.value.errors).toEqual(pipes.map((p) => ({ path: p, message: `${p} is a named pipe, not a photo or a folder; it was not opened` })));
+  expect(reply.value.errors).toEqual(
+    pipes.map((p) => ({ path: p, message: `${p} is a named pipe, not a photo or a folder; it was not opened` })),
+  );
 
   // The file threads are free: a static file and a thumbnail (a file read and a sharp run) still come.
   const script = await within(5_000, fetch(`http://127.0.0.1:${host.port}/assets/app.js`));

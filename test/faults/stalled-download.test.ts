@@ -60,7 +60,9 @@ it('a server that stalls mid-file and then before its headers: each pull times o
   const midFile = await stalledPull();
   expect(midFile.ms).toBeLessThan(STALL_MS + 4_000);
   expect(midFile.error.code).toBe('DOWNLOAD_FAILED');
-  expect(midFile.error.message).toBe(`Download of ${VISION} stalled: no data from ${host} for 0.5 s. The 0.0 MB received so far are kept; pull again to resume.`);
+  expect(midFile.error.message).toBe(
+    `Download of ${VISION} stalled: no data from ${host} for 0.5 s. The 0.0 MB received so far are kept; pull again to resume.`,
+  );
   expect(midFile.last).toMatchObject({ file: VISION, state: 'error', receivedBytes: 12_000, error: midFile.error.message });
   expect(statSync(join(modelDir, `${VISION}.partial`)).size).toBe(12_000);
 
@@ -68,7 +70,9 @@ it('a server that stalls mid-file and then before its headers: each pull times o
   server.stallBeforeHeaders.add(DECODER);
   const beforeHeaders = await stalledPull();
   expect(beforeHeaders.ms).toBeLessThan(STALL_MS + 4_000);
-  expect(beforeHeaders.error.message).toBe(`Download of ${DECODER} stalled: no data from ${host} for 0.5 s. Nothing was received yet; pull again to retry.`);
+  expect(beforeHeaders.error.message).toBe(
+    `Download of ${DECODER} stalled: no data from ${host} for 0.5 s. Nothing was received yet; pull again to retry.`,
+  );
   expect(beforeHeaders.last).toMatchObject({ file: DECODER, state: 'error', receivedBytes: 0 });
   expect(server.requests.filter((r) => r.file === VISION).map((r) => r.range)).toEqual([undefined, 'bytes=12000-']);
 
@@ -82,7 +86,9 @@ it('a server that stalls mid-file and then before its headers: each pull times o
     [DECODER, 'downloaded'],
   ]);
   for (const { path } of result.files) {
-    const sha256 = createHash('sha256').update(readFileSync(join(modelDir, path))).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(readFileSync(join(modelDir, path)))
+      .digest('hex');
     expect(sha256, path).toBe(manifest.files[path].sha256);
   }
 });

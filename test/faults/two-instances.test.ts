@@ -41,9 +41,17 @@ describe('two instances on one data folder', () => {
   it('the second service is refused with the holder named; the first keeps its photos and chats', async () => {
     const dataDir = path.join(root, 'services');
     const first = await openService(dataDir, 'VTC Photo Assistant');
-    const jpeg = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#c04020' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#c04020' } })
+      .jpeg()
+      .toBuffer();
     const photo = await first.api.importUpload({ name: 'kept.jpg', base64: jpeg.toString('base64') });
-    const { askId } = await first.api.ask({ photoId: photo.id, question: 'Is it still here?', method: 'uniform', budget: { kind: 'ratio', ratio: 0.5 }, maxNewTokens: 3 });
+    const { askId } = await first.api.ask({
+      photoId: photo.id,
+      question: 'Is it still here?',
+      method: 'uniform',
+      budget: { kind: 'ratio', ratio: 0.5 },
+      maxNewTokens: 3,
+    });
     await askEnded(first, askId);
 
     await expect(openService(dataDir, 'vtc serve')).rejects.toMatchObject({
@@ -55,7 +63,9 @@ describe('two instances on one data folder', () => {
 
     const stillThere = async (service: AppService) => {
       expect((await service.api.listPhotos({})).map((p) => p.name)).toEqual(['kept.jpg']);
-      expect((await service.api.chat({ photoId: photo.id })).map((c) => [c.question, c.result !== undefined])).toEqual([['Is it still here?', true]]);
+      expect((await service.api.chat({ photoId: photo.id })).map((c) => [c.question, c.result !== undefined])).toEqual([
+        ['Is it still here?', true],
+      ]);
     };
     await stillThere(first);
     await first.close();
@@ -75,7 +85,9 @@ describe('two instances on one data folder', () => {
       expect(outcomes.map((o) => o.ready).sort()).toEqual([false, true]);
       expect(outcomes[loser].code).toBe(1);
       expect(outcomes[loser].output.trim()).toMatch(
-        new RegExp(`^vtc: The data folder ${dataDir} is in use by "vtc serve" \\(pid ${hosts[winner].child.pid}, since \\d\\d:\\d\\d\\)\\. ${escape(IN_USE_HINT)}$`),
+        new RegExp(
+          `^vtc: The data folder ${dataDir} is in use by "vtc serve" \\(pid ${hosts[winner].child.pid}, since \\d\\d:\\d\\d\\)\\. ${escape(IN_USE_HINT)}$`,
+        ),
       );
     } finally {
       await Promise.all(hosts.map((h) => h.stop()));

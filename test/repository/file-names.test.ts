@@ -5,7 +5,11 @@ import path from 'node:path';
 import { expect, test } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const modules = execFileSync('git', ['ls-files', '-z', 'src-main', 'src-shared', 'src-renderer', 'test', 'e2e', 'scripts', 'eslint-local'], { cwd: root, encoding: 'utf8' })
+const modules = execFileSync(
+  'git',
+  ['ls-files', '-z', 'src-main', 'src-shared', 'src-renderer', 'test', 'e2e', 'scripts', 'eslint-local'],
+  { cwd: root, encoding: 'utf8' },
+)
   .split('\0')
   .filter((f) => /\.(ts|mts|mjs|js)$/.test(f));
 

@@ -16,7 +16,10 @@ async function layeringMessages(file: string, source: string): Promise<string[]>
 
 describe('the layering rule', () => {
   test('refuses an upward import: the engine may not import the service', async () => {
-    const messages = await layeringMessages('src-main/engine/vision/example.ts', "import { createAppService } from '../../service/app-service';\n");
+    const messages = await layeringMessages(
+      'src-main/engine/vision/example.ts',
+      "import { createAppService } from '../../service/app-service';\n",
+    );
     expect(messages).toEqual([
       'the engine layer (src-main/engine) may not import the service layer (src-main/service); it may import shared',
     ]);
@@ -30,7 +33,9 @@ describe('the layering rule', () => {
     expect(await layeringMessages('src-renderer/lib/example.ts', "import fs from 'node:fs';\n")).toEqual([
       "the renderer layer may not import 'node:fs'",
     ]);
-    expect(await layeringMessages('src-renderer/lib/example.ts', "import { Engine } from '../../src-main/engine/engine';\n")).toHaveLength(1);
+    expect(await layeringMessages('src-renderer/lib/example.ts', "import { Engine } from '../../src-main/engine/engine';\n")).toHaveLength(
+      1,
+    );
     expect(await layeringMessages('src-renderer/lib/example.ts', "import type { AppApi } from '../../src-shared/api';\n")).toEqual([]);
   });
 
@@ -41,11 +46,18 @@ describe('the layering rule', () => {
     expect(await layeringMessages('src-main/engine/cache/example.ts', "import { expect } from 'vitest';\n")).toEqual([
       "product code may not import the test framework 'vitest'",
     ]);
-    expect(await layeringMessages('src-main/engine/cache/example.test.ts', "import { photo } from '../test/paths';\nimport { expect } from 'vitest';\n")).toEqual([]);
+    expect(
+      await layeringMessages(
+        'src-main/engine/cache/example.test.ts',
+        "import { photo } from '../test/paths';\nimport { expect } from 'vitest';\n",
+      ),
+    ).toEqual([]);
   });
 
   test('engine tests are held to the engine layer too', () => {
-    expect(layeringProblem('src-main/engine/test/oracle.test.ts', '../../bench/transformers-reference')).toMatch(/may not import the bench layer/);
+    expect(layeringProblem('src-main/engine/test/oracle.test.ts', '../../bench/transformers-reference')).toMatch(
+      /may not import the bench layer/,
+    );
   });
 
   test('allows what the architecture allows', () => {

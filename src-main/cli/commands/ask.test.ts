@@ -38,8 +38,12 @@ describe('vtc ask', () => {
     const [streamed, report] = text.stdout.split('\n\n');
     expect(streamed).toBe(answer.text);
     const [timing, counts] = report.trimEnd().split('\n');
-    expect(timing).toMatch(/^preprocess [\d.]+ ms \| vision [\d.]+ ms \| embed [\d.]+ ms \| prefill [\d.]+ ms \| decode [\d.]+ ms \(2 tokens, [\d.]+ tok\/s\) \| total [\d.]+ ms$/);
-    expect(counts).toBe(`visual tokens 832 | prompt tokens ${answer.counts.promptTokens} | generated 3 | KV cache ${(answer.counts.kvCacheBytes / 1024).toFixed(1)} KiB`);
+    expect(timing).toMatch(
+      /^preprocess [\d.]+ ms \| vision [\d.]+ ms \| embed [\d.]+ ms \| prefill [\d.]+ ms \| decode [\d.]+ ms \(2 tokens, [\d.]+ tok\/s\) \| total [\d.]+ ms$/,
+    );
+    expect(counts).toBe(
+      `visual tokens 832 | prompt tokens ${answer.counts.promptTokens} | generated 3 | KV cache ${(answer.counts.kvCacheBytes / 1024).toFixed(1)} KiB`,
+    );
   });
 
   const notAnImage = join(REPO_ROOT, 'package.json');
@@ -49,19 +53,51 @@ describe('vtc ask', () => {
   it.concurrent.each([
     ['no --image', ['--model', MODEL, '--prompt', 'x'], 'vtc: missing required option --image'],
     ['no --model', ['--image', CHELSEA, '--prompt', 'x'], 'vtc: missing required option --model'],
-    ['a file that is not an image', ['--model', MODEL, '--image', notAnImage, '--prompt', 'x'], `vtc: ${notAnImage}: not an image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF)`],
+    [
+      'a file that is not an image',
+      ['--model', MODEL, '--image', notAnImage, '--prompt', 'x'],
+      `vtc: ${notAnImage}: not an image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF)`,
+    ],
     ['a missing image', ['--model', MODEL, '--image', '/no/such.jpg', '--prompt', 'x'], 'vtc: image not found: /no/such.jpg'],
-    ['an SVG image', ['--model', MODEL, '--image', svg, '--prompt', 'x'], `vtc: ${svg}: SVG images are not supported (convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF)`],
-    ['a missing model folder', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x'], 'vtc: model folder not found: /no/such/model'],
+    [
+      'an SVG image',
+      ['--model', MODEL, '--image', svg, '--prompt', 'x'],
+      `vtc: ${svg}: SVG images are not supported (convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF)`,
+    ],
+    [
+      'a missing model folder',
+      ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x'],
+      'vtc: model folder not found: /no/such/model',
+    ],
     ['an unknown --ep', [...question, '--ep', 'tpu'], "vtc: unknown execution provider 'tpu' (known: cpu, cuda, dml, coreml, webgpu)"],
-    ['an unknown --variant', [...question, '--variant', 'q8'], "vtc: unknown variant 'q8' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)"],
-    ['a --variant the folder lacks', [...question, '--variant', 'int8'], "vtc: variant 'int8' of onnx/vision_encoder_int8.onnx is not in the model folder (available: fp32)"],
+    [
+      'an unknown --variant',
+      [...question, '--variant', 'q8'],
+      "vtc: unknown variant 'q8' (known: fp32, fp16, int8, uint8, quantized, q4, q4f16, bnb4)",
+    ],
+    [
+      'a --variant the folder lacks',
+      [...question, '--variant', 'int8'],
+      "vtc: variant 'int8' of onnx/vision_encoder_int8.onnx is not in the model folder (available: fp32)",
+    ],
     ['--max-new-tokens 0', [...question, '--max-new-tokens', '0'], "vtc: --max-new-tokens must be an integer >= 1, got '0'"],
     ['--threads two', [...question, '--threads', 'two'], "vtc: --threads must be an integer >= 0, got 'two'"],
     // A model folder that does not exist: these options must be refused before anything tries to load it.
-    ['--threads 100000', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--threads', '100000'], `vtc: --threads must be at most ${availableParallelism()} (this machine's processor threads; 0 lets onnxruntime choose), got '100000'`],
-    ['--threads 0x10', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--threads', '0x10'], "vtc: --threads must be an integer >= 0, got '0x10'"],
-    ['--max-new-tokens 0 before loading', ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--max-new-tokens', '0'], "vtc: --max-new-tokens must be an integer >= 1, got '0'"],
+    [
+      '--threads 100000',
+      ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--threads', '100000'],
+      `vtc: --threads must be at most ${availableParallelism()} (this machine's processor threads; 0 lets onnxruntime choose), got '100000'`,
+    ],
+    [
+      '--threads 0x10',
+      ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--threads', '0x10'],
+      "vtc: --threads must be an integer >= 0, got '0x10'",
+    ],
+    [
+      '--max-new-tokens 0 before loading',
+      ['--model', '/no/such/model', '--image', CHELSEA, '--prompt', 'x', '--max-new-tokens', '0'],
+      "vtc: --max-new-tokens must be an integer >= 1, got '0'",
+    ],
   ])('fails with one vtc: line and no stack for %s', async (_case, args, line) => {
     const run = await ask(...args);
     expect(run.code).toBe(1);

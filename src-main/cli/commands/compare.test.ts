@@ -12,7 +12,16 @@ const dataDir = mkdtempSync(join(tmpdir(), 'vtc-cli-compare-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const compare = (...args: string[]) => runVtc(['compare', ...args], dataDir);
-const question = ['--model', fixtureDir('tiny-smolvlm'), '--image', photo('chelsea.png'), '--prompt', 'What is in this photo?', '--max-new-tokens', '2'];
+const question = [
+  '--model',
+  fixtureDir('tiny-smolvlm'),
+  '--image',
+  photo('chelsea.png'),
+  '--prompt',
+  'What is in this photo?',
+  '--max-new-tokens',
+  '2',
+];
 
 describe('parseMethod', () => {
   it('accepts every pruning method and refuses others, listing them', () => {
@@ -57,9 +66,21 @@ describe('vtc compare', () => {
   it.concurrent.each([
     ['an unknown --method', ['--method', 'fastv', '--keep', '0.5'], `vtc: unknown method 'fastv' (known: ${PRUNING_METHODS.join(', ')})`],
     ['no --keep', ['--method', 'random'], 'vtc: missing required option --keep'],
-    ['a --keep that is no number', ['--method', 'random', '--keep', 'half'], "vtc: --keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got 'half'"],
-    ['a count above the visual tokens', ['--method', 'random', '--keep', '5000'], 'vtc: token budget 5000 exceeds the 832 visual tokens of this image'],
-    ['an unknown --positions', ['--method', 'random', '--keep', '0.5', '--positions', 'shuffled'], "vtc: --positions must be contiguous or original, got 'shuffled'"],
+    [
+      'a --keep that is no number',
+      ['--method', 'random', '--keep', 'half'],
+      "vtc: --keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got 'half'",
+    ],
+    [
+      'a count above the visual tokens',
+      ['--method', 'random', '--keep', '5000'],
+      'vtc: token budget 5000 exceeds the 832 visual tokens of this image',
+    ],
+    [
+      'an unknown --positions',
+      ['--method', 'random', '--keep', '0.5', '--positions', 'shuffled'],
+      "vtc: --positions must be contiguous or original, got 'shuffled'",
+    ],
     [
       'vtc-cls on a model without [CLS]',
       ['--method', 'vtc-cls', '--keep', '0.5'],
@@ -80,7 +101,9 @@ describe('vtc compare refuses a budget before it loads the model', () => {
   it.concurrent.each(['0x10', '1.5', '0', '-0.5'])('--keep %s', async (keep) => {
     const run = await compare(...missingModel, `--keep=${keep}`);
     expect(run.code).toBe(1);
-    expect(stderrLines(run)).toEqual([`vtc: --keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${keep}'`]);
+    expect(stderrLines(run)).toEqual([
+      `vtc: --keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${keep}'`,
+    ]);
   });
 
   it('--per-tile-floor', async () => {

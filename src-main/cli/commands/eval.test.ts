@@ -11,13 +11,15 @@ describe('eval option lists', () => {
   it('reads methods, accepting full (always run) and refusing unknown names', () => {
     expect(parseMethodList('full, vtc-cls,random')).toEqual(['vtc-cls', 'random']);
     expect(() => parseMethodList('full,fastv')).toThrow("unknown method 'fastv'");
-    expect(() => parseMethodList('random,,uniform')).toThrow("--methods is a comma-separated list without empty entries, got 'random,,uniform'");
+    expect(() => parseMethodList('random,,uniform')).toThrow(
+      "--methods is a comma-separated list without empty entries, got 'random,,uniform'",
+    );
   });
 
   it('reads kept fractions and refuses token counts', () => {
     expect(parseKeepList('0.5,0.25,.11')).toEqual([0.5, 0.25, 0.11]);
     expect(() => parseKeepList('0.5,64')).toThrow("--keep takes fractions of the visual tokens such as 0.25, got '64'");
-    const form = "--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64)";
+    const form = '--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64)';
     expect(() => parseKeepList('0.5,half')).toThrow(`${form}, got 'half'`);
     // Refused while the options are read, before any model loads (it used to fail only in the first pruned run).
     expect(() => parseKeepList('0.5,1.5')).toThrow(`${form}, got '1.5'`);
@@ -33,7 +35,20 @@ describe('vtc eval on tiny-smolvlm', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON result per condition, full first with keep 1, and progress on stderr', async () => {
-    const { code, stdout, stderr } = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,uniform', '--keep', '0.25', '--max-new-tokens', '2', '--by-type', '--json');
+    const { code, stdout, stderr } = await vtc(
+      '--model',
+      fixtureDir('tiny-smolvlm'),
+      '--data',
+      data,
+      '--methods',
+      'full,uniform',
+      '--keep',
+      '0.25',
+      '--max-new-tokens',
+      '2',
+      '--by-type',
+      '--json',
+    );
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(out.questions).toBe(2);
@@ -61,7 +76,12 @@ describe('vtc eval on tiny-smolvlm', () => {
   it('stops with one line before any run when a method needs attention the model lacks', async () => {
     const failure = await vtc('--model', fixtureDir('tiny-smolvlm'), '--data', data, '--methods', 'full,vtc-cls', '--keep', '0.25');
     expect(failure.code).toBe(1);
-    expect(failure.stderr.trim().split('\n').filter((l: string) => !l.startsWith('npm warn'))).toEqual([
+    expect(
+      failure.stderr
+        .trim()
+        .split('\n')
+        .filter((l: string) => !l.startsWith('npm warn')),
+    ).toEqual([
       "vtc: vtc-cls needs [CLS] attention, but this vision encoder has no [CLS] token (it gave 'received' attention): use 'received'",
     ]);
     expect(failure.stdout).toBe('');

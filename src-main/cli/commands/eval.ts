@@ -60,17 +60,26 @@ export async function run(argv: string[]): Promise<void> {
   const items = await readEvalData(data);
 
   const { engine, close } = await openEvalEngine(model, engineOptions(values));
-  const runs = await runEvaluation(engine, items, conditions, { maxNewTokens, seed, positions, onProgress: progressPrinter(process.stderr) }).finally(close);
+  const runs = await runEvaluation(engine, items, conditions, {
+    maxNewTokens,
+    seed,
+    positions,
+    onProgress: progressPrinter(process.stderr),
+  }).finally(close);
   const results = summarizeOutcomes(conditions, runs);
   const targets = checkTargets(results);
   const byType = values['by-type'] ? summarizeByType(conditions, runs) : undefined;
 
   if (values.json) {
     const perType = byType && Object.fromEntries(byType);
-    console.log(JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, positions, results, targets, by_type: perType }));
+    console.log(
+      JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, positions, results, targets, by_type: perType }),
+    );
     return;
   }
-  console.log(`${items.length} questions from ${data}, model ${model}; greedy answers of at most ${maxNewTokens} tokens; ${positions} positions`);
+  console.log(
+    `${items.length} questions from ${data}, model ${model}; greedy answers of at most ${maxNewTokens} tokens; ${positions} positions`,
+  );
   console.log(evalTable(results));
   for (const [type, rows] of byType ?? []) {
     console.log(`\n${type} (${items.filter((i) => i.type === type).length} questions)\n${evalTable(rows)}`);

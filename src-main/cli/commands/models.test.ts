@@ -26,8 +26,25 @@ describe('models command output', () => {
 
   it('prints an aligned table with status, size and folder', () => {
     const models: ModelInfo[] = [
-      { id: 'big-model', name: 'Big', installed: false, bytes: 182_324_497, family: 'idefics3', embedded: false, methods: ['received', 'random', 'uniform'] },
-      { id: 'fx', name: 'fx', dir: '/repo/models/fixtures/fx', installed: true, bytes: 12_000, family: 'idefics3', embedded: true, methods: ['received', 'random', 'uniform'] },
+      {
+        id: 'big-model',
+        name: 'Big',
+        installed: false,
+        bytes: 182_324_497,
+        family: 'idefics3',
+        embedded: false,
+        methods: ['received', 'random', 'uniform'],
+      },
+      {
+        id: 'fx',
+        name: 'fx',
+        dir: '/repo/models/fixtures/fx',
+        installed: true,
+        bytes: 12_000,
+        family: 'idefics3',
+        embedded: true,
+        methods: ['received', 'random', 'uniform'],
+      },
     ];
     expect(modelTable(models).split('\n')).toEqual([
       'ID         STATUS         SIZE      FAMILY    FOLDER',
@@ -37,8 +54,22 @@ describe('models command output', () => {
   });
 
   it('marks benchmark models, built or still to be built by vtc bench', () => {
-    const shape = (installed: boolean): ModelInfo => ({ id: 'shape', name: 'Shape', installed, bytes: 1_290_637_518, family: 'idefics3', embedded: false, methods: ['received'], benchmark: true, ...(installed ? { dir: '/d/models/shape' } : {}) });
-    expect(modelTable([shape(false), shape(true)]).split('\n').slice(1)).toEqual([
+    const shape = (installed: boolean): ModelInfo => ({
+      id: 'shape',
+      name: 'Shape',
+      installed,
+      bytes: 1_290_637_518,
+      family: 'idefics3',
+      embedded: false,
+      methods: ['received'],
+      benchmark: true,
+      ...(installed ? { dir: '/d/models/shape' } : {}),
+    });
+    expect(
+      modelTable([shape(false), shape(true)])
+        .split('\n')
+        .slice(1),
+    ).toEqual([
       'shape  benchmark, built by vtc bench  1.29 GB  idefics3',
       'shape  benchmark                      1.29 GB  idefics3  /d/models/shape',
     ]);
@@ -96,7 +127,9 @@ describe('vtc models (CLI process)', () => {
   it('lists the known model, pulls it (resuming after a cut), then lists it installed', async () => {
     const before = await vtc('list');
     expect(before.code).toBe(0);
-    expect(before.stdout).toMatch(new RegExp(`^${FIXTURE_MODEL_ID} +not installed +${formatBytes(downloadBytes(manifest))} +idefics3$`, 'm'));
+    expect(before.stdout).toMatch(
+      new RegExp(`^${FIXTURE_MODEL_ID} +not installed +${formatBytes(downloadBytes(manifest))} +idefics3$`, 'm'),
+    );
 
     server.dropAfter.set('onnx/embed_tokens_int8.onnx', 4_000);
     const cut = await vtc('pull', FIXTURE_MODEL_ID, '--base', server.base);
@@ -106,14 +139,25 @@ describe('vtc models (CLI process)', () => {
     const done = await vtc('pull', FIXTURE_MODEL_ID, '--base', server.base);
     expect(done.code).toBe(0);
     // Not a terminal: one plain line per file.
-    expect(done.stderr.trim().split('\n').map((l) => l.split('  ').slice(0, 2))).toEqual(
-      ['config.json', 'tokenizer.json', 'onnx/vision_encoder_q4.onnx', 'onnx/embed_tokens_int8.onnx', 'onnx/decoder_model_merged_q4.onnx'].map(
-        (f) => [f, 'done'],
-      ),
+    expect(
+      done.stderr
+        .trim()
+        .split('\n')
+        .map((l) => l.split('  ').slice(0, 2)),
+    ).toEqual(
+      [
+        'config.json',
+        'tokenizer.json',
+        'onnx/vision_encoder_q4.onnx',
+        'onnx/embed_tokens_int8.onnx',
+        'onnx/decoder_model_merged_q4.onnx',
+      ].map((f) => [f, 'done']),
     );
     expect(server.requests.find((r) => r.file === 'onnx/embed_tokens_int8.onnx' && r.range)).toBeDefined();
     const dir = join(root, 'data', 'models', FIXTURE_MODEL_ID);
-    expect(done.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^${FIXTURE_MODEL_ID} \\(cpu\\): 5 files, .* in ${dir} \\(.* downloaded\\)$`));
+    expect(done.stdout.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^${FIXTURE_MODEL_ID} \\(cpu\\): 5 files, .* in ${dir} \\(.* downloaded\\)$`),
+    );
 
     const after = await vtc('list', '--json');
     const listed = (JSON.parse(after.stdout) as ModelInfo[]).find((m) => m.id === FIXTURE_MODEL_ID);
@@ -146,13 +190,18 @@ describe('vtc models (CLI process)', () => {
     const env = { ...process.env, VTC_DATA_DIR: join(root, 'data') };
     const run = (manifests: string) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['bin/vtc.js', 'models', 'list'], { env: { ...env, VTC_MANIFESTS_DIR: manifests } }, (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['bin/vtc.js', 'models', 'list'],
+          { env: { ...env, VTC_MANIFESTS_DIR: manifests } },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
         );
       });
     const missing = await run(join(root, 'no-such-folder'));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`vtc: The model manifests folder ${join(root, 'no-such-folder')} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.\n`);
+    expect(missing.stderr).toBe(
+      `vtc: The model manifests folder ${join(root, 'no-such-folder')} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.\n`,
+    );
 
     const mixed = join(root, 'mixed-manifests');
     mkdirSync(mixed);

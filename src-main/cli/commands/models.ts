@@ -23,9 +23,19 @@ function status(m: ModelInfo): string {
 }
 
 export function modelTable(models: ModelInfo[]): string {
-  const rows = [['ID', 'STATUS', 'SIZE', 'FAMILY', 'FOLDER'], ...models.map((m) => [m.id, status(m), formatBytes(m.bytes), m.family, m.dir ?? ''])];
+  const rows = [
+    ['ID', 'STATUS', 'SIZE', 'FAMILY', 'FOLDER'],
+    ...models.map((m) => [m.id, status(m), formatBytes(m.bytes), m.family, m.dir ?? '']),
+  ];
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
-  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function progressLine(p: DownloadProgress): string {

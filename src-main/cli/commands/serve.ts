@@ -38,7 +38,9 @@ export async function run(argv: string[]): Promise<void> {
   }
   const host = await startHost({ service, staticDir: renderer.outDir, port }).catch(async (e: NodeJS.ErrnoException) => {
     await service.close();
-    throw e.code === 'EADDRINUSE' ? new CliUsageError(`port ${port} is already in use: pick another with --port, or 0 for any free one`) : e;
+    throw e.code === 'EADDRINUSE'
+      ? new CliUsageError(`port ${port} is already in use: pick another with --port, or 0 for any free one`)
+      : e;
   });
   console.log(`Data folder: ${dataDir}`);
   console.log(`VTC host ready: ${host.url}`);

@@ -57,7 +57,11 @@ export function encodeEntry(key: string, value: CachedVision): Buffer {
     attention: value.attention
       ? {
           layerCount: value.attention.layerCount,
-          layers: attentionLayers(value.attention).map(({ kind, layer, tiles }) => ({ kind, layer, tileLengths: tiles.map((t) => t.length) })),
+          layers: attentionLayers(value.attention).map(({ kind, layer, tiles }) => ({
+            kind,
+            layer,
+            tileLengths: tiles.map((t) => t.length),
+          })),
         }
       : null,
     meta: value.meta,
@@ -83,7 +87,8 @@ export function encodeEntry(key: string, value: CachedVision): Buffer {
 export type DecodeResult = { ok: true; value: CachedVision } | { ok: false; reason: string };
 
 export function decodeEntry(key: string, buf: Buffer): DecodeResult {
-  if (buf.length < PREFIX_BYTES + CHECKSUM_BYTES || buf.toString('latin1', 0, 4) !== MAGIC) return { ok: false, reason: 'not a cache entry' };
+  if (buf.length < PREFIX_BYTES + CHECKSUM_BYTES || buf.toString('latin1', 0, 4) !== MAGIC)
+    return { ok: false, reason: 'not a cache entry' };
   if (buf.readUInt32LE(4) !== VERSION) return { ok: false, reason: `format version ${buf.readUInt32LE(4)}` };
   const body = buf.length - CHECKSUM_BYTES;
   const digest = createHash('sha256').update(buf.subarray(0, body)).digest();

@@ -90,7 +90,9 @@ export class FeatureCache {
     if (this.warned) return;
     this.warned = true;
     const reason = isDiskFull(e) ? 'the disk is full' : e instanceof Error ? e.message : String(e);
-    console.warn(`Photo cache off for now: could not ${action} in ${this.dir} (${reason}); questions still get answers, only without the cache's speed-up.`);
+    console.warn(
+      `Photo cache off for now: could not ${action} in ${this.dir} (${reason}); questions still get answers, only without the cache's speed-up.`,
+    );
   }
 
   private entryPath(key: string): string {

@@ -64,7 +64,13 @@ export async function readImportedModels(dataDir: string): Promise<ImportedModel
  */
 async function setAside(dataDir: string, text: string, problem: string, kept: number): Promise<void> {
   const aside = join(dataDir, `imported-models.corrupt-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.json`);
-  if (await access(aside).then(() => true, () => false)) return;
+  if (
+    await access(aside).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   const file = registryPath(dataDir);
   const keptText = kept > 0 ? `its ${kept} valid entr${kept === 1 ? 'y is' : 'ies are'} used` : 'it is treated as empty';
   try {
@@ -73,7 +79,9 @@ async function setAside(dataDir: string, text: string, problem: string, kept: nu
     console.warn(`${file} is damaged (${problem}); ${keptText}. It could not be copied aside: ${(e as Error).message}`);
     return;
   }
-  console.warn(`${file} is damaged (${problem}); ${keptText}, and a copy was set aside as ${aside}. Import any missing model folder again.`);
+  console.warn(
+    `${file} is damaged (${problem}); ${keptText}, and a copy was set aside as ${aside}. Import any missing model folder again.`,
+  );
 }
 
 export function writeImportedModels(dataDir: string, models: ImportedModel[]): Promise<void> {

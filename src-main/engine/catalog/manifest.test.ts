@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
 import { EngineError } from '../errors';
-import { downloadBytes, isSafeModelId, loadManifest, loadManifests, parseManifest, variantFiles, variantModuleFiles, type ModelManifest } from './manifest';
+import {
+  downloadBytes,
+  isSafeModelId,
+  loadManifest,
+  loadManifests,
+  parseManifest,
+  variantFiles,
+  variantModuleFiles,
+  type ModelManifest,
+} from './manifest';
 
 const sum = (c: string) => c.repeat(64);
 const base: ModelManifest = {
@@ -63,7 +72,9 @@ describe('parseManifest', () => {
     }
     const escapes = ['/etc/passwd', 'onnx\\v.onnx', 'C:/x.onnx', 'onnx/../../x', 'a//b', './config.json', 'onnx/v .onnx', 'onnx/v\n.onnx'];
     for (const path of escapes) {
-      expect(bad({ files: { ...base.files, [path]: { bytes: 1, sha256: sum('e') } } }), path).toThrow(`file path '${path}' must be relative, inside the repository`);
+      expect(bad({ files: { ...base.files, [path]: { bytes: 1, sha256: sum('e') } } }), path).toThrow(
+        `file path '${path}' must be relative, inside the repository`,
+      );
     }
     expect(bad({ repo: '../../evil' })).toThrow("'repo' '../../evil' must be <owner>/<name>");
     expect(bad({ repo: 'org/m/extra' })).toThrow("'repo' 'org/m/extra' must be <owner>/<name>");
@@ -78,7 +89,10 @@ describe('loadManifests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vtc-manifests-'));
     try {
       writeFileSync(join(dir, 'm.json'), JSON.stringify(base));
-      writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...base, id: 'other', files: { ...base.files, '/etc/passwd': { bytes: 1, sha256: sum('e') } } }));
+      writeFileSync(
+        join(dir, 'other.json'),
+        JSON.stringify({ ...base, id: 'other', files: { ...base.files, '/etc/passwd': { bytes: 1, sha256: sum('e') } } }),
+      );
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
       const loaded = await loadManifests(dir);
       const pulled = await engineErrorOf(loadManifest('other', dir));
@@ -94,7 +108,10 @@ describe('loadManifests', () => {
   it('a manifests folder that is not there is one clear error', async () => {
     const dir = join(tmpdir(), 'vtc-no-such-manifests');
     const e = await engineErrorOf(loadManifests(dir));
-    expect(e).toMatchObject({ code: 'FILE_NOT_FOUND', message: `The model manifests folder ${dir} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.` });
+    expect(e).toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: `The model manifests folder ${dir} does not exist or is not a folder. Check VTC_MANIFESTS_DIR, or reinstall the app.`,
+    });
     const file = join(mkdtempSync(join(tmpdir(), 'vtc-manifests-')), 'file');
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, 'x');
@@ -112,7 +129,9 @@ describe('variants', () => {
   });
 
   it('refuses an unknown variant with VARIANT_MISSING listing the variants', () => {
-    expect(() => variantFiles(base, 'int4')).toThrow(new EngineError('VARIANT_MISSING', "model 'm' has no variant 'int4' (variants: cpu, fp32)"));
+    expect(() => variantFiles(base, 'int4')).toThrow(
+      new EngineError('VARIANT_MISSING', "model 'm' has no variant 'int4' (variants: cpu, fp32)"),
+    );
   });
 });
 

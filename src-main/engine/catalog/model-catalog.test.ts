@@ -91,7 +91,15 @@ describe('listModels', () => {
       methods: SUPPORTED_BY_LLAVA,
     });
     // An unknown family can still run the baselines, which need no attention.
-    expect(byId['my-model']).toMatchObject({ name: 'My Model', dir: outside, installed: true, bytes: 5, family: 'unknown', embedded: false, methods: ['random', 'uniform'] });
+    expect(byId['my-model']).toMatchObject({
+      name: 'My Model',
+      dir: outside,
+      installed: true,
+      bytes: 5,
+      family: 'unknown',
+      embedded: false,
+      methods: ['random', 'uniform'],
+    });
     expect(byId['tiny-idefics3']).toMatchObject({ installed: true, embedded: true, family: 'idefics3' });
   });
 
@@ -122,13 +130,19 @@ describe('damaged catalogue files', () => {
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(dataDir, aside[0]), 'utf8')).toBe('{"models": [{"id": "a", "di');
     // Once per damage, not on every read of the list.
-    expect(warnings).toEqual([expect.stringMatching(/imported-models\.json is damaged \(not valid JSON: .*\); it is treated as empty, and a copy was set aside as .*imported-models\.corrupt-[0-9a-f]{12}\.json\./)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /imported-models\.json is damaged \(not valid JSON: .*\); it is treated as empty, and a copy was set aside as .*imported-models\.corrupt-[0-9a-f]{12}\.json\./,
+      ),
+    ]);
 
     const dir = modelFolder(join(root, 'a', 'fresh'), { 'config.json': '{"model_type":"llava"}' });
     const warnAgain = quiet();
     await importModelFolder(dir, options);
     warnAgain.mockRestore();
-    expect(JSON.parse(readFileSync(join(dataDir, 'imported-models.json'), 'utf8'))).toEqual({ models: [{ id: 'fresh', dir, family: 'llava' }] });
+    expect(JSON.parse(readFileSync(join(dataDir, 'imported-models.json'), 'utf8'))).toEqual({
+      models: [{ id: 'fresh', dir, family: 'llava' }],
+    });
   });
 
   it('an entry with an id that would escape the models folder is ignored; the valid ones are kept', async () => {
@@ -149,7 +163,9 @@ describe('damaged catalogue files', () => {
     warn.mockRestore();
     expect(listed.map((m) => m.id)).toEqual([FIXTURE_MODEL_ID, 'good']);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('models[0].id "../../x" is not a safe model id; models[2].id "C:\\\\x" is not a safe model id; models[3].dir must be an absolute folder path; models[4] is not an object');
+    expect(warnings[0]).toContain(
+      'models[0].id "../../x" is not a safe model id; models[2].id "C:\\\\x" is not a safe model id; models[3].dir must be an absolute folder path; models[4] is not an object',
+    );
     expect(warnings[0]).toContain('its 1 valid entry is used');
   });
 
@@ -185,7 +201,16 @@ describe('importModelFolder', () => {
     const dir = modelFolder(join(root, 'a', 'SmolVLM_local'), { 'config.json': config });
     const first = await importModelFolder(dir, options);
     const bytes = config.length;
-    expect(first).toEqual({ id: 'smolvlm-local', name: 'SmolVLM_local', dir, installed: true, bytes, family: 'idefics3', embedded: false, methods: ['received', 'random', 'uniform'] });
+    expect(first).toEqual({
+      id: 'smolvlm-local',
+      name: 'SmolVLM_local',
+      dir,
+      installed: true,
+      bytes,
+      family: 'idefics3',
+      embedded: false,
+      methods: ['received', 'random', 'uniform'],
+    });
     expect(JSON.parse(readFileSync(join(root, 'data', 'imported-models.json'), 'utf8'))).toEqual({
       models: [{ id: 'smolvlm-local', dir, family: 'idefics3' }],
     });

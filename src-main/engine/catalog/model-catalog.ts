@@ -66,7 +66,16 @@ export async function listModels(options: CatalogOptions = {}): Promise<ModelInf
     const dir = join(root, b.id);
     const installed = isBuilt(dir);
     const bytes = installed ? await folderBytes(dir) : b.bytes;
-    models.push({ id: b.id, name: b.name, ...(installed ? { dir } : {}), installed, bytes, family: b.family, embedded: false, benchmark: true });
+    models.push({
+      id: b.id,
+      name: b.name,
+      ...(installed ? { dir } : {}),
+      installed,
+      bytes,
+      family: b.family,
+      embedded: false,
+      benchmark: true,
+    });
   }
   // A built benchmark model's folder is in the models folder: never list it as a plain model.
   const seen = new Set([...models.map((m) => m.id), ...BENCHMARK_MODELS.map((b) => b.id)]);
@@ -103,7 +112,10 @@ export async function findInstalledModel(id: string, options: CatalogOptions = {
     throw new EngineError('BAD_ARGUMENT', `unknown model '${id}' (models: ${models.map((m) => m.id).join(', ') || 'none'})`);
   }
   if (found.benchmark && !found.installed) {
-    throw new EngineError('MODEL_INCOMPLETE', `model '${id}' is a benchmark model built on this machine: run \`vtc bench --model ${id}\` to build it`);
+    throw new EngineError(
+      'MODEL_INCOMPLETE',
+      `model '${id}' is a benchmark model built on this machine: run \`vtc bench --model ${id}\` to build it`,
+    );
   }
   if (!found.installed || !found.dir) {
     throw new EngineError('MODEL_INCOMPLETE', `model '${id}' is not downloaded yet: run \`vtc models pull ${id}\``);
@@ -113,7 +125,12 @@ export async function findInstalledModel(id: string, options: CatalogOptions = {
 
 /** Lower-case letters, digits and dashes, from a folder name. */
 export function modelIdFromFolderName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'model'
+  );
 }
 
 /**
@@ -142,5 +159,13 @@ export async function importModelFolder(dir: string, options: CatalogOptions = {
   let id = stem;
   for (let n = 2; taken.has(id); n++) id = `${stem}-${n}`;
   await writeImportedModels(dataDir, [...imported, { id, dir: absolute, family }]);
-  return withMethods({ id, name: basename(absolute), dir: absolute, installed: true, bytes: await folderBytes(absolute), family, embedded: false });
+  return withMethods({
+    id,
+    name: basename(absolute),
+    dir: absolute,
+    installed: true,
+    bytes: await folderBytes(absolute),
+    family,
+    embedded: false,
+  });
 }

@@ -127,7 +127,9 @@ describe('downloadFile', () => {
   it('names the status of other HTTP errors, with a hint for gated repositories', async () => {
     const url = job().url;
     server.failWith.set(FILE, 403);
-    expect((await engineErrorOf(downloadFile(job()))).message).toBe(`HTTP 403 Forbidden from ${url} (the repository may be private or gated)`);
+    expect((await engineErrorOf(downloadFile(job()))).message).toBe(
+      `HTTP 403 Forbidden from ${url} (the repository may be private or gated)`,
+    );
     server.failWith.set(FILE, 503);
     expect((await engineErrorOf(downloadFile(job()))).message).toBe(`HTTP 503 Service Unavailable from ${url}`);
     await downloadFile(job());
@@ -166,7 +168,9 @@ describe('downloadFile', () => {
     const e = await engineErrorOf(downloadFile(job({ stallTimeoutMs: 300 })));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(e.code).toBe('DOWNLOAD_FAILED');
-    expect(e.message).toBe(`Download of ${FILE} stalled: no data from ${new URL(server.base).host} for 0.3 s. Nothing was received yet; pull again to retry.`);
+    expect(e.message).toBe(
+      `Download of ${FILE} stalled: no data from ${new URL(server.base).host} for 0.3 s. Nothing was received yet; pull again to retry.`,
+    );
     expect(existsSync(dest)).toBe(false);
 
     await downloadFile(job({ stallTimeoutMs: 300 }));
@@ -179,7 +183,9 @@ describe('downloadFile', () => {
     const e = await engineErrorOf(downloadFile(job({ stallTimeoutMs: 300 })));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(e.code).toBe('DOWNLOAD_FAILED');
-    expect(e.message).toBe(`Download of ${FILE} stalled: no data from ${new URL(server.base).host} for 0.3 s. The 0.1 MB received so far are kept; pull again to resume.`);
+    expect(e.message).toBe(
+      `Download of ${FILE} stalled: no data from ${new URL(server.base).host} for 0.3 s. The 0.1 MB received so far are kept; pull again to resume.`,
+    );
     expect(statSync(`${dest}.partial`).size).toBe(120_000);
     expect(existsSync(dest)).toBe(false);
 
@@ -210,7 +216,9 @@ describe('downloadFile', () => {
     };
     const e = await engineErrorOf(downloadFile(job({ io: { writeChunk } })));
     expect(e.code).toBe('DISK_FULL');
-    expect(e.message).toMatch(/^Could not save to .*: the disk is full\. Free some space and pull again; [\d.]+ MB of [\d.]+ MB of .* kept; the next pull resumes from there\.$/);
+    expect(e.message).toMatch(
+      /^Could not save to .*: the disk is full\. Free some space and pull again; [\d.]+ MB of [\d.]+ MB of .* kept; the next pull resumes from there\.$/,
+    );
     expect(e.message).toContain(`${dest}.partial`);
     expect(written).toBeGreaterThan(0);
     expect(statSync(`${dest}.partial`).size).toBe(written);

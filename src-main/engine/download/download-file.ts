@@ -47,7 +47,7 @@ export interface FileDownloadResult {
 }
 
 async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let done = 0; done < chunk.length; ) done += (await file.write(chunk, done, chunk.length - done)).bytesWritten;
+  for (let done = 0; done < chunk.length;) done += (await file.write(chunk, done, chunk.length - done)).bytesWritten;
 }
 
 export const defaultDownloadIo: DownloadIo = { fetch: (input, init) => fetch(input, init), writeChunk: writeAll };
@@ -124,7 +124,14 @@ interface Start {
 
 export async function downloadFile(job: FileDownload): Promise<FileDownloadResult> {
   const stallMs = job.stallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS;
-  const a: Attempt = { job, io: { ...defaultDownloadIo, ...job.io }, partial: `${job.dest}.partial`, total: job.expected.bytes, stallMs, watch: stallWatch(stallMs) };
+  const a: Attempt = {
+    job,
+    io: { ...defaultDownloadIo, ...job.io },
+    partial: `${job.dest}.partial`,
+    total: job.expected.bytes,
+    stallMs,
+    watch: stallWatch(stallMs),
+  };
   try {
     await mkdir(dirname(job.dest), { recursive: true });
   } catch (e) {
@@ -207,7 +214,10 @@ async function acceptAnswer(a: Attempt, res: Response, kept: Start): Promise<{ s
     const range = parseContentRange(res.headers.get('content-range'));
     if (!range || range.start !== kept.offset) {
       await res.body.cancel();
-      throw new EngineError('DOWNLOAD_FAILED', `${url} answered a resume from byte ${kept.offset} with Content-Range '${res.headers.get('content-range')}'`);
+      throw new EngineError(
+        'DOWNLOAD_FAILED',
+        `${url} answered a resume from byte ${kept.offset} with Content-Range '${res.headers.get('content-range')}'`,
+      );
     }
     serverTotal = range.total;
   } else {
@@ -306,7 +316,10 @@ async function moveIntoPlace(a: Attempt): Promise<void> {
 /** Deletes the partial, whose bytes are now known to be wrong, and says so. */
 async function discard(a: Attempt, why: string): Promise<never> {
   await rm(a.partial, { force: true });
-  throw new EngineError('CHECKSUM_MISMATCH', `${a.job.label} from ${a.job.url} is damaged: ${why}; the bad download was deleted, pull again`);
+  throw new EngineError(
+    'CHECKSUM_MISMATCH',
+    `${a.job.label} from ${a.job.url} is damaged: ${why}; the bad download was deleted, pull again`,
+  );
 }
 
 function progress(a: Attempt, receivedBytes: number, state: FileProgress['state']): void {

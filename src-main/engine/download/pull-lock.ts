@@ -30,7 +30,10 @@ export async function acquirePullLock(modelDir: string, modelId: string): Promis
     }
     const owner = Number(await readFile(path, 'utf8').catch(() => ''));
     if (isRunning(owner)) {
-      throw new EngineError('DOWNLOAD_FAILED', `${modelId} is already being downloaded by process ${owner}; wait for it to finish or stop it`);
+      throw new EngineError(
+        'DOWNLOAD_FAILED',
+        `${modelId} is already being downloaded by process ${owner}; wait for it to finish or stop it`,
+      );
     }
     await rm(path, { force: true });
   }

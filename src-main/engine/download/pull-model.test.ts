@@ -96,10 +96,12 @@ describe('pullModel', () => {
     const before = server.requests.length;
     const progress: DownloadProgress[] = [];
     const result = await pull({ onProgress: (p) => progress.push(p) });
-    expect(progress.filter((p) => p.state === 'verifying').map((p) => p.file).sort()).toEqual([
-      'onnx/decoder_model_merged_q4.onnx',
-      'onnx/vision_encoder_q4.onnx',
-    ]);
+    expect(
+      progress
+        .filter((p) => p.state === 'verifying')
+        .map((p) => p.file)
+        .sort(),
+    ).toEqual(['onnx/decoder_model_merged_q4.onnx', 'onnx/vision_encoder_q4.onnx']);
     expect(server.requests.slice(before).map((r) => r.file)).toEqual(['onnx/decoder_model_merged_q4.onnx']);
     expect(result.files.find((f) => f.path === 'onnx/decoder_model_merged_q4.onnx')!.action).toBe('downloaded');
     expect(readFileSync(damaged).equals(readFileSync(join(served, FIXTURE_REPO, 'onnx/decoder_model_merged_q4.onnx')))).toBe(true);
@@ -195,7 +197,9 @@ describe('pull lock', () => {
     await vi.waitFor(() => expect(server.requests.some((r) => r.file === 'onnx/vision_encoder_q4.onnx')).toBe(true));
     const second = await engineErrorOf(pull());
     expect(second.code).toBe('DOWNLOAD_FAILED');
-    expect(second.message).toBe(`${FIXTURE_MODEL_ID} is already being downloaded by process ${process.pid}; wait for it to finish or stop it`);
+    expect(second.message).toBe(
+      `${FIXTURE_MODEL_ID} is already being downloaded by process ${process.pid}; wait for it to finish or stop it`,
+    );
     controller.abort();
     expect((await engineErrorOf(first)).code).toBe('CANCELLED');
     expect(existsSync(join(modelDir, PULL_LOCK))).toBe(false);

@@ -119,7 +119,10 @@ async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, opti
   }
   const free = await (options.freeBytes ?? diskFreeBytes)(dir);
   if (missingBytes > free) {
-    throw new EngineError('DISK_FULL', `${manifest.id} (${variant}) needs ${megabytes(missingBytes)} more in ${dir}, but only ${megabytes(free)} is free`);
+    throw new EngineError(
+      'DISK_FULL',
+      `${manifest.id} (${variant}) needs ${megabytes(missingBytes)} more in ${dir}, but only ${megabytes(free)} is free`,
+    );
   }
 
   const files: PulledFile[] = [];

@@ -24,7 +24,9 @@ describe('renderConversation', () => {
   });
 
   it('keeps an expansion that itself contains the placeholder (pruned prompts are made of image tokens)', () => {
-    expect(renderConversation(template, [{ role: 'user', text: 'q' }], '<image>', '<image><image>')).toBe('user:<image><image>q;assistant:');
+    expect(renderConversation(template, [{ role: 'user', text: 'q' }], '<image>', '<image><image>')).toBe(
+      'user:<image><image>q;assistant:',
+    );
   });
 
   it.each([
@@ -49,7 +51,7 @@ describe('renderConversation', () => {
 
   it.each([
     ['never places the image', new ChatTemplate('{% for m in messages %}{{ m.role }}{% endfor %}', {})],
-    ['places it twice', new ChatTemplate("{% for m in messages %}<image><image>{% endfor %}", {})],
+    ['places it twice', new ChatTemplate('{% for m in messages %}<image><image>{% endfor %}', {})],
   ])('refuses a template that %s', (_what, bad) => {
     const e = thrownEngineError(() => renderConversation(bad, [{ role: 'user', text: 'q' }], '<image>', '[IMG]'));
     expect(e.code).toBe('MODEL_MISMATCH');

@@ -4,12 +4,7 @@ import { EngineError } from '../errors';
 import type { ChatTemplate, TemplateMessage } from '../text/chat-template';
 import type { ConversationTurn } from './family';
 
-export function renderConversation(
-  template: ChatTemplate,
-  turns: ConversationTurn[],
-  placeholder: string,
-  expandedImage: string,
-): string {
+export function renderConversation(template: ChatTemplate, turns: ConversationTurn[], placeholder: string, expandedImage: string): string {
   if (turns.length === 0 || turns[0].role !== 'user') throw new EngineError('BAD_ARGUMENT', 'a conversation starts with a user turn');
   for (const t of turns) {
     // A typed placeholder would become an image token without a feature behind it.

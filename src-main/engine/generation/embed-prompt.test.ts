@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 /** `rows` feature rows where row r holds 1000 * (r + 1) + column. */
-const features = (rows: number, dim = DIM) => Float32Array.from({ length: rows * dim }, (_, i) => 1000 * (Math.floor(i / dim) + 1) + (i % dim));
+const features = (rows: number, dim = DIM) =>
+  Float32Array.from({ length: rows * dim }, (_, i) => 1000 * (Math.floor(i / dim) + 1) + (i % dim));
 const row = (data: Float32Array, r: number) => Array.from(data.subarray(r * DIM, (r + 1) * DIM));
 
 describe('embedPrompt', () => {

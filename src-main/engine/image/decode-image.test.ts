@@ -66,7 +66,10 @@ describe('decodeImage', () => {
 
   it('scales a 16-bit PNG down to 8 bits', async () => {
     const raw = Uint16Array.of(65535, 32896, 0);
-    const png = await sharp(raw, { raw: { width: 1, height: 1, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    const png = await sharp(raw, { raw: { width: 1, height: 1, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
     expect((await sharp(png).metadata()).depth).toBe('ushort');
     expect(Array.from((await decodeImage(png, 'deep.png')).data)).toEqual([255, 128, 0]);
   });
@@ -109,7 +112,9 @@ describe('decodeImage', () => {
   });
 
   it('reports a truncated JPEG as corrupt', async () => {
-    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     await expectCode(decodeImage(jpeg.subarray(0, jpeg.length - 200), 'cut.jpg'), 'CORRUPT_IMAGE', /^cut\.jpg: .*corrupt/);
   });
 
@@ -140,18 +145,29 @@ describe('decodeImage', () => {
     bmp.writeUInt16LE(24, 28);
     bmp.writeUInt32LE(4, 34);
     bmp.set([0, 0, 255], 54);
-    await expectCode(decodeImage(bmp, 'scan.bmp'), 'NOT_AN_IMAGE', /^scan\.bmp: BMP images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/);
+    await expectCode(
+      decodeImage(bmp, 'scan.bmp'),
+      'NOT_AN_IMAGE',
+      /^scan\.bmp: BMP images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/,
+    );
   });
 
   it('refuses an SVG, which sharp would draw, as import does', async () => {
     // It references a file beside it: drawn, it would pull that file in. It must never get that far.
-    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64"><image xlink:href="secret.png" width="64" height="64"/></svg>');
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64"><image xlink:href="secret.png" width="64" height="64"/></svg>',
+    );
     expect((await sharp(svg).metadata()).format).toBe('svg');
-    await expectCode(decodeImage(svg, 'logo.svg'), 'NOT_AN_IMAGE', /^logo\.svg: SVG images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/);
+    await expectCode(
+      decodeImage(svg, 'logo.svg'),
+      'NOT_AN_IMAGE',
+      /^logo\.svg: SVG images are not supported \(convert it to JPEG, PNG, WebP, GIF, TIFF or AVIF\)$/,
+    );
   });
 
   /** The start of an ISO-BMFF file: a 'ftyp' box with the given major brand, then junk. */
-  const isoFile = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from(`ftyp${brand}`, 'latin1'), Buffer.alloc(40, 7)]);
+  const isoFile = (brand: string) =>
+    Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from(`ftyp${brand}`, 'latin1'), Buffer.alloc(40, 7)]);
 
   it('refuses an HEIC photo by name, whether its header parses or not', async () => {
     await expectCode(decodeImage(isoFile('heic'), 'IMG_0001.HEIC'), 'NOT_AN_IMAGE', /^IMG_0001\.HEIC: HEIC images are not supported/);
@@ -165,7 +181,9 @@ describe('decodeImage', () => {
   });
 
   it('decodes an AVIF', async () => {
-    const avif = await encode(Array.from({ length: 16 * 16 }, () => [30, 120, 200]).flat(), 16, 16, 3).avif({ quality: 90 }).toBuffer();
+    const avif = await encode(Array.from({ length: 16 * 16 }, () => [30, 120, 200]).flat(), 16, 16, 3)
+      .avif({ quality: 90 })
+      .toBuffer();
     const img = await decodeImage(avif, 'photo.avif');
     expect([img.width, img.height]).toEqual([16, 16]);
     img.data.forEach((v, i) => expect(Math.abs(v - [30, 120, 200][i % 3])).toBeLessThanOrEqual(8));
@@ -174,7 +192,11 @@ describe('decodeImage', () => {
   it('refuses an image above the pixel limit before decoding it', async () => {
     const png = await pngClaiming(20_000, 10_000);
     expect(20_000 * 10_000).toBeGreaterThan(MAX_IMAGE_PIXELS);
-    await expectCode(decodeImage(png, 'huge.png'), 'IMAGE_TOO_LARGE', /^huge\.png: 20000x10000 is too large \(200 MP; the limit is 100 MP\)$/);
+    await expectCode(
+      decodeImage(png, 'huge.png'),
+      'IMAGE_TOO_LARGE',
+      /^huge\.png: 20000x10000 is too large \(200 MP; the limit is 100 MP\)$/,
+    );
   });
 });
 

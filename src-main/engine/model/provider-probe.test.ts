@@ -24,7 +24,10 @@ describe('probeProvider', () => {
 
   it('refuses a provider this onnxruntime package does not list, before any session', async () => {
     const missing = (['dml', 'coreml'] as const).find((ep) => !availableProviders().includes(ep))!;
-    await expect(probeProvider(missing)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringMatching(/is not available on this machine/) });
+    await expect(probeProvider(missing)).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      message: expect.stringMatching(/is not available on this machine/),
+    });
   });
 
   // Whatever this machine has: on one without a GPU, webgpu is listed but cannot start, and that is the case

@@ -20,7 +20,8 @@ const PROBE_LABEL = 'the provider check graph';
 
 /** y = Identity(x), x and y float[1]; IR version 8, opset 17: what every provider in onnxruntime 1.x runs. */
 function probeModel(): Uint8Array {
-  const tensor = (name: string) => encodeValueInfo({ name, type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
+  const tensor = (name: string) =>
+    encodeValueInfo({ name, type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
   const node = encodeNode({ input: ['x'], output: ['y'], name: 'probe', opType: 'Identity', domain: '', attribute: [] });
   const graph = [
     ...lengthDelimitedField(GRAPH_NODE, [node]),
@@ -44,7 +45,9 @@ export async function probeProvider(ep: string): Promise<void> {
   const provider: ExecutionProvider = checkProvider(ep);
   let session: InferenceSession | undefined;
   try {
-    session = await openSession(PROBE_LABEL, { ep: provider }, () => InferenceSession.create(probeModel(), sessionOptions({ ep: provider, threads: 1 })));
+    session = await openSession(PROBE_LABEL, { ep: provider }, () =>
+      InferenceSession.create(probeModel(), sessionOptions({ ep: provider, threads: 1 })),
+    );
     await session.run({ x: new Tensor('float32', Float32Array.of(1), [1]) });
   } catch (e) {
     // openSession names a provider failure itself; anything else on a graph this small is the provider's too.

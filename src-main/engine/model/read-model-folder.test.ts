@@ -102,15 +102,19 @@ describe('readModelFolder', () => {
     );
   });
 
-  it.each(['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'chat_template.json'])(
-    'names %s when it is not valid JSON',
-    (name) => {
-      const dir = folderCopy([], { [name]: '{"truncated": ' });
-      const e = thrownEngineError(() => readModelFolder(dir));
-      expect(e.code).toBe('MODEL_INCOMPLETE');
-      expect(e.message).toMatch(new RegExp(`^model folder ${dir}: ${name.replace('.', '\\.')} is not valid JSON \\(.+\\)$`));
-    },
-  );
+  it.each([
+    'config.json',
+    'preprocessor_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'generation_config.json',
+    'chat_template.json',
+  ])('names %s when it is not valid JSON', (name) => {
+    const dir = folderCopy([], { [name]: '{"truncated": ' });
+    const e = thrownEngineError(() => readModelFolder(dir));
+    expect(e.code).toBe('MODEL_INCOMPLETE');
+    expect(e.message).toMatch(new RegExp(`^model folder ${dir}: ${name.replace('.', '\\.')} is not valid JSON \\(.+\\)$`));
+  });
 
   it('refuses a config.json without model_type', () => {
     const dir = folderCopy([], { 'config.json': JSON.stringify({ architectures: ['Idefics3ForConditionalGeneration'] }) });
@@ -166,7 +170,12 @@ describe('readModelFolder', () => {
           ['int8', 7],
         ]),
       );
-      expect(folder.onnx.get('vision_encoder')).toEqual(new Map([['fp32', size('vision_encoder.onnx')], ['q4f16', 30]]));
+      expect(folder.onnx.get('vision_encoder')).toEqual(
+        new Map([
+          ['fp32', size('vision_encoder.onnx')],
+          ['q4f16', 30],
+        ]),
+      );
       expect(folder.onnx.get('embed_tokens')).toEqual(new Map([['fp32', size('embed_tokens.onnx')]]));
       expect([...folder.onnx.keys()].sort()).toEqual(['decoder_model_merged', 'embed_tokens', 'vision_encoder']);
     });
@@ -199,7 +208,9 @@ describe('readModelFolder', () => {
       const flat = folderCopy();
       rmSync(join(flat, 'onnx'), { recursive: true });
       writeFileSync(join(flat, 'onnx'), 'not a folder');
-      expect(thrownEngineError(() => readModelFolder(flat)).message).toMatch(/missing onnx\/vision_encoder\*\.onnx, onnx\/embed_tokens\*\.onnx, onnx\/decoder_model_merged\*\.onnx$/);
+      expect(thrownEngineError(() => readModelFolder(flat)).message).toMatch(
+        /missing onnx\/vision_encoder\*\.onnx, onnx\/embed_tokens\*\.onnx, onnx\/decoder_model_merged\*\.onnx$/,
+      );
     });
 
     it('finds a module present only as a quantised variant', () => {

@@ -103,7 +103,8 @@ export function readModelFolder(dirArg: string): ModelFolder {
   for (const m of MODULES) if (!onnx.has(m)) missing.push(`onnx/${m}*.onnx`);
   const tokenizerConfig = existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {};
   const chatTemplate = findChatTemplate(dir, tokenizerConfig);
-  if (chatTemplate === undefined) missing.push('chat template (chat_template.jinja, chat_template.json or tokenizer_config.json chat_template)');
+  if (chatTemplate === undefined)
+    missing.push('chat template (chat_template.jinja, chat_template.json or tokenizer_config.json chat_template)');
   if (missing.length > 0) {
     throw new EngineError('MODEL_INCOMPLETE', `model folder ${dir} is incomplete: missing ${missing.join(', ')}`);
   }

@@ -67,15 +67,23 @@ describe('openSession', () => {
   it.each([
     ['webgpu', NO_ADAPTER, 'Failed to get a WebGPU adapter: No supported adapters'],
     ['cuda', NO_CUDA, NO_CUDA],
-  ] as const)('reports a %s provider that cannot start as PROVIDER_UNAVAILABLE, without the source location', async (ep, message, reason) => {
-    const e = await engineErrorOf(openSession('m.onnx', { ep }, () => Promise.reject(new Error(message))));
-    expect(e.code).toBe('PROVIDER_UNAVAILABLE');
-    expect(e.message).toBe(`the ${ep} execution provider cannot start on this machine: ${reason}`);
-  });
+  ] as const)(
+    'reports a %s provider that cannot start as PROVIDER_UNAVAILABLE, without the source location',
+    async (ep, message, reason) => {
+      const e = await engineErrorOf(openSession('m.onnx', { ep }, () => Promise.reject(new Error(message))));
+      expect(e.code).toBe('PROVIDER_UNAVAILABLE');
+      expect(e.message).toBe(`the ${ep} execution provider cannot start on this machine: ${reason}`);
+    },
+  );
 
   it("keeps a model failure on a GPU provider a MODEL_MISMATCH, and another provider's trouble too", async () => {
-    const parse = await engineErrorOf(openSession('m.onnx', { ep: 'webgpu' }, () => Promise.reject(new Error('Load model from m.onnx failed:Protobuf parsing failed.'))));
-    expect([parse.code, parse.message]).toEqual(['MODEL_MISMATCH', 'cannot load m.onnx on the webgpu provider: Load model from m.onnx failed:Protobuf parsing failed.']);
+    const parse = await engineErrorOf(
+      openSession('m.onnx', { ep: 'webgpu' }, () => Promise.reject(new Error('Load model from m.onnx failed:Protobuf parsing failed.'))),
+    );
+    expect([parse.code, parse.message]).toEqual([
+      'MODEL_MISMATCH',
+      'cannot load m.onnx on the webgpu provider: Load model from m.onnx failed:Protobuf parsing failed.',
+    ]);
     const other = await engineErrorOf(openSession('m.onnx', { ep: 'cpu' }, () => Promise.reject(new Error(NO_CUDA))));
     expect(other.code).toBe('MODEL_MISMATCH');
   });

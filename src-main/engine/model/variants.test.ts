@@ -69,11 +69,19 @@ describe('pickVariant', () => {
   });
 
   it('names the file and lists what is available when the requested variant is missing', () => {
-    const e = thrownEngineError(() => pickVariant('decoder_model_merged', sizes([['fp32', 1], ['q4', 2]]), 'cpu', 'int8'));
-    expect(e.code).toBe('VARIANT_MISSING');
-    expect(e.message).toBe(
-      "variant 'int8' of onnx/decoder_model_merged_int8.onnx is not in the model folder (available: fp32, q4)",
+    const e = thrownEngineError(() =>
+      pickVariant(
+        'decoder_model_merged',
+        sizes([
+          ['fp32', 1],
+          ['q4', 2],
+        ]),
+        'cpu',
+        'int8',
+      ),
     );
+    expect(e.code).toBe('VARIANT_MISSING');
+    expect(e.message).toBe("variant 'int8' of onnx/decoder_model_merged_int8.onnx is not in the model folder (available: fp32, q4)");
   });
 
   it('says none are available when the module has no files', () => {
@@ -89,12 +97,40 @@ describe('pickVariant', () => {
   });
 
   it('breaks a size tie by the preference order of VARIANTS', () => {
-    expect(pickVariant('embed_tokens', sizes([['q4', 50], ['uint8', 50], ['int8', 50]]), 'cpu')).toBe('int8');
-    expect(pickVariant('embed_tokens', sizes([['bnb4', 50], ['quantized', 50]]), 'cpu')).toBe('quantized');
+    expect(
+      pickVariant(
+        'embed_tokens',
+        sizes([
+          ['q4', 50],
+          ['uint8', 50],
+          ['int8', 50],
+        ]),
+        'cpu',
+      ),
+    ).toBe('int8');
+    expect(
+      pickVariant(
+        'embed_tokens',
+        sizes([
+          ['bnb4', 50],
+          ['quantized', 50],
+        ]),
+        'cpu',
+      ),
+    ).toBe('quantized');
   });
 
   it('fails clearly when only half-precision files exist on cpu', () => {
-    const e = thrownEngineError(() => pickVariant('vision_encoder', sizes([['fp16', 1], ['q4f16', 1]]), 'cpu'));
+    const e = thrownEngineError(() =>
+      pickVariant(
+        'vision_encoder',
+        sizes([
+          ['fp16', 1],
+          ['q4f16', 1],
+        ]),
+        'cpu',
+      ),
+    );
     expect(e.code).toBe('VARIANT_MISSING');
     expect(e.message).toBe('no variant of onnx/vision_encoder*.onnx in the model folder runs on the cpu provider');
   });

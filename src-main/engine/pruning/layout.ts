@@ -20,10 +20,7 @@ export function tokenGridSize(layout: TokenLayout): TokenGridSize {
     throw new EngineError('BAD_ARGUMENT', `token layout needs positive integers, got ${JSON.stringify(layout)}`);
   }
   if (patchRows % poolFactor !== 0 || patchCols % poolFactor !== 0) {
-    throw new EngineError(
-      'BAD_ARGUMENT',
-      `a ${patchRows}x${patchCols} patch grid cannot be pooled in ${poolFactor}x${poolFactor} groups`,
-    );
+    throw new EngineError('BAD_ARGUMENT', `a ${patchRows}x${patchCols} patch grid cannot be pooled in ${poolFactor}x${poolFactor} groups`);
   }
   const tokenRows = patchRows / poolFactor;
   const tokenCols = patchCols / poolFactor;

@@ -9,7 +9,12 @@ describe('poolPatchScores', () => {
 
   it('maps patch (pr, pc) of a SmolVLM tile to token (pr/4, pc/4) of its 8x8 grid, as pixel_shuffle groups them', () => {
     const layout = { tiles: 2, patchRows: 32, patchCols: 32, poolFactor: 4 };
-    for (const [pr, pc] of [[0, 0], [3, 4], [17, 30], [31, 31]]) {
+    for (const [pr, pc] of [
+      [0, 0],
+      [3, 4],
+      [17, 30],
+      [31, 31],
+    ]) {
       const tiles = [new Float32Array(1024), new Float32Array(1024)];
       tiles[1][pr * 32 + pc] = 16;
       const pooled = poolPatchScores(tiles, layout);

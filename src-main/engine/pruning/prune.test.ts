@@ -7,7 +7,12 @@ const attention = attentionOf('cls', 4, [[2, handTiles()]]);
 
 describe('pruneVisualTokens', () => {
   it('scores, applies the budget and keeps the top tokens in original order', () => {
-    const { kept, scores } = pruneVisualTokens({ method: 'vtc-cls', budget: { kind: 'count', count: 3 }, layout: TWO_TILE_LAYOUT, attention });
+    const { kept, scores } = pruneVisualTokens({
+      method: 'vtc-cls',
+      budget: { kind: 'count', count: 3 },
+      layout: TWO_TILE_LAYOUT,
+      attention,
+    });
     expect(Array.from(scores)).toEqual(HAND_TOKEN_SCORES);
     expect(Array.from(kept)).toEqual([1, 2, 3]);
   });

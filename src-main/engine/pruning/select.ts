@@ -30,7 +30,10 @@ export function selectTopK(scores: Float32Array, k: number, opts: SelectOptions 
     const perTile = tilesFor(n, floor, opts.tokensPerTile);
     const tiles = n / perTile;
     if (floor * tiles > k) {
-      throw new EngineError('BAD_BUDGET', `a floor of ${floor} tokens in each of ${tiles} tiles needs ${floor * tiles}, more than the budget of ${k}`);
+      throw new EngineError(
+        'BAD_BUDGET',
+        `a floor of ${floor} tokens in each of ${tiles} tiles needs ${floor * tiles}, more than the budget of ${k}`,
+      );
     }
     const perTileCount = new Int32Array(tiles);
     for (const i of ranking) {
@@ -56,7 +59,8 @@ export function selectTopK(scores: Float32Array, k: number, opts: SelectOptions 
 }
 
 function tilesFor(n: number, floor: number, tokensPerTile: number | undefined): number {
-  if (!Number.isInteger(floor) || floor < 0) throw new EngineError('BAD_BUDGET', `per-tile floor must be a whole number >= 0, got ${floor}`);
+  if (!Number.isInteger(floor) || floor < 0)
+    throw new EngineError('BAD_BUDGET', `per-tile floor must be a whole number >= 0, got ${floor}`);
   if (tokensPerTile === undefined || !Number.isInteger(tokensPerTile) || tokensPerTile <= 0 || n % tokensPerTile !== 0) {
     throw new EngineError('BAD_ARGUMENT', `a per-tile floor needs tokensPerTile dividing the ${n} tokens, got ${tokensPerTile}`);
   }

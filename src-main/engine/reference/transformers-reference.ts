@@ -20,7 +20,10 @@ async function importTransformers() {
   try {
     return await import('@huggingface/transformers');
   } catch {
-    throw new EngineError('BAD_ARGUMENT', 'the reference needs @huggingface/transformers (a devDependency): run npm install in the repository');
+    throw new EngineError(
+      'BAD_ARGUMENT',
+      'the reference needs @huggingface/transformers (a devDependency): run npm install in the repository',
+    );
   }
 }
 
@@ -40,7 +43,13 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
   const imagesFirst = model.config.model_type === 'llava';
 
   /** Runs the question once; `stages` also times the vision encoder and embeddings alone (they run again inside generate). */
-  async function run(imagePath: string, question: string, maxNewTokens: number, stages = false, { ignoreEos = false } = {}): Promise<ReferenceRun> {
+  async function run(
+    imagePath: string,
+    question: string,
+    maxNewTokens: number,
+    stages = false,
+    { ignoreEos = false } = {},
+  ): Promise<ReferenceRun> {
     const t0 = performance.now();
     const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
     const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
@@ -69,7 +78,9 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
     const g = performance.now();
     // Without an eos id generate() has no eos stopping criterion and changes no logits, as our ignoreEos.
     const eos = ignoreEos ? { eos_token_id: null } : {};
-    const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer, ...eos })) as { data: BigInt64Array };
+    const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer, ...eos })) as {
+      data: BigInt64Array;
+    };
     const end = performance.now();
     const inputIds = Array.from(inputs.input_ids.data as BigInt64Array, Number);
     const imageTokenId: number = model.config.image_token_id ?? model.config.image_token_index;

@@ -75,7 +75,9 @@ describe('writeFileAtomic', () => {
     const { steps } = step === 'beforeReplace' ? recordingSteps() : recordingSteps({ step, error });
     const beforeReplace = step === 'beforeReplace' ? () => Promise.reject(error) : undefined;
     let replaced = false;
-    const outcome = await writeFileAtomic(file, 'new\n', { steps, beforeReplace, onReplaced: () => (replaced = true) }).catch((e: unknown) => e);
+    const outcome = await writeFileAtomic(file, 'new\n', { steps, beforeReplace, onReplaced: () => (replaced = true) }).catch(
+      (e: unknown) => e,
+    );
     return { outcome, replaced, content: readFileSync(file, 'utf8'), names: readdirSync(dir) };
   }
 

@@ -24,7 +24,10 @@ describe('sha256File', () => {
   });
 
   it('says which file is missing, and a folder is no file', async () => {
-    await expect(sha256File(join(dir, 'gone.jpg'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: `cannot read ${join(dir, 'gone.jpg')}: no such file` });
+    await expect(sha256File(join(dir, 'gone.jpg'))).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: `cannot read ${join(dir, 'gone.jpg')}: no such file`,
+    });
     mkdirSync(join(dir, 'folder.onnx'));
     await expect(sha256File(join(dir, 'folder.onnx'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });

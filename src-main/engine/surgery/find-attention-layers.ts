@@ -159,7 +159,10 @@ function multiHeadAttentionLayer(node: OnnxNode, layer: number, context: GraphCo
   const numHeads = intAttr(node.attribute, 'num_heads');
   if (!numHeads) return unsupported(node, layer, 'it has no num_heads attribute');
   if (!key) return unsupported(node, layer, 'its query input packs q, k and v together');
-  for (const [name, what] of [[query, 'query'], [key, 'key']] as const) {
+  for (const [name, what] of [
+    [query, 'query'],
+    [key, 'key'],
+  ] as const) {
     const rank = context.ranks.get(name);
     if (rank !== undefined && rank !== 3) return unsupported(node, layer, `its ${what} has rank ${rank}, expected [batch, seq, hidden]`);
   }

@@ -15,7 +15,11 @@ const cacheDir = join(dir, 'cache');
 
 const pixels = (dims: number[]) => {
   const length = dims.reduce((a, b) => a * b, 1);
-  return new Tensor('float32', Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37) * Math.cos(i * 0.011)), dims);
+  return new Tensor(
+    'float32',
+    Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37) * Math.cos(i * 0.011)),
+    dims,
+  );
 };
 const feeds = () => ({ pixel_values: pixels([3, 3, 64, 64]) });
 
@@ -25,9 +29,30 @@ async function scores(onnxPath: string, mode: ScoreMode, clsToken: boolean) {
 }
 
 const pairs = [
-  { name: 'SigLIP (no [CLS])', unfused: FIXTURE_GRAPHS.siglipUnfused, fused: FIXTURE_GRAPHS.siglipFused, layers: 2, mode: 'received', clsToken: false },
-  { name: 'CLIP ([CLS] first)', unfused: FIXTURE_GRAPHS.clipUnfused, fused: FIXTURE_GRAPHS.clipFused, layers: 3, mode: 'cls', clsToken: true },
-  { name: 'CLIP ([CLS] first)', unfused: FIXTURE_GRAPHS.clipUnfused, fused: FIXTURE_GRAPHS.clipFused, layers: 3, mode: 'received', clsToken: true },
+  {
+    name: 'SigLIP (no [CLS])',
+    unfused: FIXTURE_GRAPHS.siglipUnfused,
+    fused: FIXTURE_GRAPHS.siglipFused,
+    layers: 2,
+    mode: 'received',
+    clsToken: false,
+  },
+  {
+    name: 'CLIP ([CLS] first)',
+    unfused: FIXTURE_GRAPHS.clipUnfused,
+    fused: FIXTURE_GRAPHS.clipFused,
+    layers: 3,
+    mode: 'cls',
+    clsToken: true,
+  },
+  {
+    name: 'CLIP ([CLS] first)',
+    unfused: FIXTURE_GRAPHS.clipUnfused,
+    fused: FIXTURE_GRAPHS.clipFused,
+    layers: 3,
+    mode: 'received',
+    clsToken: true,
+  },
 ] as const;
 
 describe.each(pairs)('$name twins, $mode scores', ({ unfused, fused, layers, mode, clsToken }) => {
@@ -50,7 +75,13 @@ describe.each(pairs)('$name twins, $mode scores', ({ unfused, fused, layers, mod
 
 describe('tiny SmolVLM vision encoder (5-D pixel_values, padded patches masked as keys)', () => {
   it('scores every tile; a padded patch receives no attention', async () => {
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_SMOLVLM_VISION, layers: 'all', modes: ['received'], clsToken: false, cacheDir });
+    const encoder = await instrumentVisionEncoder({
+      onnxPath: TINY_SMOLVLM_VISION,
+      layers: 'all',
+      modes: ['received'],
+      clsToken: false,
+      cacheDir,
+    });
     expect(encoder.layerCount).toBe(2);
     // Two 256 px tiles (16 x 16 patches); in the second, only the top half of the rows is real.
     const side = 256;

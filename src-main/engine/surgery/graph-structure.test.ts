@@ -4,7 +4,14 @@ import { readOnnxModel, type OnnxGraph } from './onnx-model-file';
 import type { OnnxNode } from './onnx-proto';
 import { GEMMA3_VISION, TINY_VIT } from './test-paths';
 
-const node = (name: string, input: string[], output: string[]): OnnxNode => ({ name, opType: 'Add', domain: '', input, output, attribute: [] });
+const node = (name: string, input: string[], output: string[]): OnnxNode => ({
+  name,
+  opType: 'Add',
+  domain: '',
+  input,
+  output,
+  attribute: [],
+});
 const graph = (nodes: OnnxNode[], outputs = ['y']): OnnxGraph => ({
   nodes,
   inputs: [{ name: 'x' }],

@@ -18,7 +18,11 @@ const { tokens, heads, layers: LAYERS, patches, patchDim } = TINY_VIT_SHAPE;
 const BATCH = 2;
 
 const input = () => ({
-  patches: new Tensor('float32', Float32Array.from({ length: BATCH * patches * patchDim }, (_, i) => Math.sin(i * 1.3) + 0.3 * Math.cos(i * 0.7)), [BATCH, patches, patchDim]),
+  patches: new Tensor(
+    'float32',
+    Float32Array.from({ length: BATCH * patches * patchDim }, (_, i) => Math.sin(i * 1.3) + 0.3 * Math.cos(i * 0.7)),
+    [BATCH, patches, patchDim],
+  ),
 });
 
 const run = (encoder: Pick<InstrumentedEncoder, 'path' | 'externalDataDir'>, names: string[]) => runOutputs(encoder, input(), names);
@@ -57,13 +61,21 @@ describe('instrumentVisionEncoder on eager (MatMul, Softmax, MatMul) attention',
       expectClose(scoresOfLayer, receivedByHand(raw[layer]), 1e-6);
     });
     // Every query row sums to 1, so the received scores of an image sum to 1 too.
-    const sum = Array.from(out[0].data as Float32Array).slice(0, tokens).reduce((a, b) => a + b, 0);
+    const sum = Array.from(out[0].data as Float32Array)
+      .slice(0, tokens)
+      .reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(1, 5);
   });
 
   it('gives both modes from one graph; with a [CLS] token, received drops its column', async () => {
     const raw = await rawProbabilities(TINY_VIT.unfused, input(), dir);
-    const encoder = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [0, 2], modes: ['received', 'cls'], clsToken: true, cacheDir });
+    const encoder = await instrumentVisionEncoder({
+      onnxPath: TINY_VIT.unfused,
+      layers: [0, 2],
+      modes: ['received', 'cls'],
+      clsToken: true,
+      cacheDir,
+    });
     expect(encoder.outputNames).toEqual(['attn_cls.0', 'attn_received.0', 'attn_cls.2', 'attn_received.2']);
     const out = await run(encoder, encoder.outputNames);
     for (const [i, layer] of [0, 0, 2, 2].entries()) {
@@ -212,7 +224,9 @@ describe('instrumentVisionEncoder cache and weights', () => {
 
 describe('instrumentVisionEncoder errors', () => {
   it('names the op, the node and the layer it cannot instrument', async () => {
-    await expect(instrumentVisionEncoder({ onnxPath: TINY_VIT.groupQueryAttention, layers: 'all', ...RECEIVED, cacheDir })).rejects.toMatchObject({
+    await expect(
+      instrumentVisionEncoder({ onnxPath: TINY_VIT.groupQueryAttention, layers: 'all', ...RECEIVED, cacheDir }),
+    ).rejects.toMatchObject({
       code: 'GRAPH_NOT_INSTRUMENTABLE',
       message: expect.stringMatching(/layer 1: com\.microsoft:GroupQueryAttention node "l1\.ctx_node"/),
     });
@@ -240,7 +254,9 @@ describe('instrumentVisionEncoder errors', () => {
     const again = join(dir, 'again');
     mkdirSync(again);
     copyFileSync(encoder.path, join(again, 'instrumented.onnx'));
-    await expect(instrumentVisionEncoder({ onnxPath: join(again, 'instrumented.onnx'), layers: 'all', ...CLS, cacheDir })).rejects.toMatchObject({
+    await expect(
+      instrumentVisionEncoder({ onnxPath: join(again, 'instrumented.onnx'), layers: 'all', ...CLS, cacheDir }),
+    ).rejects.toMatchObject({
       code: 'GRAPH_NOT_INSTRUMENTABLE',
       message: expect.stringContaining('is it an instrumented graph?'),
     });
@@ -253,7 +269,10 @@ describe('instrumentVisionEncoder errors', () => {
       message: expect.stringMatching(/^Layer 3 does not exist: .*vit-unfused-opset14\.onnx has 3 attention layers \(0\.\.2\)\.$/),
     });
     await expect(instrumentVisionEncoder({ ...base, layers: [] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
-    await expect(instrumentVisionEncoder({ ...base, layers: [-1] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: 'Layer -1 is not a layer index (0, 1, 2, ...).' });
+    await expect(instrumentVisionEncoder({ ...base, layers: [-1] })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: 'Layer -1 is not a layer index (0, 1, 2, ...).',
+    });
     await expect(instrumentVisionEncoder({ ...base, layers: [0], modes: ['mean' as ScoreMode] })).rejects.toMatchObject({
       code: 'BAD_ARGUMENT',
       message: 'Unknown score mode "mean": use cls or received.',
@@ -263,7 +282,9 @@ describe('instrumentVisionEncoder errors', () => {
       code: 'BAD_ARGUMENT',
       message: 'The cls score mode needs an encoder with a [CLS] token.',
     });
-    await expect(instrumentVisionEncoder({ ...base, layers: [0], onnxPath: join(dir, 'absent.onnx') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(instrumentVisionEncoder({ ...base, layers: [0], onnxPath: join(dir, 'absent.onnx') })).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+    });
     const notOnnx = join(dir, 'photo.onnx');
     writeFileSync(notOnnx, Buffer.from('\xff\xd8\xff\xe0 this is a JPEG, not a model', 'latin1'));
     await expect(instrumentVisionEncoder({ ...base, layers: [0], onnxPath: notOnnx })).rejects.toMatchObject({ code: 'MODEL_INCOMPLETE' });

@@ -14,7 +14,14 @@ import { sha256File } from '../storage/file-hash';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
 import { findStructuralProblems } from './graph-structure';
 import { encodeOnnxModel, readOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
-import { BRANCH_TENSOR_PREFIX, SCORE_MODES, SCORE_OUTPUT_PREFIX, buildScoreBranches, parseScoreOutputName, type ScoreBranchOptions } from './score-branches';
+import {
+  BRANCH_TENSOR_PREFIX,
+  SCORE_MODES,
+  SCORE_OUTPUT_PREFIX,
+  buildScoreBranches,
+  parseScoreOutputName,
+  type ScoreBranchOptions,
+} from './score-branches';
 
 export interface InstrumentOptions extends ScoreBranchOptions {
   onnxPath: string;
@@ -54,7 +61,12 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
   const branches = normalizeBranches(options);
   const requested = normalizeLayers(options.layers);
   const hash = options.sourceSha256 ?? (await sha256File(onnxPath));
-  const variant = [branches.modes.join('+'), branches.clsToken ? 'with-cls' : 'no-cls', requested === 'all' ? 'all' : requested.join('_'), BRANCH_FORMAT];
+  const variant = [
+    branches.modes.join('+'),
+    branches.clsToken ? 'with-cls' : 'no-cls',
+    requested === 'all' ? 'all' : requested.join('_'),
+    BRANCH_FORMAT,
+  ];
   const cachePath = join(cacheDir, `${hash}-${variant.join('-')}.onnx`);
   const externalDataDir = dirname(resolve(onnxPath));
 
@@ -78,7 +90,10 @@ function instrumentGraph(
 ): { additions: GraphAdditions; layers: number[]; layerCount: number } {
   const opset = model.opsets.get('') ?? 0;
   if (opset < MIN_DEFAULT_OPSET) {
-    throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `${model.path} uses opset ${opset}; instrumenting needs opset ${MIN_DEFAULT_OPSET} or newer.`);
+    throw new EngineError(
+      'GRAPH_NOT_INSTRUMENTABLE',
+      `${model.path} uses opset ${opset}; instrumenting needs opset ${MIN_DEFAULT_OPSET} or newer.`,
+    );
   }
   const found = findAttentionLayers(model.graph, opset);
   if (found.length === 0) {
@@ -100,13 +115,17 @@ function instrumentGraph(
     outputs: [...model.graph.outputs, ...additions.outputs],
   });
   if (problems.length > 0) {
-    throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `The instrumented graph of ${model.path} would be invalid: ${problems.slice(0, 3).join('; ')}.`);
+    throw new EngineError(
+      'GRAPH_NOT_INSTRUMENTABLE',
+      `The instrumented graph of ${model.path} would be invalid: ${problems.slice(0, 3).join('; ')}.`,
+    );
   }
   return { additions, layers: chosen.map((l) => l.layer), layerCount: found.length };
 }
 
 function normalizeBranches({ modes, clsToken }: ScoreBranchOptions): ScoreBranchOptions {
-  if (!Array.isArray(modes) || modes.length === 0) throw new EngineError('BAD_ARGUMENT', 'Choose at least one score mode: cls or received.');
+  if (!Array.isArray(modes) || modes.length === 0)
+    throw new EngineError('BAD_ARGUMENT', 'Choose at least one score mode: cls or received.');
   const unknown = modes.find((m) => !SCORE_MODES.includes(m));
   if (unknown !== undefined) throw new EngineError('BAD_ARGUMENT', `Unknown score mode "${String(unknown)}": use cls or received.`);
   if (modes.includes('cls') && !clsToken) throw new EngineError('BAD_ARGUMENT', 'The cls score mode needs an encoder with a [CLS] token.');
@@ -119,14 +138,18 @@ function normalizeLayers(layers: number[] | 'all'): number[] | 'all' {
     throw new EngineError('BAD_ARGUMENT', 'Choose at least one attention layer, or "all".');
   }
   for (const layer of layers) {
-    if (!Number.isInteger(layer) || layer < 0) throw new EngineError('BAD_ARGUMENT', `Layer ${String(layer)} is not a layer index (0, 1, 2, ...).`);
+    if (!Number.isInteger(layer) || layer < 0)
+      throw new EngineError('BAD_ARGUMENT', `Layer ${String(layer)} is not a layer index (0, 1, 2, ...).`);
   }
   return [...new Set(layers)].sort((a, b) => a - b);
 }
 
 function layerAt(found: AttentionLayer[], index: number, path: string): AttentionLayer {
   if (index >= found.length) {
-    throw new EngineError('BAD_ARGUMENT', `Layer ${index} does not exist: ${path} has ${found.length} attention layers (0..${found.length - 1}).`);
+    throw new EngineError(
+      'BAD_ARGUMENT',
+      `Layer ${index} does not exist: ${path} has ${found.length} attention layers (0..${found.length - 1}).`,
+    );
   }
   return found[index];
 }

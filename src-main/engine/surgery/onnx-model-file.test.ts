@@ -14,7 +14,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const patches = () => {
   const { patches, patchDim } = TINY_VIT_SHAPE;
-  return new Tensor('float32', Float32Array.from({ length: 2 * patches * patchDim }, (_, i) => Math.sin(i * 1.3)), [2, patches, patchDim]);
+  return new Tensor(
+    'float32',
+    Float32Array.from({ length: 2 * patches * patchDim }, (_, i) => Math.sin(i * 1.3)),
+    [2, patches, patchDim],
+  );
 };
 
 function fullTensor(path: string, fieldStart: number, fieldEnd: number) {
@@ -28,7 +32,12 @@ function fullTensor(path: string, fieldStart: number, fieldEnd: number) {
 describe('readOnnxModel', () => {
   it('reads opsets, graph inputs and outputs, nodes and initializer headers', () => {
     const model = readOnnxModel(TINY_VIT.multiHeadAttention);
-    expect(model.opsets).toEqual(new Map([['', 18], ['com.microsoft', 1]]));
+    expect(model.opsets).toEqual(
+      new Map([
+        ['', 18],
+        ['com.microsoft', 1],
+      ]),
+    );
     expect(model.graph.inputs.map((i) => i.name)).toEqual(['patches']);
     expect(model.graph.outputs.map((o) => o.name)).toEqual(['features']);
     expect(model.graph.nodes.filter((n) => n.opType === 'MultiHeadAttention')).toHaveLength(3);
@@ -50,7 +59,9 @@ describe('readOnnxModel', () => {
     expect(() => readOnnxModel(join(dir, 'absent.onnx'))).toThrow(expect.objectContaining({ code: 'FILE_NOT_FOUND' }));
     const truncated = join(dir, 'truncated.onnx');
     writeFileSync(truncated, readFileSync(TINY_VIT.unfused).subarray(0, 5000));
-    expect(() => readOnnxModel(truncated)).toThrow(expect.objectContaining({ code: 'MODEL_INCOMPLETE', message: expect.stringContaining(truncated) }));
+    expect(() => readOnnxModel(truncated)).toThrow(
+      expect.objectContaining({ code: 'MODEL_INCOMPLETE', message: expect.stringContaining(truncated) }),
+    );
   });
 });
 
@@ -86,7 +97,10 @@ describe('writeOnnxModel', () => {
   it('gives a graph that runs from the source weights exactly as the source does', async () => {
     const out = join(dir, 'runnable.onnx');
     writeOnnxModel(readOnnxModel(TINY_VIT.unfused), { nodes: [], outputs: [] }, out);
-    const original = await createInstrumentedSession({ path: TINY_VIT.unfused, externalDataDir: dirname(TINY_VIT.unfused) }, { intraOpNumThreads: 1 });
+    const original = await createInstrumentedSession(
+      { path: TINY_VIT.unfused, externalDataDir: dirname(TINY_VIT.unfused) },
+      { intraOpNumThreads: 1 },
+    );
     const copy = await createInstrumentedSession({ path: out, externalDataDir: dirname(TINY_VIT.unfused) }, { intraOpNumThreads: 1 });
     const [a, b] = [await original.run({ patches: patches() }), await copy.run({ patches: patches() })];
     expect(Array.from(b.features.data as Float32Array)).toEqual(Array.from(a.features.data as Float32Array));
@@ -110,7 +124,9 @@ describe('writeOnnxModel', () => {
 
     const src = new FileByteSource(out);
     const unknown = scanFields(src, 0, src.size).find((f) => f.field === 99);
-    expect(unknown && Array.from(src.read(unknown.valueStart, unknown.end - unknown.valueStart))).toEqual(Array.from(varintField(99, 4242)[1]));
+    expect(unknown && Array.from(src.read(unknown.valueStart, unknown.end - unknown.valueStart))).toEqual(
+      Array.from(varintField(99, 4242)[1]),
+    );
     src.close();
     const copy = readOnnxModel(out);
     expect(copy.graph.nodes.at(-1)).toEqual(extra);

@@ -152,7 +152,14 @@ export function encodeValueInfo(info: OnnxValueInfo): Uint8Array {
 /** Decodes a TensorProto; callers pass its bytes without the data fields when the data may be large. */
 export function decodeTensor(bytes: Uint8Array): OnnxTensor {
   const o = types.tensor.toObject(types.tensor.decode(bytes), READ);
-  return { name: o.name ?? '', dims: o.dims, dataType: o.dataType ?? 0, rawData: o.rawData, externalData: o.externalData, dataLocation: o.dataLocation };
+  return {
+    name: o.name ?? '',
+    dims: o.dims,
+    dataType: o.dataType ?? 0,
+    rawData: o.rawData,
+    externalData: o.externalData,
+    dataLocation: o.dataLocation,
+  };
 }
 
 export function decodeOpsetId(bytes: Uint8Array): { domain: string; version: number } {

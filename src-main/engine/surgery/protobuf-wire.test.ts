@@ -91,7 +91,12 @@ describe('FileByteSource', () => {
   it('returns the right bytes for reads inside, across and beyond its window', () => {
     const bytes = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 31) % 251);
     const src = sourceOf(bytes);
-    for (const [position, length] of [[0, 10], [65_530, 20], [100_000, 90_000], [199_990, 10]]) {
+    for (const [position, length] of [
+      [0, 10],
+      [65_530, 20],
+      [100_000, 90_000],
+      [199_990, 10],
+    ]) {
       expect(Array.from(src.read(position, length))).toEqual(Array.from(bytes.subarray(position, position + length)));
     }
     expect(() => src.read(199_995, 10)).toThrow(ProtobufWireError);

@@ -37,7 +37,11 @@ export function parseScoreOutputName(name: string): { mode: ScoreMode; layer: nu
   return m ? { mode: m[1] as ScoreMode, layer: Number(m[2]) } : undefined;
 }
 
-export function buildScoreBranches(layers: (SoftmaxLayer | FusedLayer)[], options: ScoreBranchOptions, defaultOpset: number): GraphAdditions {
+export function buildScoreBranches(
+  layers: (SoftmaxLayer | FusedLayer)[],
+  options: ScoreBranchOptions,
+  defaultOpset: number,
+): GraphAdditions {
   const writer = new NodeWriter(defaultOpset);
   // onnxruntime orders a graph by a depth-first walk back from its leaf nodes, taking the last leaf first. Each
   // branch ends in a leaf: written last-layer-first, the first layer's branch is walked first, so every branch
@@ -49,7 +53,9 @@ export function buildScoreBranches(layers: (SoftmaxLayer | FusedLayer)[], option
     // A fused layer that only needs the [CLS] row recomputes that row alone: heads x tokens, not tokens².
     const clsRowOnly = options.modes.every((mode) => mode === 'cls');
     const probabilities =
-      layer.kind === 'softmax' ? writer.add('Cast', [layer.probabilities], [intAttr('to', DT_FLOAT)]) : recomputeProbabilities(writer, layer, clsRowOnly);
+      layer.kind === 'softmax'
+        ? writer.add('Cast', [layer.probabilities], [intAttr('to', DT_FLOAT)])
+        : recomputeProbabilities(writer, layer, clsRowOnly);
     for (const mode of options.modes) reduce(writer, probabilities, mode, options.clsToken, scoreOutputName(mode, layer.layer));
   }
   const outputs: GraphAdditions['outputs'] = layers.flatMap((layer) =>
@@ -77,9 +83,17 @@ function reduce(writer: NodeWriter, probabilities: string, mode: ScoreMode, clsT
  */
 function meanOverQueries(writer: NodeWriter, probabilities: string): string {
   const queries = writer.add('Gather', [writer.add('Shape', [probabilities]), writer.int64([1], [2])], [intAttr('axis', 0)]);
-  const ones = writer.add('ConstantOfShape', [writer.add('Concat', [writer.int64([1], [1]), queries], [intAttr('axis', 0)])], [
-    { name: 'value', type: ATTR_TENSOR, t: { name: 'one', dims: [1], dataType: DT_FLOAT, rawData: new Uint8Array(Float32Array.of(1).buffer) } },
-  ]);
+  const ones = writer.add(
+    'ConstantOfShape',
+    [writer.add('Concat', [writer.int64([1], [1]), queries], [intAttr('axis', 0)])],
+    [
+      {
+        name: 'value',
+        type: ATTR_TENSOR,
+        t: { name: 'one', dims: [1], dataType: DT_FLOAT, rawData: new Uint8Array(Float32Array.of(1).buffer) },
+      },
+    ],
+  );
   const row = writer.add('Div', [ones, writer.add('Cast', [queries], [intAttr('to', DT_FLOAT)])]);
   return writer.add('MatMul', [row, probabilities]);
 }
@@ -183,7 +197,14 @@ class NodeWriter {
     const existing = this.constants.get(key);
     if (existing) return existing;
     const name = `${BRANCH_TENSOR_PREFIX}const_${this.constants.size}`;
-    this.nodes.push({ input: [], output: [name], name, opType: 'Constant', domain: '', attribute: [{ name: 'value', type: ATTR_TENSOR, t: { name, ...tensor } }] });
+    this.nodes.push({
+      input: [],
+      output: [name],
+      name,
+      opType: 'Constant',
+      domain: '',
+      attribute: [{ name: 'value', type: ATTR_TENSOR, t: { name, ...tensor } }],
+    });
     this.constants.set(key, name);
     return name;
   }

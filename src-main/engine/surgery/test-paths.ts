@@ -24,7 +24,9 @@ export const FIXTURE_GRAPHS = {
   clipUnfused: graphs('tiny-clip-unfused.onnx'),
   clipFused: graphs('tiny-clip-fused.onnx'),
 };
-export const TINY_SMOLVLM_VISION = fileURLToPath(new URL('../../../models/fixtures/tiny-smolvlm/onnx/vision_encoder.onnx', import.meta.url));
+export const TINY_SMOLVLM_VISION = fileURLToPath(
+  new URL('../../../models/fixtures/tiny-smolvlm/onnx/vision_encoder.onnx', import.meta.url),
+);
 
 // test-assets/onnx-graphs/gemma3-4b-vision-encoder/SOURCE.md says where it comes from.
 const gemma = (name: string) =>

@@ -19,7 +19,10 @@ describe('writeSynthDataset', () => {
     }
     const text = await readFile(join(runs[0], 'data.jsonl'), 'utf8');
     expect(await readFile(join(runs[1], 'data.jsonl'), 'utf8')).toBe(text);
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(12);
     expect(Object.keys(lines[0]).sort()).toEqual(['answer', 'image', 'question', 'type']);
     const meta = await sharp(join(runs[0], lines[11].image)).metadata();

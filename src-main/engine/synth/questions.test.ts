@@ -29,7 +29,11 @@ function solve(scene: Scene, question: string): string {
     return NUMBER_WORDS[n];
   }
   m = /^where is the (\w+) (\w+)\?$/.exec(question);
-  if (m) return quadrantOf(objs.find((o) => o.color === m![1] && o.shape === m![2])!, scene.size);
+  if (m)
+    return quadrantOf(
+      objs.find((o) => o.color === m![1] && o.shape === m![2])!,
+      scene.size,
+    );
   m = /^is there a (\w+) (\w+)\?$/.exec(question);
   if (m) return objs.some((o) => o.color === m![1] && o.shape === m![2]) ? 'yes' : 'no';
   throw new Error(`unparsed question: ${question}`);

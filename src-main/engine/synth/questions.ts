@@ -109,7 +109,7 @@ export function generateQuestions(scene: Scene, rng: Rng, count: number): Questi
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`questions per scene must be >= 1, got ${count}`);
   const out: QuestionAnswer[] = [];
   const asked = new Set<string>();
-  for (let fruitless = 0; out.length < count && fruitless < FRUITLESS_ROUNDS; ) {
+  for (let fruitless = 0; out.length < count && fruitless < FRUITLESS_ROUNDS;) {
     const before = out.length;
     for (const type of rng.shuffle(QUESTION_TYPES)) {
       if (out.length === count) break;

@@ -22,7 +22,9 @@ describe('render', () => {
   });
 
   it('rasterises objects in their colours at their centres on the background', async () => {
-    const { data, info } = await sharp(await renderScenePng(scene)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await renderScenePng(scene))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([96, 96, 3]);
     const px = (x: number, y: number) => Array.from(data.subarray((y * 96 + x) * 3, (y * 96 + x) * 3 + 3));
     expect(px(20, 20)).toEqual([...COLORS.red]);
@@ -37,7 +39,9 @@ describe('render', () => {
       { kind: 'stripes', color: [90, 90, 90], stripe: [150, 150, 150], width: 4, angle: 0 },
     ];
     for (const background of kinds) {
-      const { data } = await sharp(await renderScenePng({ ...scene, background })).raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(await renderScenePng({ ...scene, background }))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const greys = new Set<number>();
       for (let i = 0; i < 96 * 10 * 3; i += 3) greys.add(data[i]);
       expect(greys.size).toBeGreaterThan(1);

@@ -73,5 +73,8 @@ export function sceneToSvg(scene: Scene): string {
 }
 
 export async function renderScenePng(scene: Scene): Promise<Buffer> {
-  return sharp(Buffer.from(sceneToSvg(scene))).removeAlpha().png().toBuffer();
+  return sharp(Buffer.from(sceneToSvg(scene)))
+    .removeAlpha()
+    .png()
+    .toBuffer();
 }

@@ -13,10 +13,22 @@ const NEW_TOKENS = 32;
 describe.each([
   // The SmolVLM fixture never emits eos (its special-token logits are zeroed), so it always runs the full 32;
   // chelsea.png splits into 12 tiles + the global view.
-  { model: 'tiny-smolvlm', question: 'What is in this photo?', photos: ['chelsea.png', 'astronaut.png', 'coins.png', 'rocket.jpg'], minTokens: NEW_TOKENS, firstTiles: 13 },
+  {
+    model: 'tiny-smolvlm',
+    question: 'What is in this photo?',
+    photos: ['chelsea.png', 'astronaut.png', 'coins.png', 'rocket.jpg'],
+    minTokens: NEW_TOKENS,
+    firstTiles: 13,
+  },
   // The trained LLaVA fixture knows only its synthetic scenes' words and answers in a word or two, then eos;
   // real photos still exercise preprocessing, prompt and generation. One view per photo.
-  { model: 'tiny-llava', question: 'how many objects are there?', photos: ['chelsea.png', 'astronaut.png', 'coffee.png', 'rocket.jpg'], minTokens: 1, firstTiles: 1 },
+  {
+    model: 'tiny-llava',
+    question: 'how many objects are there?',
+    photos: ['chelsea.png', 'astronaut.png', 'coffee.png', 'rocket.jpg'],
+    minTokens: 1,
+    firstTiles: 1,
+  },
 ])('engine vs transformers.js on $model', ({ model, question: QUESTION, photos, minTokens, firstTiles }) => {
   let engine: Engine;
   let reference: Awaited<ReturnType<typeof loadReference>>;

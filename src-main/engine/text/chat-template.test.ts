@@ -22,7 +22,9 @@ describe('ChatTemplate', () => {
   });
 
   it('leaves the assistant cue out when asked', () => {
-    expect(smolvlm.render([{ role: 'user', content: [{ type: 'text', text: 'x' }] }], false)).toBe('<|im_start|>User: x<end_of_utterance>\n');
+    expect(smolvlm.render([{ role: 'user', content: [{ type: 'text', text: 'x' }] }], false)).toBe(
+      '<|im_start|>User: x<end_of_utterance>\n',
+    );
   });
 
   it('passes special tokens given as strings or as { content } objects to the template', () => {

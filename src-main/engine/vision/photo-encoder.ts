@@ -79,7 +79,10 @@ function towerDepth(folder: ModelFolder, graphLayers: number): number {
 function graphAttention(path: string): { layers: number; unavailable?: string } {
   const layers = countAttentionLayers(readOnnxModel(path));
   if (layers > 0) return { layers };
-  return { layers, unavailable: `${path} has no attention layers (no Softmax feeding a MatMul, no com.microsoft MultiHeadAttention or Attention)` };
+  return {
+    layers,
+    unavailable: `${path} has no attention layers (no Softmax feeding a MatMul, no com.microsoft MultiHeadAttention or Attention)`,
+  };
 }
 
 const needsKey = (needs: ScorerNeeds) => (needs.kind === 'none' ? 'plain' : `${needs.kind}:${needs.layers.join(',')}`);
@@ -168,7 +171,11 @@ export class PhotoEncoder {
     const session = await this.sessionFor(needs);
     const t1 = performance.now();
     const { visionFeeds, tileAxis, ...layout } = prepared;
-    const chunks = { tiles: layout.tiles, tileAxis: tileAxis ?? 0, tilesPerRun: tileAxis === undefined ? layout.tiles : this.options.tilesPerRun ?? DEFAULT_TILES_PER_RUN };
+    const chunks = {
+      tiles: layout.tiles,
+      tileAxis: tileAxis ?? 0,
+      tilesPerRun: tileAxis === undefined ? layout.tiles : (this.options.tilesPerRun ?? DEFAULT_TILES_PER_RUN),
+    };
     const out = await runInTileChunks(session, visionFeeds, chunks, signal);
     const visionMs = performance.now() - t1;
     const { features, dim } = readFeatures(out, layout.tiles * layout.tokensPerTile);

@@ -177,7 +177,9 @@ export class EngineClient<T extends MethodTable<T> = EngineMethods> {
     this.ready = undefined;
     const running = this.running;
     this.running = undefined;
-    running?.reject(new EngineError('ENGINE_CRASHED', `The engine process ${description} while working; it is being restarted. Ask again.`));
+    running?.reject(
+      new EngineError('ENGINE_CRASHED', `The engine process ${description} while working; it is being restarted. Ask again.`),
+    );
     if (this.disposed) return;
     this.crashes = Date.now() - this.startedAt > STABLE_AFTER_MS ? 1 : this.crashes + 1;
     this.status('crashed', `The engine process ${description}.`);

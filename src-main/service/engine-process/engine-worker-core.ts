@@ -33,7 +33,8 @@ export function serveEngine<T extends MethodTable<T>>(channel: WorkerChannel, ha
     controllers.set(message.id, controller);
     queue = queue.then(async () => {
       try {
-        if (!Object.hasOwn(handlers, message.method)) throw new EngineError('BAD_ARGUMENT', `The engine process has no method '${String(message.method)}'`);
+        if (!Object.hasOwn(handlers, message.method))
+          throw new EngineError('BAD_ARGUMENT', `The engine process has no method '${String(message.method)}'`);
         const method = message.method as keyof T;
         if (controller.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled');
         // The one place the wire's `unknown` becomes the method's types. The sender is EngineClient in our own

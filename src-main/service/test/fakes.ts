@@ -21,7 +21,11 @@ export class FakeEngine implements Pick<EngineClient, 'call'> {
     return compareResult(`full answer to ${job.prompt}`, `pruned answer to ${job.prompt}`);
   };
 
-  call<M extends keyof EngineMethods & string>(method: M, args: EngineMethods[M]['args'], options: CallOptions<EngineMethods[M]['event']> = {}): Promise<EngineMethods[M]['result']> {
+  call<M extends keyof EngineMethods & string>(
+    method: M,
+    args: EngineMethods[M]['args'],
+    options: CallOptions<EngineMethods[M]['event']> = {},
+  ): Promise<EngineMethods[M]['result']> {
     this.calls.push({ method, args });
     if (options.signal?.aborted) return Promise.reject(new EngineError('CANCELLED', 'Cancelled'));
     return this.answer(method, args, options) as Promise<EngineMethods[M]['result']>;
@@ -62,11 +66,28 @@ export function compareUntilCancelled(): { compare: FakeCompare; started: Promis
 
 /** An answer shaped as the engine gives it; the pruned run is 40 ms faster. */
 export function compareResult(full: string, pruned: string): CompareResult {
-  const timings = (totalMs: number) => ({ preprocessMs: 1, visionMs: 2, embedMs: 1, prefillMs: 3, decodeMs: totalMs - 7, decodeTokens: 4, tokensPerSecond: 40, totalMs });
+  const timings = (totalMs: number) => ({
+    preprocessMs: 1,
+    visionMs: 2,
+    embedMs: 1,
+    prefillMs: 3,
+    decodeMs: totalMs - 7,
+    decodeTokens: 4,
+    tokensPerSecond: 40,
+    totalMs,
+  });
   const counts = (visualTokens: number) => ({ visualTokens, promptTokens: visualTokens + 12, generatedTokens: 4, kvCacheBytes: 1024 });
   return {
     full: { text: full, tokens: [1, 2, 3, 4], timings: timings(100), counts: counts(64), visionCached: false },
-    pruned: { text: pruned, tokens: [1, 2, 3, 4], timings: timings(60), counts: counts(16), visionCached: true, method: 'uniform', kept: [0, 4, 8, 12] },
+    pruned: {
+      text: pruned,
+      tokens: [1, 2, 3, 4],
+      timings: timings(60),
+      counts: counts(16),
+      visionCached: true,
+      method: 'uniform',
+      kept: [0, 4, 8, 12],
+    },
     scores: Array.from({ length: 64 }, (_, i) => i / 64),
     grid: { tiles: [{ x: 0, y: 0, width: 1, height: 1, rows: 8, cols: 8, global: true }] },
   };
@@ -74,7 +95,17 @@ export function compareResult(full: string, pruned: string): CompareResult {
 
 /** A model as the catalogue lists it: installed (with a folder) unless told otherwise. */
 export function modelInfo(id: string, extra: Partial<ModelInfo> = {}): ModelInfo {
-  return { id, name: id, dir: `/models/${id}`, installed: true, bytes: 1000, family: 'idefics3', embedded: false, methods: ['received', 'random', 'uniform'], ...extra };
+  return {
+    id,
+    name: id,
+    dir: `/models/${id}`,
+    installed: true,
+    bytes: 1000,
+    family: 'idefics3',
+    embedded: false,
+    methods: ['received', 'random', 'uniform'],
+    ...extra,
+  };
 }
 
 export type FakePull = (modelId: string, options: { onProgress: (p: DownloadProgress) => void; signal: AbortSignal }) => Promise<unknown>;

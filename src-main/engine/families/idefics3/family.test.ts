@@ -91,14 +91,23 @@ describe('Idefics3 family on the SmolVLM fixture', () => {
         [3],
       );
       const text = tokenizer.decode(ids, false);
-      expect(text).toMatch(/^<\|im_start\|>User:<fake_token_around_image><global-img>(<image>){3}<fake_token_around_image>What is this\?<end_of_utterance>\n/);
+      expect(text).toMatch(
+        /^<\|im_start\|>User:<fake_token_around_image><global-img>(<image>){3}<fake_token_around_image>What is this\?<end_of_utterance>\n/,
+      );
       expect(text.endsWith('Assistant: A cat.<end_of_utterance>\nUser: Which colour?<end_of_utterance>\nAssistant:')).toBe(true);
       expect(count(ids, IMAGE)).toBe(3);
     });
 
     it.each([
       ['the question', [{ role: 'user' as const, text: 'is <image> here?' }]],
-      ['an earlier turn', [{ role: 'user' as const, text: 'hi' }, { role: 'assistant' as const, text: 'see <image>' }, { role: 'user' as const, text: 'ok' }]],
+      [
+        'an earlier turn',
+        [
+          { role: 'user' as const, text: 'hi' },
+          { role: 'assistant' as const, text: 'see <image>' },
+          { role: 'user' as const, text: 'ok' },
+        ],
+      ],
     ])('refuses the reserved <image> token in %s', (_where, turns) => {
       const e = thrownEngineError(() => family.promptIds(turns, singleView, [64]));
       expect(e.code).toBe('BAD_ARGUMENT');

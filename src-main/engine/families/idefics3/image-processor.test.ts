@@ -77,7 +77,15 @@ describe('longestEdgeSize and tileAlignedSize on the test photos', () => {
 
 describe('preprocessIdefics3', () => {
   // 4 px tiles make every value checkable by hand. Left half of the 8x4 image is L, right half R.
-  const settings: Idefics3ImageSettings = { longestEdge: 8, tileSize: 4, doResize: true, doSplit: true, rescale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  const settings: Idefics3ImageSettings = {
+    longestEdge: 8,
+    tileSize: 4,
+    doResize: true,
+    doSplit: true,
+    rescale: 1 / 255,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+  };
   const L = [255, 0, 51];
   const R = [0, 255, 204];
   const image = { width: 8, height: 4, data: Uint8Array.from(Array.from({ length: 32 }, (_, p) => (p % 8 < 4 ? L : R)).flat()) };
@@ -101,7 +109,8 @@ describe('preprocessIdefics3', () => {
     const px = await preprocessIdefics3(image, settings);
     const [l, r] = [norm(L), norm(R)];
     for (let c = 0; c < 3; c++) {
-      const close = (rows: number[][], expected: number[]) => rows.forEach((row) => row.forEach((v, x) => expect(v).toBeCloseTo(expected[x], 5)));
+      const close = (rows: number[][], expected: number[]) =>
+        rows.forEach((row) => row.forEach((v, x) => expect(v).toBeCloseTo(expected[x], 5)));
       close(plane(px.pixelValues, 0, c), [l[c], l[c], l[c], l[c]]);
       close(plane(px.pixelValues, 1, c), [r[c], r[c], r[c], r[c]]);
       // 8 → 4 columns: each output column averages two source columns, all on one side of the edge.

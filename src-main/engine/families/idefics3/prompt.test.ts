@@ -25,9 +25,7 @@ describe('expandImagePrompt', () => {
 
   it('numbers rows and columns from 1 in a 3x4 split', () => {
     const text = expandImagePrompt(3, 4, new Array(13).fill(64));
-    expect(text.match(/<row_\d+_col_\d+>/g)).toEqual(
-      [1, 2, 3].flatMap((r) => [1, 2, 3, 4].map((c) => `<row_${r}_col_${c}>`)),
-    );
+    expect(text.match(/<row_\d+_col_\d+>/g)).toEqual([1, 2, 3].flatMap((r) => [1, 2, 3, 4].map((c) => `<row_${r}_col_${c}>`)));
     expect(text.split(I).length - 1).toBe(13 * 64);
   });
 

@@ -57,7 +57,10 @@ describe('LLaVA family on tiny-llava', () => {
     dir = await mkdtemp(join(tmpdir(), 'llava-family-'));
     // Fresh scenes: the fixture was trained on seeds 1 and 3 and evaluated on seed 2.
     await writeSynthDataset({ out: join(dir, 'scenes'), count: 40, seed: 4242, size: SIDE, questionsPerScene: 1 });
-    lines = (await readFile(join(dir, 'scenes', 'data.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
+    lines = (await readFile(join(dir, 'scenes', 'data.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     engine = await Engine.load(FIXTURE, { graphCacheDir: join(dir, 'graphs') });
     reference = await loadReference(FIXTURE);
   });
@@ -100,7 +103,8 @@ describe('LLaVA family on tiny-llava', () => {
 
   it('answers fresh synthetic scenes through the engine (the fixture is trained, not random)', async () => {
     let right = 0;
-    for (const l of lines) if ((await engine.ask({ image: imagePath(l), prompt: l.question, maxNewTokens: 6 })).text.trim() === l.answer) right++;
+    for (const l of lines)
+      if ((await engine.ask({ image: imagePath(l), prompt: l.question, maxNewTokens: 6 })).text.trim() === l.answer) right++;
     // 91.8% on 2,500 fresh questions at training time and 90.3% on 2,000 in `vtc eval`
     // (models/fixtures/tiny-llava/README.md); always giving each type's most common answer scores about 26%.
     expect(right / lines.length).toBeGreaterThanOrEqual(0.65);
@@ -109,11 +113,20 @@ describe('LLaVA family on tiny-llava', () => {
   it('prunes with VTC-CLS through graph surgery on an encoder exported without attention outputs', async () => {
     // Fraction of the [CLS] score that lands on patches an object overlaps, against the fraction of patches
     // they are: a [CLS] trained to summarise the scene looks at the objects.
-    const scenes = (await readFile(join(dir, 'scenes', 'scenes.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const scenes = (await readFile(join(dir, 'scenes', 'scenes.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     let onObjects = 0;
     let area = 0;
     for (const [i, l] of lines.slice(0, 10).entries()) {
-      const r = await engine.compare({ image: imagePath(l), prompt: l.question, maxNewTokens: 6, method: 'vtc-cls', budget: { kind: 'ratio', ratio: 0.25 } });
+      const r = await engine.compare({
+        image: imagePath(l),
+        prompt: l.question,
+        maxNewTokens: 6,
+        method: 'vtc-cls',
+        budget: { kind: 'ratio', ratio: 0.25 },
+      });
       expect(r.pruned.kept).toHaveLength(QUARTER);
       expect([...r.pruned.kept].sort((a, b) => a - b)).toEqual(r.pruned.kept);
       expect(r.pruned.counts.visualTokens).toBe(QUARTER);

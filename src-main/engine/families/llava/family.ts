@@ -21,11 +21,15 @@ export const createLlavaFamily: FamilyFactory = (folder, tokenizer) => {
   const template = new ChatTemplate(folder.chatTemplate, folder.tokenizerConfig);
   const patchSize: number | undefined = folder.config.vision_config?.patch_size ?? folder.processorConfig.patch_size;
   if (!patchSize || settings.cropWidth % patchSize !== 0 || settings.cropHeight % patchSize !== 0) {
-    throw new EngineError('MODEL_MISMATCH', `llava: crop ${settings.cropWidth}x${settings.cropHeight} is not a whole number of ${patchSize}-px patches`);
+    throw new EngineError(
+      'MODEL_MISMATCH',
+      `llava: crop ${settings.cropWidth}x${settings.cropHeight} is not a whole number of ${patchSize}-px patches`,
+    );
   }
   // Only the 'default' strategy (patches without [CLS]) keeps features and patches one-for-one.
   const strategy = folder.config.vision_feature_select_strategy ?? 'default';
-  if (strategy !== 'default') throw new EngineError('MODEL_MISMATCH', `llava: vision_feature_select_strategy '${strategy}' is not supported`);
+  if (strategy !== 'default')
+    throw new EngineError('MODEL_MISMATCH', `llava: vision_feature_select_strategy '${strategy}' is not supported`);
   const patchRows = settings.cropHeight / patchSize;
   const patchCols = settings.cropWidth / patchSize;
   const imageTokenId: number = folder.config.image_token_index ?? folder.config.image_token_id ?? tokenizer.requireId(IMAGE_TOKEN);

@@ -25,7 +25,7 @@ function patterned(width: number, height: number): RgbImage {
   for (let i = 0; i < width * height; i++) {
     const x = i % width;
     const y = Math.floor(i / width);
-    data.set([(x * 7 + y * 3) % 256, (x * y) % 251, (x ^ y) * 5 % 256], i * 3);
+    data.set([(x * 7 + y * 3) % 256, (x * y) % 251, ((x ^ y) * 5) % 256], i * 3);
   }
   return { data, width, height };
 }
@@ -70,7 +70,11 @@ describe('clipImageSettings', () => {
     expect([s.shortestEdge, s.cropWidth, s.cropHeight, s.interpolator]).toEqual([96, 96, 96, 'bicubic']);
     const d = clipImageSettings({});
     expect([d.shortestEdge, d.cropWidth, d.interpolator, d.mean[0], d.std[2]]).toEqual([224, 224, 'bicubic', 0.48145466, 0.27577711]);
-    expect(clipImageSettings({ size: 64, crop_size: 64, resample: 2 })).toMatchObject({ shortestEdge: 64, cropWidth: 64, interpolator: 'bilinear' });
+    expect(clipImageSettings({ size: 64, crop_size: 64, resample: 2 })).toMatchObject({
+      shortestEdge: 64,
+      cropWidth: 64,
+      interpolator: 'bilinear',
+    });
   });
 });
 

@@ -25,9 +25,11 @@ export interface ClipImageSettings {
 const RESAMPLE: Record<number, Interpolator> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic', 4: 'bilinear', 5: 'bilinear' };
 
 export function clipImageSettings(pre: Json): ClipImageSettings {
-  const triple = (v: unknown, fallback: number[]): number[] => (Array.isArray(v) ? v.map(Number) : typeof v === 'number' ? [v, v, v] : fallback);
+  const triple = (v: unknown, fallback: number[]): number[] =>
+    Array.isArray(v) ? v.map(Number) : typeof v === 'number' ? [v, v, v] : fallback;
   const shortestEdge = typeof pre.size === 'number' ? pre.size : (pre.size?.shortest_edge ?? 224);
-  const crop = typeof pre.crop_size === 'number' ? { width: pre.crop_size, height: pre.crop_size } : (pre.crop_size ?? { width: 224, height: 224 });
+  const crop =
+    typeof pre.crop_size === 'number' ? { width: pre.crop_size, height: pre.crop_size } : (pre.crop_size ?? { width: 224, height: 224 });
   return {
     doResize: pre.do_resize ?? true,
     shortestEdge,

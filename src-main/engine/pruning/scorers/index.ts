@@ -13,6 +13,7 @@ export const SCORERS: readonly Scorer[] = [vtcClsScorer, vtcClsEnsembleScorer, r
 
 export function getScorer(method: PruningMethod): Scorer {
   const scorer = SCORERS.find((s) => s.method === method);
-  if (!scorer) throw new EngineError('BAD_ARGUMENT', `unknown pruning method '${method}', expected one of ${SCORERS.map((s) => s.method).join(', ')}`);
+  if (!scorer)
+    throw new EngineError('BAD_ARGUMENT', `unknown pruning method '${method}', expected one of ${SCORERS.map((s) => s.method).join(', ')}`);
   return scorer;
 }

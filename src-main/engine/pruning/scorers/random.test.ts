@@ -18,7 +18,9 @@ describe('random scorer', () => {
   });
 
   it('matches values computed independently (Python, same integer hash): identical on every platform', () => {
-    expect([0, 1, 2, 3].map((i) => seededUnitFloat(0, i))).toEqual([0.8102060556411743, 0.5014223456382751, 0.08367222547531128, 0.4892837405204773]);
+    expect([0, 1, 2, 3].map((i) => seededUnitFloat(0, i))).toEqual([
+      0.8102060556411743, 0.5014223456382751, 0.08367222547531128, 0.4892837405204773,
+    ]);
     expect(seededUnitFloat(42, 3)).toBe(0.04716438055038452);
     expect(seededUnitFloat(2 ** 40 + 7, 1)).toBe(0.8542404770851135);
   });

@@ -59,6 +59,13 @@ describe('uniform scorer', () => {
     const tile0 = kept.filter((i) => i < 64);
     const tile1 = kept.filter((i) => i >= 64).map((i) => i - 64);
     expect(tile0).toEqual(tile1);
-    expect(oneInEachBlock(tile0.map((i) => [Math.floor(i / 8), i % 8]), 4, 4, 2)).toBe(true);
+    expect(
+      oneInEachBlock(
+        tile0.map((i) => [Math.floor(i / 8), i % 8]),
+        4,
+        4,
+        2,
+      ),
+    ).toBe(true);
   });
 });

@@ -13,7 +13,10 @@ export function ensembleLayers(layerCount: number, options: ScorerOptions): numb
   const available = last + 1;
   const asked = options.ensembleLayers;
   if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > available)) {
-    throw new EngineError('BAD_ARGUMENT', `ensemble layer count must be a whole number from 1 to ${available} for a ${layerCount}-layer encoder, got ${asked}`);
+    throw new EngineError(
+      'BAD_ARGUMENT',
+      `ensemble layer count must be a whole number from 1 to ${available} for a ${layerCount}-layer encoder, got ${asked}`,
+    );
   }
   // Shallow encoders (test fixtures) have fewer layers than the default: use all up to the penultimate.
   const k = asked ?? Math.min(DEFAULT_ENSEMBLE_LAYERS, available);

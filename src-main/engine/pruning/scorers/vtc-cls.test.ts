@@ -21,9 +21,7 @@ describe('vtc-cls scorer', () => {
 
   it('explains what is missing', () => {
     expect(() => vtcClsScorer.score(ctx(undefined))).toThrow(/vtc-cls needs attention scores from the vision encoder/);
-    expect(() => vtcClsScorer.score(ctx(attentionOf('received', 4, [[2, handTiles()]])))).toThrow(
-      /has no \[CLS\] token .*use 'received'/,
-    );
+    expect(() => vtcClsScorer.score(ctx(attentionOf('received', 4, [[2, handTiles()]])))).toThrow(/has no \[CLS\] token .*use 'received'/);
     expect(() => vtcClsScorer.score(ctx(attentionOf('cls', 4, [[1, handTiles()]])))).toThrow(/encoder layer 2, which was not captured/);
     expect(() => vtcClsScorer.needs(1, {})).toThrow(/at least 2 layers/);
   });

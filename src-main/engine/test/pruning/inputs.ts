@@ -10,10 +10,7 @@ export const TWO_TILE_LAYOUT: TokenLayout = { tiles: 2, patchRows: 4, patchCols:
  * 0, 1, 2, 0.
  */
 export function handTiles(): Float32Array[] {
-  return [
-    Float32Array.from({ length: 16 }, (_, i) => i + 1),
-    Float32Array.from([0, 0, 0, 4, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0]),
-  ];
+  return [Float32Array.from({ length: 16 }, (_, i) => i + 1), Float32Array.from([0, 0, 0, 4, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0])];
 }
 export const HAND_TOKEN_SCORES = [3.5, 5.5, 11.5, 13.5, 0, 1, 2, 0];
 
