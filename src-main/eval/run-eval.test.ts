@@ -9,7 +9,7 @@ import { writeSynthDataset } from '../engine/synth/dataset';
 import { isCorrectAnswer } from './answer-match';
 import { conditionKey, evalConditions } from './conditions';
 import { readEvalData, type EvalItem } from './eval-data';
-import { openEvalEngine, runEvaluation, type EvalProgress } from './run-eval';
+import { encodingOrder, openEvalEngine, runEvaluation, type EvalProgress } from './run-eval';
 
 describe('runEvaluation on tiny-smolvlm', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vtc-run-eval-'));
@@ -34,8 +34,9 @@ describe('runEvaluation on tiny-smolvlm', () => {
     expect(runs.map((r) => `${r.item.line}:${conditionKey(r.condition)}`)).toEqual(
       items.flatMap((item) => conditions.map((c) => `${item.line}:${conditionKey(c)}`)),
     );
-    // The first photo was encoded by the warm-up; every other photo once, by its full run.
-    expect(runs.filter((r) => !r.visionCached).map((r) => `${r.item.line}:${r.condition.method}`)).toEqual(['2:full']);
+    // The first photo was encoded by the warm-up; every other photo once, by its first run that reads attention
+    // (whose encoding then serves the full run and the baseline from the cache).
+    expect(runs.filter((r) => !r.visionCached).map((r) => `${r.item.line}:${conditionKey(r.condition)}`)).toEqual(['2:received@0.5']);
     expect(readdirSync(opened.cacheDir).filter((f) => f.endsWith('.vtcf'))).toHaveLength(items.length);
 
     for (const r of runs) {
@@ -60,5 +61,18 @@ describe('runEvaluation on tiny-smolvlm', () => {
       "vtc-cls needs [CLS] attention, but this vision encoder has no [CLS] token (it gave 'received' attention): use 'received'",
     );
     expect(progress).toEqual([]);
+  });
+});
+
+describe('encodingOrder', () => {
+  it('runs the widest attention reader first and full and the baselines last, keeping the rest in order', () => {
+    const conditions = evalConditions(['vtc-cls', 'vtc-cls-ensemble', 'received', 'random'], [0.25]);
+    expect(encodingOrder(conditions).map(conditionKey)).toEqual([
+      'vtc-cls-ensemble@0.25',
+      'vtc-cls@0.25',
+      'received@0.25',
+      'full@1',
+      'random@0.25',
+    ]);
   });
 });

@@ -1,11 +1,14 @@
-// Runs an evaluation: every question under every condition. The runs of one question follow each other (full,
-// then each method and keep), so a slow spell of a shared machine falls on all conditions alike and the prefill
-// ratios stay fair. The photo is encoded once, on the first run, and read from the per-photo cache after that.
+// Runs an evaluation: every question under every condition. The runs of one question follow each other, so a
+// slow spell of a shared machine falls on all conditions alike and the prefill ratios stay fair. The photo is
+// encoded on the question's first run and read from the per-photo cache after that: the runs that read the
+// encoder's attention go first, the one reading the most layers first, since a plain encoding (full, the
+// baselines) carries no attention scores and would be encoded again for them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Answer } from '../../src-shared/api';
 import { Engine, type EngineOptions, type PruneParams } from '../engine/engine';
+import { getScorer } from '../engine/pruning/scorers';
 import { isCorrectAnswer } from './answer-match';
 import type { EvalCondition } from './conditions';
 import type { EvalItem } from './eval-data';
@@ -62,6 +65,15 @@ export async function warmUp(
   for (const condition of conditions) await answerUnder(engine, items[0], condition, { ...options, maxNewTokens: 1 });
 }
 
+/** A depth that ranks the scorers by how many layers they read; any depth past the widest ensemble would do. */
+const RANKING_DEPTH = 32;
+
+/** The conditions in the order one question runs them: attention readers first, the most layers first. */
+export function encodingOrder(conditions: readonly EvalCondition[]): EvalCondition[] {
+  const layersRead = (c: EvalCondition) => (c.method === 'full' ? 0 : getScorer(c.method).needs(RANKING_DEPTH, {}).layers.length);
+  return [...conditions].sort((a, b) => layersRead(b) - layersRead(a));
+}
+
 export async function runEvaluation(
   engine: EvalEngine,
   items: readonly EvalItem[],
@@ -72,9 +84,13 @@ export async function runEvaluation(
   const started = performance.now();
   const runs: ScoredRun[] = [];
   let fullCorrect = 0;
+  const runOrder = encodingOrder(conditions);
   for (const [i, item] of items.entries()) {
+    const answers = new Map<EvalCondition, Answer>();
+    for (const condition of runOrder)
+      answers.set(condition, await answerUnder(engine, item, condition, { ...options, seed: options.seed + i }));
     for (const condition of conditions) {
-      const answer = await answerUnder(engine, item, condition, { ...options, seed: options.seed + i });
+      const answer = answers.get(condition)!;
       const correct = isCorrectAnswer(answer.text, item.answer);
       if (condition.method === 'full' && correct) fullCorrect++;
       runs.push({
