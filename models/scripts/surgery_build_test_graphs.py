@@ -1,4 +1,4 @@
-"""Tiny ViT graphs for the graph-surgery tests (src-main/engine/surgery/testdata/).
+"""Tiny ViT graphs for the graph-surgery tests (src-main/engine/test/surgery/testdata/).
 
 One set of weights, written as several ONNX graphs that must give the same attention:
   vit-unfused-opset14.onnx   MatMul -> Mul -> Softmax -> MatMul per layer (a torch-style export),
@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src-main", "engine", "surgery", "testdata")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src-main", "engine", "test", "surgery", "testdata")
 PATCHES, PATCH_DIM, HIDDEN, HEADS, MLP, LAYERS = 16, 12, 32, 4, 64, 3
 HEAD_DIM = HIDDEN // HEADS
 SCALE = HEAD_DIM ** -0.5

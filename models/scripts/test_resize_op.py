@@ -1,4 +1,4 @@
-"""One-node ONNX graph for the resize tests (src-main/engine/image/testdata/resize-linear-half-pixel.onnx).
+"""One-node ONNX graph for the resize tests (src-main/engine/test/image/testdata/resize-linear-half-pixel.onnx).
 
 Resize(mode=linear, coordinate_transformation_mode=half_pixel) at opset 13 with the output size as an
 input, so one tiny graph lets the test compare resizeBilinearPlanar with onnxruntime's own Resize op on
@@ -11,7 +11,7 @@ import os
 import onnx
 from onnx import TensorProto, helper
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src-main", "engine", "image", "testdata")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src-main", "engine", "test", "image", "testdata")
 
 
 def main() -> None:

@@ -262,9 +262,12 @@ describe('AppService with the real engine process', () => {
     const { providers } = await service.api.machineInfo();
     for (const ep of providers) {
       // The truth, from a real graph opened here: on a machine without a GPU adapter, webgpu is listed and fails.
-      const failure = await InferenceSession.create(path.join(REPO_ROOT, 'src-main/engine/image/testdata/resize-linear-half-pixel.onnx'), {
-        executionProviders: [ep],
-      })
+      const failure = await InferenceSession.create(
+        path.join(REPO_ROOT, 'src-main/engine/test/image/testdata/resize-linear-half-pixel.onnx'),
+        {
+          executionProviders: [ep],
+        },
+      )
         .then((s) => s.release())
         .then(
           () => undefined,

@@ -5,7 +5,7 @@ import { createRng } from '../random/prng';
 import { resizeBilinearPlanar, resizeLanczos, toNormalizedPlanar } from './resize';
 
 // Built by models/scripts/test_resize_op.py: one Resize(mode=linear, half_pixel) node, output size as an input.
-const RESIZE_OP = join(import.meta.dirname, 'testdata', 'resize-linear-half-pixel.onnx');
+const RESIZE_OP = join(import.meta.dirname, '../test/image/testdata/resize-linear-half-pixel.onnx');
 
 describe('resizeBilinearPlanar', () => {
   it('upsamples 2x2 to 4x4 as computed by hand (half-pixel centres, edges clamped)', () => {

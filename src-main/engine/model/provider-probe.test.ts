@@ -6,7 +6,7 @@ import { probeProvider } from './provider-probe';
 import { availableProviders } from './providers';
 
 // A real graph from disk, opened straight through onnxruntime: what a model would meet on each provider.
-const REAL_GRAPH = join(REPO_ROOT, 'src-main/engine/image/testdata/resize-linear-half-pixel.onnx');
+const REAL_GRAPH = join(REPO_ROOT, 'src-main/engine/test/image/testdata/resize-linear-half-pixel.onnx');
 
 async function realSessionFailure(ep: string): Promise<string | undefined> {
   try {

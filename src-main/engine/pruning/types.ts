@@ -3,7 +3,8 @@
 import type { PruningMethod } from '../../../src-shared/api';
 
 /** cls: the [CLS] query's row ([CLS] column dropped); received: the attention each patch receives, mean over queries. */
-export type AttentionKind = 'cls' | 'received';
+export const ATTENTION_KINDS = ['cls', 'received'] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 
 /** layer index (0-based) -> one Float32Array per tile of length patchRows*patchCols (raster order). */
 export type LayerScores = Map<number, Float32Array[]>;

@@ -10,7 +10,7 @@ import { findAttentionLayers } from './find-attention-layers';
 import { instrumentVisionEncoder } from './instrument-vision-encoder';
 import { createInstrumentedSession } from './instrumented-session';
 import { readOnnxModel } from './onnx-model-file';
-import { TINY_VIT, TINY_VIT_SHAPE } from './test-paths';
+import { TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-order-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,20 +41,20 @@ async function executionOrder(encoder: { path: string; externalDataDir: string }
 }
 
 describe('score branches in the execution order', () => {
-  for (const mode of ['cls', 'received'] as const) {
-    it(`runs each layer's ${mode} branch before the next layer's Softmax`, async () => {
+  for (const kind of ['cls', 'received'] as const) {
+    it(`runs each layer's ${kind} branch before the next layer's Softmax`, async () => {
       const encoder = await instrumentVisionEncoder({
         onnxPath: TINY_VIT.unfused,
         layers: 'all',
-        modes: [mode],
+        kinds: [kind],
         clsToken: true,
         cacheDir: join(dir, 'cache'),
       });
       const model = readOnnxModel(TINY_VIT.unfused);
       const softmaxes = findAttentionLayers(model.graph, model.opsets.get('') ?? 0).map((l) => l.node.name);
-      const order = await executionOrder(encoder, mode);
+      const order = await executionOrder(encoder, kind);
       for (let layer = 0; layer < TINY_VIT_SHAPE.layers - 1; layer++) {
-        const branchEnd = order.indexOf(`attn_${mode}.${layer}`);
+        const branchEnd = order.indexOf(`attn_${kind}.${layer}`);
         expect(branchEnd).toBeGreaterThan(order.indexOf(softmaxes[layer]));
         expect(branchEnd).toBeLessThan(order.indexOf(softmaxes[layer + 1]));
       }

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from 'onnxruntime-node';
 import { instrumentVisionEncoder } from './instrument-vision-encoder';
-import type { ScoreMode } from './score-branches';
-import { FIXTURE_GRAPHS, TINY_SMOLVLM_VISION } from './test-paths';
-import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from './test-reductions';
+import type { AttentionKind } from '../pruning/types';
+import { FIXTURE_GRAPHS, TINY_SMOLVLM_VISION } from '../test/surgery/paths';
+import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from '../test/surgery/reductions';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-fixtures-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,8 +23,8 @@ const pixels = (dims: number[]) => {
 };
 const feeds = () => ({ pixel_values: pixels([3, 3, 64, 64]) });
 
-async function scores(onnxPath: string, mode: ScoreMode, clsToken: boolean) {
-  const encoder = await instrumentVisionEncoder({ onnxPath, layers: 'all', modes: [mode], clsToken, cacheDir });
+async function scores(onnxPath: string, kind: AttentionKind, clsToken: boolean) {
+  const encoder = await instrumentVisionEncoder({ onnxPath, layers: 'all', kinds: [kind], clsToken, cacheDir });
   return { encoder, out: await runOutputs(encoder, feeds(), encoder.outputNames) };
 }
 
@@ -34,7 +34,7 @@ const pairs = [
     unfused: FIXTURE_GRAPHS.siglipUnfused,
     fused: FIXTURE_GRAPHS.siglipFused,
     layers: 2,
-    mode: 'received',
+    kind: 'received',
     clsToken: false,
   },
   {
@@ -42,7 +42,7 @@ const pairs = [
     unfused: FIXTURE_GRAPHS.clipUnfused,
     fused: FIXTURE_GRAPHS.clipFused,
     layers: 3,
-    mode: 'cls',
+    kind: 'cls',
     clsToken: true,
   },
   {
@@ -50,24 +50,24 @@ const pairs = [
     unfused: FIXTURE_GRAPHS.clipUnfused,
     fused: FIXTURE_GRAPHS.clipFused,
     layers: 3,
-    mode: 'received',
+    kind: 'received',
     clsToken: true,
   },
 ] as const;
 
-describe.each(pairs)('$name twins, $mode scores', ({ unfused, fused, layers, mode, clsToken }) => {
+describe.each(pairs)('$name twins, $kind scores', ({ unfused, fused, layers, kind, clsToken }) => {
   it('the eager export gives the hand reduction of its Softmax outputs, one score per patch', async () => {
     const raw = await rawProbabilities(unfused, feeds(), dir);
-    const { encoder, out } = await scores(unfused, mode, clsToken);
+    const { encoder, out } = await scores(unfused, kind, clsToken);
     expect(encoder.layerCount).toBe(layers);
     out.forEach((layer, i) => {
       expect(layer.dims).toEqual([3, 16]);
-      expect(maxAbsDifference(layer, mode === 'cls' ? clsByHand(raw[i]) : receivedByHand(raw[i], clsToken))).toBeLessThan(1e-6);
+      expect(maxAbsDifference(layer, kind === 'cls' ? clsByHand(raw[i]) : receivedByHand(raw[i], clsToken))).toBeLessThan(1e-6);
     });
   });
 
   it('the MultiHeadAttention export gives the same scores', async () => {
-    const [expected, actual] = [(await scores(unfused, mode, clsToken)).out, (await scores(fused, mode, clsToken)).out];
+    const [expected, actual] = [(await scores(unfused, kind, clsToken)).out, (await scores(fused, kind, clsToken)).out];
     expect(actual).toHaveLength(layers);
     actual.forEach((layer, i) => expect(maxAbsDifference(layer, expected[i].data as Float32Array)).toBeLessThan(1e-5));
   });
@@ -78,7 +78,7 @@ describe('tiny SmolVLM vision encoder (5-D pixel_values, padded patches masked a
     const encoder = await instrumentVisionEncoder({
       onnxPath: TINY_SMOLVLM_VISION,
       layers: 'all',
-      modes: ['received'],
+      kinds: ['received'],
       clsToken: false,
       cacheDir,
     });

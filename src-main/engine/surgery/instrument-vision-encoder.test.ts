@@ -7,9 +7,9 @@ import { sha256File } from '../storage/file-hash';
 import { findStructuralProblems } from './graph-structure';
 import { instrumentVisionEncoder, type InstrumentedEncoder } from './instrument-vision-encoder';
 import { readOnnxModel } from './onnx-model-file';
-import type { ScoreMode } from './score-branches';
-import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from './test-paths';
-import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from './test-reductions';
+import type { AttentionKind } from '../pruning/types';
+import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/paths';
+import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from '../test/surgery/reductions';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-instrument-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,12 +27,12 @@ const input = () => ({
 
 const run = (encoder: Pick<InstrumentedEncoder, 'path' | 'externalDataDir'>, names: string[]) => runOutputs(encoder, input(), names);
 
-// TINY_VIT puts a [CLS] token first; received mode is also run as if it had none, to check all tokens.
-const CLS = { modes: ['cls'], clsToken: true } as const;
-const RECEIVED = { modes: ['received'], clsToken: false } as const;
+// TINY_VIT puts a [CLS] token first; received kind is also run as if it had none, to check all tokens.
+const CLS = { kinds: ['cls'], clsToken: true } as const;
+const RECEIVED = { kinds: ['received'], clsToken: false } as const;
 
-async function scores(onnxPath: string, mode: ScoreMode, layers: number[] | 'all' = 'all') {
-  const encoder = await instrumentVisionEncoder({ onnxPath, layers, ...(mode === 'cls' ? CLS : RECEIVED), cacheDir });
+async function scores(onnxPath: string, kind: AttentionKind, layers: number[] | 'all' = 'all') {
+  const encoder = await instrumentVisionEncoder({ onnxPath, layers, ...(kind === 'cls' ? CLS : RECEIVED), cacheDir });
   return run(encoder, encoder.outputNames);
 }
 
@@ -67,12 +67,12 @@ describe('instrumentVisionEncoder on eager (MatMul, Softmax, MatMul) attention',
     expect(sum).toBeCloseTo(1, 5);
   });
 
-  it('gives both modes from one graph; with a [CLS] token, received drops its column', async () => {
+  it('gives both kinds from one graph; with a [CLS] token, received drops its column', async () => {
     const raw = await rawProbabilities(TINY_VIT.unfused, input(), dir);
     const encoder = await instrumentVisionEncoder({
       onnxPath: TINY_VIT.unfused,
       layers: [0, 2],
-      modes: ['received', 'cls'],
+      kinds: ['received', 'cls'],
       clsToken: true,
       cacheDir,
     });
@@ -110,9 +110,9 @@ describe('instrumentVisionEncoder on fused attention (same weights)', () => {
   ] as const;
 
   for (const [label, path] of fused) {
-    for (const mode of ['cls', 'received'] as const) {
-      it(`${label}: recomputed ${mode} scores equal the unfused export's`, async () => {
-        const [expected, actual] = [await scores(TINY_VIT.unfused, mode), await scores(path, mode)];
+    for (const kind of ['cls', 'received'] as const) {
+      it(`${label}: recomputed ${kind} scores equal the unfused export's`, async () => {
+        const [expected, actual] = [await scores(TINY_VIT.unfused, kind), await scores(path, kind)];
         expect(actual).toHaveLength(LAYERS);
         actual.forEach((layer, i) => {
           expect(layer.dims).toEqual(expected[i].dims);
@@ -176,7 +176,7 @@ describe('instrumentVisionEncoder on the real Gemma 3 vision export (graph only,
 });
 
 describe('instrumentVisionEncoder cache and weights', () => {
-  it('writes a small graph named by the source hash, mode and layers, and reuses it', async () => {
+  it('writes a small graph named by the source hash, kind and layers, and reuses it', async () => {
     const ownCache = join(dir, 'own-cache');
     const first = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...CLS, cacheDir: ownCache });
     expect(first.fromCache).toBe(false);
@@ -189,10 +189,10 @@ describe('instrumentVisionEncoder cache and weights', () => {
     expect(second).toEqual({ ...first, fromCache: true });
     expect(statSync(second.path).mtimeMs).toBe(written);
 
-    const otherMode = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...RECEIVED, cacheDir: ownCache });
-    expect(otherMode.path).not.toBe(first.path);
+    const otherKind = await instrumentVisionEncoder({ onnxPath: TINY_VIT.unfused, layers: [1], ...RECEIVED, cacheDir: ownCache });
+    expect(otherKind.path).not.toBe(first.path);
     // No temporary files are left behind.
-    expect(readdirSync(ownCache).sort()).toEqual([first.path, otherMode.path].map((p) => p.slice(ownCache.length + 1)).sort());
+    expect(readdirSync(ownCache).sort()).toEqual([first.path, otherKind.path].map((p) => p.slice(ownCache.length + 1)).sort());
   });
 
   it('misses the cache when the source file changes, even under the same name', async () => {
@@ -262,7 +262,7 @@ describe('instrumentVisionEncoder errors', () => {
     });
   });
 
-  it('rejects bad layer choices, modes and files with specific errors', async () => {
+  it('rejects bad layer choices, kinds and files with specific errors', async () => {
     const base = { onnxPath: TINY_VIT.unfused, ...CLS, cacheDir };
     await expect(instrumentVisionEncoder({ ...base, layers: [3] })).rejects.toMatchObject({
       code: 'BAD_ARGUMENT',
@@ -273,14 +273,14 @@ describe('instrumentVisionEncoder errors', () => {
       code: 'BAD_ARGUMENT',
       message: 'Layer -1 is not a layer index (0, 1, 2, ...).',
     });
-    await expect(instrumentVisionEncoder({ ...base, layers: [0], modes: ['mean' as ScoreMode] })).rejects.toMatchObject({
+    await expect(instrumentVisionEncoder({ ...base, layers: [0], kinds: ['mean' as AttentionKind] })).rejects.toMatchObject({
       code: 'BAD_ARGUMENT',
-      message: 'Unknown score mode "mean": use cls or received.',
+      message: 'Unknown attention kind "mean": use cls or received.',
     });
-    await expect(instrumentVisionEncoder({ ...base, layers: [0], modes: [] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(instrumentVisionEncoder({ ...base, layers: [0], kinds: [] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     await expect(instrumentVisionEncoder({ ...base, layers: [0], clsToken: false })).rejects.toMatchObject({
       code: 'BAD_ARGUMENT',
-      message: 'The cls score mode needs an encoder with a [CLS] token.',
+      message: 'The cls attention kind needs an encoder with a [CLS] token.',
     });
     await expect(instrumentVisionEncoder({ ...base, layers: [0], onnxPath: join(dir, 'absent.onnx') })).rejects.toMatchObject({
       code: 'FILE_NOT_FOUND',

@@ -14,9 +14,9 @@ import { sha256File } from '../storage/file-hash';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
 import { findStructuralProblems } from './graph-structure';
 import { encodeOnnxModel, readOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
+import { ATTENTION_KINDS } from '../pruning/types';
 import {
   BRANCH_TENSOR_PREFIX,
-  SCORE_MODES,
   SCORE_OUTPUT_PREFIX,
   buildScoreBranches,
   parseScoreOutputName,
@@ -37,7 +37,7 @@ export interface InstrumentedEncoder {
   path: string;
   /** The source model's folder, against which the external-data references resolve. */
   externalDataDir: string;
-  /** `attn_<mode>.<layer>` outputs (float32 [batch, tokens]), per layer ascending, modes in the order asked. */
+  /** `attn_<kind>.<layer>` outputs (float32 [batch, tokens]), per layer ascending, kinds in the order asked. */
   outputNames: string[];
   /** The instrumented layers, ascending. */
   layers: number[];
@@ -62,7 +62,7 @@ export async function instrumentVisionEncoder(options: InstrumentOptions): Promi
   const requested = normalizeLayers(options.layers);
   const hash = options.sourceSha256 ?? (await sha256File(onnxPath));
   const variant = [
-    branches.modes.join('+'),
+    branches.kinds.join('+'),
     branches.clsToken ? 'with-cls' : 'no-cls',
     requested === 'all' ? 'all' : requested.join('_'),
     BRANCH_FORMAT,
@@ -123,13 +123,14 @@ function instrumentGraph(
   return { additions, layers: chosen.map((l) => l.layer), layerCount: found.length };
 }
 
-function normalizeBranches({ modes, clsToken }: ScoreBranchOptions): ScoreBranchOptions {
-  if (!Array.isArray(modes) || modes.length === 0)
-    throw new EngineError('BAD_ARGUMENT', 'Choose at least one score mode: cls or received.');
-  const unknown = modes.find((m) => !SCORE_MODES.includes(m));
-  if (unknown !== undefined) throw new EngineError('BAD_ARGUMENT', `Unknown score mode "${String(unknown)}": use cls or received.`);
-  if (modes.includes('cls') && !clsToken) throw new EngineError('BAD_ARGUMENT', 'The cls score mode needs an encoder with a [CLS] token.');
-  return { modes: SCORE_MODES.filter((m) => modes.includes(m)), clsToken: clsToken === true };
+function normalizeBranches({ kinds, clsToken }: ScoreBranchOptions): ScoreBranchOptions {
+  if (!Array.isArray(kinds) || kinds.length === 0)
+    throw new EngineError('BAD_ARGUMENT', 'Choose at least one attention kind: cls or received.');
+  const unknown = kinds.find((k) => !ATTENTION_KINDS.includes(k));
+  if (unknown !== undefined) throw new EngineError('BAD_ARGUMENT', `Unknown attention kind "${String(unknown)}": use cls or received.`);
+  if (kinds.includes('cls') && !clsToken)
+    throw new EngineError('BAD_ARGUMENT', 'The cls attention kind needs an encoder with a [CLS] token.');
+  return { kinds: ATTENTION_KINDS.filter((k) => kinds.includes(k)), clsToken: clsToken === true };
 }
 
 function normalizeLayers(layers: number[] | 'all'): number[] | 'all' {

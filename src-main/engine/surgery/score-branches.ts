@@ -5,36 +5,32 @@
 import { ATTR_INT, ATTR_INTS, ATTR_TENSOR, DT_FLOAT, DT_INT64, type OnnxAttribute, type OnnxNode } from './onnx-proto';
 import type { FusedLayer, SoftmaxLayer } from './find-attention-layers';
 import type { GraphAdditions } from './onnx-model-file';
-import type { AttentionKind } from '../pruning/types';
+import { ATTENTION_KINDS, type AttentionKind } from '../pruning/types';
 
-/**
- * cls: the [CLS] query's row, mean over heads, [CLS] column dropped -> [batch, tokens - 1].
- * received: attention each token receives, mean over heads and queries -> [batch, tokens], or
- * [batch, tokens - 1] with the [CLS] column dropped when the encoder has a [CLS] token.
- */
-export type ScoreMode = AttentionKind;
-export const SCORE_MODES: readonly ScoreMode[] = ['cls', 'received'];
-
+// What each kind's branch outputs:
+// cls: the [CLS] query's row, mean over heads, [CLS] column dropped -> [batch, tokens - 1].
+// received: attention each token receives, mean over heads and queries -> [batch, tokens], or
+// [batch, tokens - 1] with the [CLS] column dropped when the encoder has a [CLS] token.
 export interface ScoreBranchOptions {
-  modes: readonly ScoreMode[];
-  /** Token 0 is a [CLS] token: cls mode reads its row, and no mode scores it as a patch. */
+  kinds: readonly AttentionKind[];
+  /** Token 0 is a [CLS] token: cls kind reads its row, and no kind scores it as a patch. */
   clsToken: boolean;
 }
 
-/** Every output the branches add is `attn_<mode>.<layer>`. */
+/** Every output the branches add is `attn_<kind>.<layer>`. */
 export const SCORE_OUTPUT_PREFIX = 'attn_';
-const SCORE_OUTPUT = new RegExp(`^${SCORE_OUTPUT_PREFIX}(${SCORE_MODES.join('|')})\\.(\\d+)$`);
+const SCORE_OUTPUT = new RegExp(`^${SCORE_OUTPUT_PREFIX}(${ATTENTION_KINDS.join('|')})\\.(\\d+)$`);
 /** Every tensor the branches add starts with this, so clashes with the model's names are easy to check. */
 export const BRANCH_TENSOR_PREFIX = 'vtc_attn/';
 
-export function scoreOutputName(mode: ScoreMode, layer: number): string {
-  return `${SCORE_OUTPUT_PREFIX}${mode}.${layer}`;
+export function scoreOutputName(kind: AttentionKind, layer: number): string {
+  return `${SCORE_OUTPUT_PREFIX}${kind}.${layer}`;
 }
 
-/** The mode and layer of a score output, or undefined for any other name. */
-export function parseScoreOutputName(name: string): { mode: ScoreMode; layer: number } | undefined {
+/** The kind and layer of a score output, or undefined for any other name. */
+export function parseScoreOutputName(name: string): { kind: AttentionKind; layer: number } | undefined {
   const m = SCORE_OUTPUT.exec(name);
-  return m ? { mode: m[1] as ScoreMode, layer: Number(m[2]) } : undefined;
+  return m ? { kind: m[1] as AttentionKind, layer: Number(m[2]) } : undefined;
 }
 
 export function buildScoreBranches(
@@ -51,24 +47,24 @@ export function buildScoreBranches(
   for (const layer of [...layers].reverse()) {
     writer.scope = `L${layer.layer}`;
     // A fused layer that only needs the [CLS] row recomputes that row alone: heads x tokens, not tokens².
-    const clsRowOnly = options.modes.every((mode) => mode === 'cls');
+    const clsRowOnly = options.kinds.every((kind) => kind === 'cls');
     const probabilities =
       layer.kind === 'softmax'
         ? writer.add('Cast', [layer.probabilities], [intAttr('to', DT_FLOAT)])
         : recomputeProbabilities(writer, layer, clsRowOnly);
-    for (const mode of options.modes) reduce(writer, probabilities, mode, options.clsToken, scoreOutputName(mode, layer.layer));
+    for (const kind of options.kinds) reduce(writer, probabilities, kind, options.clsToken, scoreOutputName(kind, layer.layer));
   }
   const outputs: GraphAdditions['outputs'] = layers.flatMap((layer) =>
-    options.modes.map((mode) => ({
-      name: scoreOutputName(mode, layer.layer),
+    options.kinds.map((kind) => ({
+      name: scoreOutputName(kind, layer.layer),
       type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'attn_scores_tokens' }] } } },
     })),
   );
   return { nodes: writer.nodes, outputs };
 }
 
-function reduce(writer: NodeWriter, probabilities: string, mode: ScoreMode, clsToken: boolean, output: string): void {
-  if (mode === 'received') {
+function reduce(writer: NodeWriter, probabilities: string, kind: AttentionKind, clsToken: boolean, output: string): void {
+  if (kind === 'received') {
     const received = writer.reduceMean(meanOverQueries(writer, probabilities), [1, 2], clsToken ? undefined : output);
     if (clsToken) dropFirstColumn(writer, received, output);
     return;

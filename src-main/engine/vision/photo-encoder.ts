@@ -205,7 +205,7 @@ export class PhotoEncoder {
     const instrumented = await instrumentVisionEncoder({
       onnxPath: this.path,
       layers: needs.layers,
-      modes: [needs.kind],
+      kinds: [needs.kind],
       clsToken: this.family.clsToken,
       cacheDir: this.options.graphCacheDir,
       sourceSha256: this.sourceSha256,

@@ -32,7 +32,7 @@ export function readAttention(out: InferenceSession.OnnxValueMapType, layerCount
     if (!output) continue;
     const data = (value as Tensor).data as Float32Array;
     const perTile = data.length / tiles;
-    (attention.byKind[output.mode] ??= new Map()).set(
+    (attention.byKind[output.kind] ??= new Map()).set(
       output.layer,
       Array.from({ length: tiles }, (_, t) => data.slice(t * perTile, (t + 1) * perTile)),
     );

@@ -17,7 +17,7 @@ export const TINY_VIT = {
 export const TINY_VIT_SHAPE = { tokens: 17, heads: 4, layers: 3, patches: 16, patchDim: 12 };
 
 // Built by models/scripts/build_smolvlm_fixture.py: eager and MultiHeadAttention twins of the same weights.
-const graphs = (name: string) => fileURLToPath(new URL(`../../../models/fixtures/graphs/${name}`, import.meta.url));
+const graphs = (name: string) => fileURLToPath(new URL(`../../../../models/fixtures/graphs/${name}`, import.meta.url));
 export const FIXTURE_GRAPHS = {
   siglipUnfused: graphs('tiny-siglip-unfused.onnx'),
   siglipFused: graphs('tiny-siglip-fused.onnx'),
@@ -25,10 +25,10 @@ export const FIXTURE_GRAPHS = {
   clipFused: graphs('tiny-clip-fused.onnx'),
 };
 export const TINY_SMOLVLM_VISION = fileURLToPath(
-  new URL('../../../models/fixtures/tiny-smolvlm/onnx/vision_encoder.onnx', import.meta.url),
+  new URL('../../../../models/fixtures/tiny-smolvlm/onnx/vision_encoder.onnx', import.meta.url),
 );
 
 // test-assets/onnx-graphs/gemma3-4b-vision-encoder/SOURCE.md says where it comes from.
 const gemma = (name: string) =>
-  fileURLToPath(new URL(`../../../test-assets/onnx-graphs/gemma3-4b-vision-encoder/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../../../../test-assets/onnx-graphs/gemma3-4b-vision-encoder/${name}`, import.meta.url));
 export const GEMMA3_VISION = { fp32: gemma('vision_encoder.onnx'), q4: gemma('vision_encoder_q4.onnx') };

@@ -3,10 +3,10 @@
 
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { findAttentionLayers } from './find-attention-layers';
-import { createInstrumentedSession } from './instrumented-session';
-import { readOnnxModel, writeOnnxModel } from './onnx-model-file';
-import { DT_FLOAT } from './onnx-proto';
+import { findAttentionLayers } from '../../surgery/find-attention-layers';
+import { createInstrumentedSession } from '../../surgery/instrumented-session';
+import { readOnnxModel, writeOnnxModel } from '../../surgery/onnx-model-file';
+import { DT_FLOAT } from '../../surgery/onnx-proto';
 
 export async function runOutputs(
   encoder: { path: string; externalDataDir: string },
