@@ -10,6 +10,7 @@ import { IMAGE_EXTENSIONS } from '../../src-shared/image-formats';
 import { userDataDir } from '../engine/catalog/data-dir';
 import { createAppService, type AppService } from '../service/app-service';
 import { contentSecurityPolicy } from '../service/content-security-policy';
+import { rendererContentType } from '../service/renderer-content-types';
 import { engineCatalog } from '../service/engine-catalog';
 import { toWireError } from '../service/wire-error';
 import {
@@ -28,16 +29,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const RENDERER_DIR = path.join(HERE, '..', 'renderer');
 const DEV_SERVER_URL = devServerUrl(app.isPackaged, process.env);
 const CSP = contentSecurityPolicy({ mediaScheme: MEDIA_SCHEME });
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -58,7 +49,7 @@ function registerProtocols(): void {
     if (!file) return new Response('Not found', { status: 404 });
     try {
       const data = await fsp.readFile(file);
-      const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+      const type = rendererContentType(file);
       return new Response(Uint8Array.from(data), {
         headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
       });

@@ -13,6 +13,7 @@ import type { ServerEvent } from '../../src-shared/api';
 import { isEngineError } from '../engine/errors';
 import type { AppService } from '../service/app-service';
 import { contentSecurityPolicy } from '../service/content-security-policy';
+import { rendererContentType } from '../service/renderer-content-types';
 import { toWireError } from '../service/wire-error';
 
 export interface HostOptions {
@@ -35,20 +36,6 @@ export interface Host {
 /** JSON bodies carry uploads as base64; more than this is refused before it is buffered. */
 export const MAX_BODY_BYTES = 150 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -190,7 +177,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         isPage ? `The renderer is not built (no ${file}). Run the host with \`npm run serve\`, which builds it.` : 'Not found',
       );
     }
-    const type = STATIC_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = rendererContentType(file);
     const headers: http.OutgoingHttpHeaders = {
       ...SECURITY_HEADERS,
       'content-type': type,

@@ -3,7 +3,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { IMAGE_FORMAT_NAMES } from '../../src-shared/image-formats';
+import { IMAGE_FORMAT_NAMES, IMAGE_FORMATS } from '../../src-shared/image-formats';
 import { EngineError } from '../engine/errors';
 // Import refuses what the engine would refuse to decode: one limit and one list of formats for both.
 import { isReadablePhoto, isUndecodableHeif, MAX_IMAGE_PIXELS } from '../engine/image/decode-image';
@@ -12,7 +12,9 @@ import { writeFileAtomic } from '../engine/storage/atomic-write';
 export const THUMB_SIZE = 320;
 
 /** Formats a browser shows as they are; anything else (or a rotated photo) is re-encoded for display. */
-const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+const BROWSER_FORMATS: Record<string, string> = Object.fromEntries(
+  IMAGE_FORMATS.filter((f) => ['jpeg', 'png', 'webp', 'gif'].includes(f.sharp)).map((f) => [f.sharp, f.mime]),
+);
 
 export interface ImageInfo {
   format: string;
