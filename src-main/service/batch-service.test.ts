@@ -1,14 +1,9 @@
-import { promises as fsp } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { BatchEvent, BatchRequest, Photo } from '../../src-shared/api';
 import { EngineError } from '../engine/errors';
 import { createBatchService, type BatchService } from './batch-service';
-import { Library } from './library';
 import { LibraryStore } from './library-store';
-import { createModelsService } from './models-service';
-import { compareResult, compareUntilCancelled, FakeCatalog, FakeEngine, modelInfo } from './test/fakes';
+import { AnsweringBench, compareResult, compareUntilCancelled, FakeCatalog, FakeEngine, modelInfo } from './test/fakes';
 
 const photos: Photo[] = ['red', 'green', 'blue'].map((id, i) => ({
   id,
@@ -25,51 +20,27 @@ const request = (question: string): BatchRequest => ({
   budget: { kind: 'count', count: 8 },
 });
 
-let dataDir: string;
-let store: LibraryStore;
+let bench: AnsweringBench<BatchEvent>;
 let engine: FakeEngine;
 let catalog: FakeCatalog;
+let store: LibraryStore;
 let batches: BatchService;
 let events: BatchEvent[];
-let waiters: Array<() => void>;
 
-async function finished(batchId: string): Promise<Extract<BatchEvent, { type: 'finished' }>> {
-  for (;;) {
-    const end = events.find((e): e is Extract<BatchEvent, { type: 'finished' }> => e.type === 'finished' && e.batchId === batchId);
-    if (end) return end;
-    await new Promise<void>((r) => waiters.push(r));
-  }
-}
+const finished = (batchId: string) =>
+  bench.until((e): e is Extract<BatchEvent, { type: 'finished' }> => e.type === 'finished' && e.batchId === batchId);
 const rows = (batchId: string) =>
   events.filter((e): e is Extract<BatchEvent, { type: 'progress' }> => e.type === 'progress' && e.batchId === batchId);
 
 beforeEach(async () => {
-  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-batch-service-'));
-  store = await LibraryStore.open(dataDir);
-  for (const p of photos) await store.addPhoto(p);
-  engine = new FakeEngine();
-  catalog = new FakeCatalog([modelInfo('tiny-smolvlm', { embedded: true })]);
-  const models = createModelsService({ store, catalog, engine, emit: () => undefined, cpus: 2 });
-  events = [];
-  waiters = [];
-  const emit = (e: BatchEvent) => {
-    events.push(e);
-    waiters.splice(0).forEach((w) => w());
-  };
-  batches = createBatchService({
-    store,
-    library: new Library(store, dataDir),
-    engine,
-    models,
-    emit,
-    cacheDir: '/data/cache/vision-features',
-  });
+  bench = await AnsweringBench.open<BatchEvent>(photos, 'batch-service');
+  ({ engine, catalog, store, events } = bench);
+  batches = createBatchService(bench.deps());
 });
 
 afterEach(async () => {
   batches.stop();
-  await store.close();
-  await fsp.rm(dataDir, { recursive: true, force: true });
+  await bench.close();
 });
 
 it("emits a progress row per photo, then finished; each answer joins its photo's chat", async () => {

@@ -3,25 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppApi, BatchEvent, BatchRequest, BatchRow, Photo } from '../../src-shared/api';
 import { answersAgree, savedMs } from './chat-turns';
-import type { EngineClient } from './engine-process/engine-client';
+import type { AnsweringDeps } from './answering-deps';
 import type { CompareJob } from './engine-process/engine-protocol';
-import type { Library } from './library';
-import type { LibraryStore } from './library-store';
-import type { ModelsService } from './models-service';
 import { toWireError } from './wire-error';
 
 export type BatchApi = Pick<AppApi, 'batch' | 'cancelBatch'>;
 
-export interface BatchServiceDeps {
-  store: LibraryStore;
-  library: Library;
-  /** The engine process's client (a fake in unit tests). */
-  engine: Pick<EngineClient, 'call'>;
-  models: Pick<ModelsService, 'engineSetup'>;
-  emit: (event: BatchEvent) => void;
-  /** The per-photo vision feature cache, in the data folder. */
-  cacheDir: string;
-}
+export type BatchServiceDeps = AnsweringDeps<BatchEvent>;
 
 export interface BatchService {
   readonly api: BatchApi;

@@ -1,14 +1,8 @@
-import { promises as fsp } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { AskEvent, AskRequest, Photo } from '../../src-shared/api';
 import { EngineError } from '../engine/errors';
 import { createChatsService, type ChatsService } from './chats-service';
-import { Library } from './library';
-import { LibraryStore } from './library-store';
-import { createModelsService, type ModelsService } from './models-service';
-import { compareUntilCancelled, FakeCatalog, FakeEngine, modelInfo } from './test/fakes';
+import { AnsweringBench, compareUntilCancelled, FakeEngine } from './test/fakes';
 
 const photo: Photo = { id: 'red', name: 'red.jpg', path: '/photos/red.jpg', width: 96, height: 64, addedAt: 1 };
 const question = (text: string): AskRequest => ({
@@ -19,57 +13,24 @@ const question = (text: string): AskRequest => ({
   maxNewTokens: 6,
 });
 
-let dataDir: string;
-let store: LibraryStore;
+let bench: AnsweringBench<AskEvent>;
 let engine: FakeEngine;
-let models: ModelsService;
 let chats: ChatsService;
 let events: AskEvent[];
-let waiters: Array<() => void>;
 
 /** The event that ends an ask: `done` or `error`. */
-async function ended(askId: string): Promise<Extract<AskEvent, { type: 'done' | 'error' }>> {
-  for (;;) {
-    const end = events.find(
-      (e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId,
-    );
-    if (end) return end;
-    await new Promise<void>((r) => waiters.push(r));
-  }
-}
+const ended = (askId: string) =>
+  bench.until((e): e is Extract<AskEvent, { type: 'done' | 'error' }> => (e.type === 'done' || e.type === 'error') && e.askId === askId);
 
 beforeEach(async () => {
-  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'vtc-chats-service-'));
-  store = await LibraryStore.open(dataDir);
-  await store.addPhoto(photo);
-  engine = new FakeEngine();
-  models = createModelsService({
-    store,
-    catalog: new FakeCatalog([modelInfo('tiny-smolvlm', { embedded: true })]),
-    engine,
-    emit: () => undefined,
-    cpus: 2,
-  });
-  events = [];
-  waiters = [];
-  const emit = (e: AskEvent) => {
-    events.push(e);
-    waiters.splice(0).forEach((w) => w());
-  };
-  chats = createChatsService({
-    store,
-    library: new Library(store, dataDir),
-    engine,
-    models,
-    emit,
-    cacheDir: '/data/cache/vision-features',
-  });
+  bench = await AnsweringBench.open<AskEvent>([photo], 'chats-service');
+  ({ engine, events } = bench);
+  chats = createChatsService(bench.deps());
 });
 
 afterEach(async () => {
   chats.stop();
-  await store.close();
-  await fsp.rm(dataDir, { recursive: true, force: true });
+  await bench.close();
 });
 
 it('streams both sides as token events, stores the answer and sends done; a follow-up carries the exchange before it', async () => {

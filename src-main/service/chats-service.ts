@@ -3,25 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppApi, AskEvent, ChatEntry } from '../../src-shared/api';
 import { historyTurns } from './chat-turns';
-import type { EngineClient } from './engine-process/engine-client';
+import type { AnsweringDeps } from './answering-deps';
 import type { CompareJob } from './engine-process/engine-protocol';
-import type { Library } from './library';
-import type { LibraryStore } from './library-store';
-import type { ModelsService } from './models-service';
 import { toWireError } from './wire-error';
 
 export type ChatsApi = Pick<AppApi, 'chat' | 'ask' | 'cancelAsk'>;
 
-export interface ChatsServiceDeps {
-  store: LibraryStore;
-  library: Library;
-  /** The engine process's client (a fake in unit tests). */
-  engine: Pick<EngineClient, 'call'>;
-  models: Pick<ModelsService, 'engineSetup'>;
-  emit: (event: AskEvent) => void;
-  /** The per-photo vision feature cache, in the data folder. */
-  cacheDir: string;
-}
+export type ChatsServiceDeps = AnsweringDeps<AskEvent>;
 
 export interface ChatsService {
   readonly api: ChatsApi;

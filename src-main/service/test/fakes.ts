@@ -1,10 +1,17 @@
 // In-memory stand-ins for the domain services' unit tests: an engine client without a process and a model
 // catalogue without a disk. Each answers the way a test tells it to and records what it was asked.
-import type { CompareResult, DownloadProgress, ExecutionProvider, ModelInfo } from '../../../src-shared/api';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CompareResult, DownloadProgress, ExecutionProvider, ModelInfo, Photo } from '../../../src-shared/api';
 import { EngineError } from '../../engine/errors';
 import type { CallOptions, EngineClient } from '../engine-process/engine-client';
 import type { CompareJob, CompareTokenEvent, EngineMethods } from '../engine-process/engine-protocol';
+import type { AnsweringDeps } from '../answering-deps';
 import type { ModelCatalog } from '../engine-catalog';
+import { Library } from '../library';
+import { LibraryStore } from '../library-store';
+import { createModelsService } from '../models-service';
 
 export type FakeCompare = (job: CompareJob, options: CallOptions<CompareTokenEvent>) => Promise<CompareResult>;
 
@@ -130,5 +137,59 @@ export class FakeCatalog implements ModelCatalog {
   async importModelFolder(dir: string): Promise<ModelInfo> {
     this.imported.push(dir);
     return modelInfo('imported', { dir });
+  }
+}
+
+/**
+ * What the chats and batch service tests stand on: a data folder whose library holds `photos`, the fake engine
+ * and catalogue, the models service over them, and the events the service under test sends, with a way to wait
+ * for the one a test expects.
+ */
+export class AnsweringBench<Event> {
+  readonly events: Event[] = [];
+  readonly engine = new FakeEngine();
+  readonly catalog = new FakeCatalog([modelInfo('tiny-smolvlm', { embedded: true })]);
+  private waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly dataDir: string,
+    readonly store: LibraryStore,
+  ) {}
+
+  static async open<Event>(photos: Photo[], name: string): Promise<AnsweringBench<Event>> {
+    const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), `vtc-${name}-`));
+    const store = await LibraryStore.open(dataDir);
+    for (const p of photos) await store.addPhoto(p);
+    return new AnsweringBench<Event>(dataDir, store);
+  }
+
+  /** The dependencies of a chats or batch service, sending its events here. */
+  deps(): AnsweringDeps<Event> {
+    const { store, engine, catalog } = this;
+    return {
+      store,
+      library: new Library(store, this.dataDir),
+      engine,
+      models: createModelsService({ store, catalog, engine, emit: () => undefined, cpus: 2 }),
+      emit: (e) => {
+        this.events.push(e);
+        this.waiters.splice(0).forEach((w) => w());
+      },
+      cacheDir: '/data/cache/vision-features',
+    };
+  }
+
+  /** The first event `match` accepts, once it has been sent. */
+  async until<T extends Event>(match: (e: Event) => e is T): Promise<T> {
+    for (;;) {
+      const hit = this.events.find(match);
+      if (hit) return hit;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+    await fsp.rm(this.dataDir, { recursive: true, force: true });
   }
 }
