@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,8 @@ describe('Engine.load', () => {
     expect(engine.modelId).toBe('tiny-smolvlm');
     expect(engine.ep).toBe('cpu');
     expect(engine.variants).toEqual({ vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
-    expect(existsSync(join(tmp, 'data', 'cache', 'graphs'))).toBe(false);
+    // Only the decoder with last-position logits is derived at load.
+    expect(readdirSync(join(tmp, 'data', 'cache', 'graphs'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}-last-token-logits\.onnx$/)]);
   });
 
   it.each([
@@ -239,7 +240,7 @@ describe('compare', () => {
     await compareOn(CHELSEA, { maxNewTokens: 1 });
     const graphs = readdirSync(join(tmp, 'data', 'cache', 'graphs'));
     // SigLIP in the fixture has 2 layers: received reads the penultimate, layer 0, and only it.
-    expect(graphs).toEqual([expect.stringMatching(/^[0-9a-f]{64}-received-no-cls-0-b2\.onnx$/)]);
+    expect(graphs.filter((g) => !g.endsWith('-last-token-logits.onnx'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}-received-no-cls-0-b2\.onnx$/)]);
   });
 
   it('scores a photo once: a full question caches features without scores, the first pruned one adds them', async () => {

@@ -19,6 +19,7 @@ import { createFamily } from './families/index';
 import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayout } from './families/family';
 import { embedPrompt } from './generation/embed-prompt';
 import { generate, type DecoderShape } from './generation/generate';
+import { openDecoder } from './generation/open-decoder';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/read-model-folder';
 import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
@@ -39,7 +40,7 @@ export interface EngineOptions {
   variant?: string;
   /** Per-photo cache of vision features and scores; no caching when absent. */
   cacheDir?: string;
-  /** Where instrumented vision-encoder graphs are kept; under the user data folder when absent. */
+  /** Where graphs derived from the model (instrumented encoders, last-position decoders) are kept; under the user data folder when absent. */
   graphCacheDir?: string;
   /** Cache size bound in bytes. */
   cacheMaxBytes?: number;
@@ -143,18 +144,19 @@ export class Engine {
     const settings = { ep, threads };
     const embedPath = onnxPath(folder, 'embed_tokens', variants.embed_tokens);
     const decoderPath = onnxPath(folder, 'decoder_model_merged', variants.decoder_model_merged);
+    const graphCacheDir = options.graphCacheDir ?? join(userDataDir(), 'cache', 'graphs');
     const opened = await Promise.allSettled([
       PhotoEncoder.create({
         folder,
         family,
         variant: variants.vision_encoder,
         settings,
-        graphCacheDir: options.graphCacheDir ?? join(userDataDir(), 'cache', 'graphs'),
+        graphCacheDir,
         cacheDir: options.cacheDir,
         cacheMaxBytes: options.cacheMaxBytes,
       }),
       openSession(embedPath, settings),
-      openSession(decoderPath, settings),
+      openDecoder(decoderPath, settings, graphCacheDir),
     ] as const);
     const [photos, embed, decoder] = opened.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [
       PhotoEncoder | undefined,

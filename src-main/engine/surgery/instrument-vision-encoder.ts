@@ -6,12 +6,11 @@
 // their raw bytes), external ones keep their `location`. Both resolve against the source file's
 // folder, which ORT only allows when told so: open the result with createInstrumentedSession.
 
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { EngineError } from '../errors';
 import { writeFileAtomic } from '../storage/atomic-write';
-import { sha256File } from '../storage/file-hash';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
+import { derivedGraphLocation } from './derived-graph';
 import { findStructuralProblems } from './graph-structure';
 import { encodeOnnxModel, readOnnxModel, type GraphAdditions, type OnnxModelFile } from './onnx-model-file';
 import { ATTENTION_KINDS } from '../pruning/types';
@@ -54,21 +53,16 @@ const MIN_DEFAULT_OPSET = 11;
 const BRANCH_FORMAT = 'b2';
 
 export async function instrumentVisionEncoder(options: InstrumentOptions): Promise<InstrumentedEncoder> {
-  const { cacheDir } = options;
-  // onnxruntime checks external data against the real folder of the weights, so a model folder made of
-  // links (a Hugging Face cache snapshot, a folder linked for testing) is referenced through its targets.
-  const onnxPath = existsSync(options.onnxPath) ? realpathSync(options.onnxPath) : options.onnxPath;
   const branches = normalizeBranches(options);
   const requested = normalizeLayers(options.layers);
-  const hash = options.sourceSha256 ?? (await sha256File(onnxPath));
   const variant = [
     branches.kinds.join('+'),
     branches.clsToken ? 'with-cls' : 'no-cls',
     requested === 'all' ? 'all' : requested.join('_'),
     BRANCH_FORMAT,
   ];
-  const cachePath = join(cacheDir, `${hash}-${variant.join('-')}.onnx`);
-  const externalDataDir = dirname(resolve(onnxPath));
+  const location = await derivedGraphLocation(options.onnxPath, options.cacheDir, variant.join('-'), options.sourceSha256);
+  const { sourcePath: onnxPath, cachePath, externalDataDir, sourceSha256: hash } = location;
 
   if (existsSync(cachePath)) {
     return { ...describeInstrumented(readOnnxModel(cachePath)), path: cachePath, externalDataDir, sourceSha256: hash, fromCache: true };

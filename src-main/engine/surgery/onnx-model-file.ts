@@ -76,6 +76,8 @@ export interface OnnxModelFile {
 export interface GraphAdditions {
   nodes: OnnxNode[];
   outputs: OnnxValueInfo[];
+  /** Existing nodes, by their index in graph.nodes, each written as the given nodes in its place. */
+  replacements?: ReadonlyMap<number, OnnxNode[]>;
 }
 
 export function readOnnxModel(path: string): OnnxModelFile {
@@ -112,13 +114,20 @@ export function writeOnnxModel(model: OnnxModelFile, additions: GraphAdditions, 
   writeFileSync(destPath, encodeOnnxModel(model, additions));
 }
 
-/** The bytes of `model` plus `additions` (nodes appended after all others, outputs after the existing ones). */
+/** The bytes of `model` plus `additions` (nodes appended after all others, outputs after the existing ones, replaced
+ * nodes where they were). */
 export function encodeOnnxModel(model: OnnxModelFile, additions: GraphAdditions): Buffer {
   const src = openModel(model.path);
   try {
     const initializerAt = new Map(model.graph.initializers.map((e) => [e.field.start, e]));
     const graphParts: Uint8Array[] = [];
+    let nodeIndex = 0;
     for (const f of model.graphFields) {
+      const replacement = f.field === GRAPH_NODE ? additions.replacements?.get(nodeIndex++) : undefined;
+      if (replacement) {
+        for (const node of replacement) graphParts.push(...lengthDelimitedField(GRAPH_NODE, [encodeNode(node)]));
+        continue;
+      }
       const initializer = initializerAt.get(f.start);
       graphParts.push(...(initializer ? initializerBytes(src, initializer, basename(model.path)) : [bytesOf(src, f)]));
     }

@@ -2,7 +2,8 @@
 // image (or tile), computed inside the graph so that a run returns [batch, tokens] per layer instead
 // of [batch, heads, tokens, tokens]. Pure: layers in, nodes and outputs out.
 
-import { ATTR_INT, ATTR_INTS, ATTR_TENSOR, DT_FLOAT, DT_INT64, type OnnxAttribute, type OnnxNode } from './onnx-proto';
+import { ATTR_TENSOR, DT_FLOAT } from './onnx-proto';
+import { INT64_MAX, intAttr, intsAttr, NodeWriter } from './node-writer';
 import type { FusedLayer, SoftmaxLayer } from './find-attention-layers';
 import type { GraphAdditions } from './onnx-model-file';
 import { ATTENTION_KINDS, type AttentionKind } from '../pruning/types';
@@ -38,7 +39,7 @@ export function buildScoreBranches(
   options: ScoreBranchOptions,
   defaultOpset: number,
 ): GraphAdditions {
-  const writer = new NodeWriter(defaultOpset);
+  const writer = new NodeWriter(defaultOpset, BRANCH_TENSOR_PREFIX);
   // onnxruntime orders a graph by a depth-first walk back from its leaf nodes, taking the last leaf first. Each
   // branch ends in a leaf: written last-layer-first, the first layer's branch is walked first, so every branch
   // runs right after its own layer and its probabilities are released before the next layer makes new ones.
@@ -99,8 +100,6 @@ function dropFirstColumn(writer: NodeWriter, scores: string, output: string): vo
   writer.add('Slice', [scores, writer.int64([1], [1]), writer.int64([1], [INT64_MAX]), writer.int64([1], [1])], [], output);
 }
 
-const INT64_MAX = 0x7fffffffffffffffn;
-
 /** Softmax(q kᵀ · scale + bias) per head, in float32 whatever the model computes in; only query 0 with `clsRowOnly`. */
 function recomputeProbabilities(writer: NodeWriter, layer: FusedLayer, clsRowOnly: boolean): string {
   let q = splitHeads(writer, projection(writer, layer.query), layer.numHeads, [0, 2, 1, 3]);
@@ -147,61 +146,4 @@ function splitHeads(writer: NodeWriter, tensor: string, heads: number, perm: num
 function defaultScale(writer: NodeWriter, q: string): string {
   const headSize = writer.add('Gather', [writer.add('Shape', [q]), writer.int64([], [3])], [intAttr('axis', 0)]);
   return writer.add('Reciprocal', [writer.add('Sqrt', [writer.add('Cast', [headSize], [intAttr('to', DT_FLOAT)])])]);
-}
-
-function intAttr(name: string, i: number): OnnxAttribute {
-  return { name, type: ATTR_INT, i };
-}
-
-function intsAttr(name: string, ints: number[]): OnnxAttribute {
-  return { name, type: ATTR_INTS, ints };
-}
-
-/** Appends nodes with unique, prefixed tensor names; constants are shared by value. */
-class NodeWriter {
-  readonly nodes: OnnxNode[] = [];
-  scope = '';
-  private count = 0;
-  private readonly constants = new Map<string, string>();
-
-  constructor(private readonly defaultOpset: number) {}
-
-  add(opType: string, inputs: string[], attribute: OnnxAttribute[] = [], output?: string): string {
-    const name = output ?? `${BRANCH_TENSOR_PREFIX}${this.scope}/${opType}_${this.count++}`;
-    this.nodes.push({ input: inputs, output: [name], name, opType, domain: '', attribute });
-    return name;
-  }
-
-  /** ReduceMean without keepdims; `axes` moved from attribute to input in opset 18. */
-  reduceMean(tensor: string, axes: number[], output?: string): string {
-    const keepdims = intAttr('keepdims', 0);
-    if (this.defaultOpset >= 18) return this.add('ReduceMean', [tensor, this.int64([axes.length], axes)], [keepdims], output);
-    return this.add('ReduceMean', [tensor], [intsAttr('axes', axes), keepdims], output);
-  }
-
-  int64(dims: number[], values: (number | bigint)[]): string {
-    // Typed arrays are host-endian; every platform this app ships on is little-endian, as ONNX raw_data is.
-    const data = BigInt64Array.from(values, (v) => BigInt(v));
-    return this.constant(`i64[${dims}]:${values}`, { dims, dataType: DT_INT64, rawData: new Uint8Array(data.buffer) });
-  }
-
-  float32(value: number): string {
-    return this.constant(`f32:${value}`, { dims: [], dataType: DT_FLOAT, rawData: new Uint8Array(Float32Array.of(value).buffer) });
-  }
-
-  private constant(key: string, tensor: { dims: number[]; dataType: number; rawData: Uint8Array }): string {
-    const existing = this.constants.get(key);
-    if (existing) return existing;
-    const name = `${BRANCH_TENSOR_PREFIX}const_${this.constants.size}`;
-    this.nodes.push({
-      input: [],
-      output: [name],
-      name,
-      opType: 'Constant',
-      domain: '',
-      attribute: [{ name: 'value', type: ATTR_TENSOR, t: { name, ...tensor } }],
-    });
-    this.constants.set(key, name);
-    return name;
-  }
 }
