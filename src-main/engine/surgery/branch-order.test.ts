@@ -10,7 +10,7 @@ import { findAttentionLayers } from './find-attention-layers';
 import { instrumentVisionEncoder } from './instrument-vision-encoder';
 import { createInstrumentedSession } from './instrumented-session';
 import { readOnnxModel } from './onnx-model-file';
-import { TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/paths';
+import { TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/graph-paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-order-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

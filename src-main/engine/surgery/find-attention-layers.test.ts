@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countAttentionLayers, findAttentionLayers, notInstrumentable, type AttentionLayer } from './find-attention-layers';
 import { readOnnxModel } from './onnx-model-file';
-import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/paths';
+import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/graph-paths';
 
 function layersOf(path: string): AttentionLayer[] {
   const model = readOnnxModel(path);

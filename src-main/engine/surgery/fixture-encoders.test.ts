@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from 'onnxruntime-node';
 import { instrumentVisionEncoder } from './instrument-vision-encoder';
 import type { AttentionKind } from '../pruning/types';
-import { FIXTURE_GRAPHS, TINY_SMOLVLM_VISION } from '../test/surgery/paths';
+import { FIXTURE_GRAPHS, TINY_SMOLVLM_VISION } from '../test/surgery/graph-paths';
 import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from '../test/surgery/reductions';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-fixtures-'));

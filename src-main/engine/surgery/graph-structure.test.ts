@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findStructuralProblems } from './graph-structure';
 import { readOnnxModel, type OnnxGraph } from './onnx-model-file';
 import type { OnnxNode } from './onnx-proto';
-import { GEMMA3_VISION, TINY_VIT } from '../test/surgery/paths';
+import { GEMMA3_VISION, TINY_VIT } from '../test/surgery/graph-paths';
 
 const node = (name: string, input: string[], output: string[]): OnnxNode => ({
   name,

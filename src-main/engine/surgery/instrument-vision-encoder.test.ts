@@ -8,7 +8,7 @@ import { findStructuralProblems } from './graph-structure';
 import { instrumentVisionEncoder, type InstrumentedEncoder } from './instrument-vision-encoder';
 import { readOnnxModel } from './onnx-model-file';
 import type { AttentionKind } from '../pruning/types';
-import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/paths';
+import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/graph-paths';
 import { clsByHand, maxAbsDifference, rawProbabilities, receivedByHand, runOutputs } from '../test/surgery/reductions';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-instrument-'));

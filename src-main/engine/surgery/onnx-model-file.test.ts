@@ -7,7 +7,7 @@ import { EXTERNALIZE_MIN_BYTES, readOnnxModel, writeOnnxModel } from './onnx-mod
 import { decodeTensor } from './onnx-proto';
 import { FileByteSource, scanFields, varintField } from './protobuf-wire';
 import { createInstrumentedSession } from './instrumented-session';
-import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/paths';
+import { GEMMA3_VISION, TINY_VIT, TINY_VIT_SHAPE } from '../test/surgery/graph-paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'surgery-model-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
