@@ -240,7 +240,9 @@ describe('compare', () => {
     await compareOn(CHELSEA, { maxNewTokens: 1 });
     const graphs = readdirSync(join(tmp, 'data', 'cache', 'graphs'));
     // SigLIP in the fixture has 2 layers: received reads the penultimate, layer 0, and only it.
-    expect(graphs.filter((g) => !g.endsWith('-last-token-logits.onnx'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}-received-no-cls-0-b2\.onnx$/)]);
+    expect(graphs.filter((g) => !g.endsWith('-last-token-logits.onnx'))).toEqual([
+      expect.stringMatching(/^[0-9a-f]{64}-received-no-cls-0-b2\.onnx$/),
+    ]);
   });
 
   it('scores a photo once: a full question caches features without scores, the first pruned one adds them', async () => {
