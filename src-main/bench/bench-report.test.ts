@@ -11,6 +11,7 @@ const timings = (over: Partial<BenchTimings>): BenchTimings => ({
   decodeMs: 200,
   decodeTokens: 10,
   totalMs: 365,
+  cpuMs: 600,
   ...over,
 });
 const answer = (over: Partial<BenchTimings>, tokens = [1, 2, 3], visualTokens = 832): SideAnswer => ({
@@ -26,7 +27,7 @@ const samples = (): BenchSamples => ({
   maxNewTokens: 11,
   cold: answer({ totalMs: 730 }),
   ours: [answer({ totalMs: 300 }), answer({ totalMs: 365, visionMs: 90 }), answer({ totalMs: 400 })],
-  reference: [answer({ totalMs: 700 }), answer({ totalMs: 730, decodeMs: 500 }), answer({ totalMs: 800 })],
+  reference: [answer({ totalMs: 700 }), answer({ totalMs: 730, decodeMs: 500, cpuMs: 1200 }), answer({ totalMs: 800, cpuMs: 1300 })],
   followups: [answer({ firstTokenMs: 33 }), answer({ firstTokenMs: 16.5 }), answer({ firstTokenMs: 10 })],
   pruned: [
     { method: 'received', keep: 0.5, answers: [answer({ prefillMs: 25, totalMs: 292, visionMs: 110 }, [1], 416)] },
@@ -46,6 +47,7 @@ describe('benchReport', () => {
       first_token_ms: 165,
       decode_tokens_per_s: 50,
       total_ms: 365,
+      total_cpu_ms: 600,
       peak_rss_bytes: 3e9,
     });
     expect(r.reference).toMatchObject({ total_ms: 730, decode_tokens_per_s: 50, peak_rss_bytes: 4e9 });
@@ -59,6 +61,7 @@ describe('benchReport', () => {
       tokens_agree: true,
     });
     expect(r.ratio_total).toBe(0.5);
+    expect(r.ratio_total_cpu).toBe(0.5);
     expect(r.pruned).toEqual([
       { method: 'received', keep: 0.5, kept_tokens: 416, prefill_ratio: 0.5, total_ratio: 0.8, vision_ms: 110 },
       { method: 'received', keep: 0.25, kept_tokens: 208, prefill_ratio: 0.2, total_ratio: 0.6, vision_ms: 120 },

@@ -12,6 +12,8 @@ export interface SideSummary {
   first_token_ms: number;
   decode_tokens_per_s: number;
   total_ms: number;
+  /** Processor time of the side's process per question (all threads). */
+  total_cpu_ms: number;
   peak_rss_bytes: number;
 }
 
@@ -26,6 +28,8 @@ export interface BenchReport {
   reference: SideSummary;
   /** ours / reference, end to end. */
   ratio_total: number;
+  /** ours / reference, processor time per question. */
+  ratio_total_cpu: number;
   /** Generated tokens identical between the sides in every run. */
   tokens_agree: boolean;
   /** Against our full path, end to end and prefill. */
@@ -63,6 +67,7 @@ function summary(answers: SideAnswer[], peakRssBytes: number): SideSummary {
     first_token_ms: stage(answers, (t) => t.firstTokenMs),
     decode_tokens_per_s: stage(answers, (t) => (t.decodeMs > 0 ? (t.decodeTokens * 1000) / t.decodeMs : 0)),
     total_ms: stage(answers, (t) => t.totalMs),
+    total_cpu_ms: stage(answers, (t) => t.cpuMs ?? NaN),
     peak_rss_bytes: peakRssBytes,
   };
 }
@@ -89,6 +94,7 @@ export function benchReport(s: BenchSamples): BenchReport {
     ours,
     reference,
     ratio_total: ours.total_ms / reference.total_ms,
+    ratio_total_cpu: ours.total_cpu_ms / reference.total_cpu_ms,
     tokens_agree: s.ours.every((a, i) => s.reference[i] !== undefined && a.tokens.join(',') === s.reference[i].tokens.join(',')),
     pruned,
     followup_ttft_ratio: stage(s.followups, (t) => t.firstTokenMs) / ours.first_token_ms,

@@ -24,7 +24,11 @@ export interface SideQuestion {
 }
 
 /** Milliseconds per stage of one question (as an answer's), and from the question to its first token. */
-export type BenchTimings = Omit<StageTimings, 'tokensPerSecond'> & { firstTokenMs: number };
+export type BenchTimings = Omit<StageTimings, 'tokensPerSecond'> & {
+  firstTokenMs: number;
+  /** Processor time the side's process spent on the question, all threads: steadier than wall time on a shared machine. */
+  cpuMs?: number;
+};
 
 export interface SideAnswer {
   timings: BenchTimings;
@@ -96,6 +100,14 @@ function closeChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The answer with the processor time spent on it; the side answers one question at a time, so it is the question's. */
+async function askTimingCpu(ask: (q: SideQuestion) => Promise<SideAnswer>, question: SideQuestion): Promise<SideAnswer> {
+  const start = process.cpuUsage();
+  const answer = await ask(question);
+  const { user, system } = process.cpuUsage(start);
+  return { ...answer, timings: { ...answer.timings, cpuMs: (user + system) / 1000 } };
+}
+
 /** The side itself: loads once, then answers questions until the parent disconnects. */
 async function serveSide(args: LoadArgs): Promise<void> {
   const send = (reply: Reply) => process.send!(reply);
@@ -117,7 +129,7 @@ async function serveSide(args: LoadArgs): Promise<void> {
   send({ id: 0, ok: true, value: null });
   process.on('message', (m) => {
     const request = m as Request;
-    const work = request.type === 'peak' ? Promise.resolve(process.resourceUsage().maxRSS * 1024) : ask(request.question);
+    const work = request.type === 'peak' ? Promise.resolve(process.resourceUsage().maxRSS * 1024) : askTimingCpu(ask, request.question);
     work.then(
       (value) => send({ id: request.id, ok: true, value }),
       (e: unknown) => send(failure(request.id, e)),

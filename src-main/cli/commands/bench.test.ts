@@ -66,7 +66,9 @@ describe('vtc bench', () => {
   it('prints the stage table and one line per comparison for people', () => {
     const text = formatBenchReport(report).split('\n');
     expect(text[0]).toBe(`tiny-smolvlm (fp32), ${photo('chelsea.png')}: 832 visual tokens, 3 new tokens, 1 runs each, medians`);
-    expect(text.filter((l) => /^((preprocess|vision|embed|prefill|first token|decode|total) \(|peak RSS )/.test(l))).toHaveLength(8);
+    expect(
+      text.filter((l) => /^((preprocess|vision|embed|prefill|first token|decode|total|processor time) \(|peak RSS )/.test(l)),
+    ).toHaveLength(9);
     expect(text).toContain('generated tokens identical in every run: yes');
     expect(text.some((l) => /^received 0\.25 +208 /.test(l))).toBe(true);
   });

@@ -115,6 +115,7 @@ export function formatBenchReport(r: BenchReport): string {
     ['first token (ms)', r.ours.first_token_ms, r.reference.first_token_ms, ms],
     ['decode (tokens/s)', r.ours.decode_tokens_per_s, r.reference.decode_tokens_per_s, (v) => v.toFixed(2)],
     ['total (ms)', r.ours.total_ms, r.reference.total_ms, ms],
+    ['processor time (ms)', r.ours.total_cpu_ms, r.reference.total_cpu_ms, ms],
     ['peak RSS', r.ours.peak_rss_bytes, r.reference.peak_rss_bytes, gb],
   ];
   const lines = [
