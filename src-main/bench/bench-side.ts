@@ -105,7 +105,8 @@ async function askTimingCpu(ask: (q: SideQuestion) => Promise<SideAnswer>, quest
   const start = process.cpuUsage();
   const answer = await ask(question);
   const { user, system } = process.cpuUsage(start);
-  return { ...answer, timings: { ...answer.timings, cpuMs: (user + system) / 1000 } };
+  // A side that also did work outside the answer (the reference times vision alone first) reports its own.
+  return { ...answer, timings: { ...answer.timings, cpuMs: answer.timings.cpuMs ?? (user + system) / 1000 } };
 }
 
 /** The side itself: loads once, then answers questions until the parent disconnects. */
@@ -191,6 +192,7 @@ async function loadReferenceSide(modelDir: string, variant?: string) {
         decodeMs: t.decodeMs,
         decodeTokens: r.tokens.length - 1,
         totalMs: t.totalMs,
+        cpuMs: r.cpuMs,
       },
       tokens: r.tokens,
       visualTokens: r.visualTokens,

@@ -14,6 +14,8 @@ export interface ReferenceRun {
   tokens: number[];
   /** Stage times in ms: processor, vision encoder alone, embeddings alone, time to first token, decode, total. */
   timings: { preprocessMs: number; visionMs: number; embedMs: number; firstTokenMs: number; decodeMs: number; totalMs: number };
+  /** Processor time of the answer (preprocessing and generate(), not the separate stage timings), all threads. */
+  cpuMs: number;
 }
 
 async function importTransformers() {
@@ -51,11 +53,13 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
     { ignoreEos = false } = {},
   ): Promise<ReferenceRun> {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
     const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
     const image = await RawImage.read(imagePath);
     const inputs: any = imagesFirst ? await processor(image, text) : await processor(text, [image]);
     const preprocessMs = performance.now() - t0;
+    const preprocessCpu = process.cpuUsage(cpu0);
     let visionMs = 0;
     let embedMs = 0;
     if (stages) {
@@ -76,12 +80,14 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
       end() {},
     };
     const g = performance.now();
+    const cpu1 = process.cpuUsage();
     // Without an eos id generate() has no eos stopping criterion and changes no logits, as our ignoreEos.
     const eos = ignoreEos ? { eos_token_id: null } : {};
     const out = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer, ...eos })) as {
       data: BigInt64Array;
     };
     const end = performance.now();
+    const generateCpu = process.cpuUsage(cpu1);
     const inputIds = Array.from(inputs.input_ids.data as BigInt64Array, Number);
     const imageTokenId: number = model.config.image_token_id ?? model.config.image_token_index;
     return {
@@ -97,6 +103,7 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
         decodeMs: end - firstTokenAt,
         totalMs: preprocessMs + (end - g),
       },
+      cpuMs: (preprocessCpu.user + preprocessCpu.system + generateCpu.user + generateCpu.system) / 1000,
     };
   }
   return { run, dispose: () => model.dispose() as Promise<void> };
