@@ -51,9 +51,9 @@ export interface PhotoEncoderOptions {
 
 const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 /**
- * Measured on SmolVLM-256M's shape (fp32, chelsea.png's 13 tiles, 2 cores, process CPU time and peak RSS of
- * two runs each): 1 tile per run 21.7 s and 1.24 GB, 2: 25.6 s and 1.44 GB, 4: 26.1 s and 1.82 GB, all 13 in one
- * run: 34.1 s and 3.85 GB. Smaller runs are both leaner and faster (their activations stay in cache).
+ * Measured on SmolVLM-256M's shape (fp32, chelsea.png's 13 tiles, 2 cores, process CPU time and peak RSS, two
+ * runs each): 1 tile per run 21.7 s and 1.28 GB, 2: 25.6 s and 1.47 GB, 4: 26.1 s and 1.86 GB, all 13 in one run:
+ * 34.1 s and 3.94 GB. Here smaller runs were both leaner and faster.
  */
 export const DEFAULT_TILES_PER_RUN = 1;
 

@@ -1,5 +1,5 @@
 // Runs the vision encoder on a photo's tiles a few at a time. The encoder's working memory grows with the tiles
-// in one run (SmolVLM-256M's shape, fp32, a 13-tile photo: peak RSS 3.9 GB in one run, 1.2 GB one tile at a
+// in one run (SmolVLM-256M's shape, fp32, a 13-tile photo: peak RSS 3.9 GB in one run, 1.3 GB one tile at a
 // time); tiles are encoded independently of each other, so running them in chunks gives the same outputs.
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { EngineError } from '../errors';
