@@ -275,3 +275,57 @@ describe('compare', () => {
     expect(first.full.tokens).not.toEqual(result.full.tokens);
   });
 });
+
+describe('prompt cache', () => {
+  let uncached: Engine;
+  beforeAll(async () => {
+    uncached = await Engine.load(MODEL, { cacheDir: join(tmp, 'photo-cache'), threads: 1, promptCacheMaxBytes: 0 });
+  });
+  afterAll(async () => {
+    await uncached?.dispose();
+  });
+
+  it('answers other questions, a follow-up and a compare on one photo as without it, prefilling the photo once per side', async () => {
+    const image = photo('coffee.png');
+    const questions = [
+      { image, prompt: QUESTION, maxNewTokens: TOKENS },
+      { image, prompt: 'What colour is the cup?', maxNewTokens: TOKENS },
+      {
+        image,
+        prompt: 'And what else?',
+        history: [
+          { role: 'user' as const, text: QUESTION },
+          { role: 'assistant' as const, text: 'A cup of coffee.' },
+        ],
+        maxNewTokens: TOKENS,
+      },
+    ];
+    const held = [engine.promptCacheBytes];
+    for (const q of questions) {
+      expect((await engine.ask(q)).tokens).toEqual((await uncached.ask(q)).tokens);
+      held.push(engine.promptCacheBytes);
+    }
+    // fixture text model: 2 layers x (key, value) x 2 heads x 8 x 4 bytes per cached token.
+    const perToken = 2 * 2 * 2 * 8 * 4;
+    const first = held[1] - held[0];
+    expect(first % perToken).toBe(0);
+    expect(first / perToken).toBeGreaterThan(VISUAL);
+    // The second question and the follow-up found the photo's prompt there and added nothing.
+    expect(held.slice(2)).toEqual([held[1], held[1]]);
+
+    const pair = {
+      image,
+      prompt: 'Is it hot?',
+      method: 'received' as const,
+      budget: { kind: 'ratio' as const, ratio: 0.25 },
+      maxNewTokens: TOKENS,
+    };
+    const [withCache, without] = [await engine.compare(pair), await uncached.compare(pair)];
+    expect([withCache.full.tokens, withCache.pruned.tokens]).toEqual([without.full.tokens, without.pruned.tokens]);
+    // Only the pruned side's shorter prompt is new.
+    const pruned = (engine.promptCacheBytes - held[1]) / perToken;
+    expect(pruned).toBeGreaterThan(VISUAL / 4);
+    expect(pruned).toBeLessThan(first / perToken - VISUAL / 2);
+    expect(uncached.promptCacheBytes).toBe(0);
+  });
+});

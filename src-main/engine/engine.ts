@@ -20,6 +20,7 @@ import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayo
 import { embedPrompt } from './generation/embed-prompt';
 import { generate, type DecoderShape } from './generation/generate';
 import { openDecoder } from './generation/open-decoder';
+import { PromptCache } from './generation/prompt-cache';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/read-model-folder';
 import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
@@ -44,6 +45,8 @@ export interface EngineOptions {
   graphCacheDir?: string;
   /** Cache size bound in bytes. */
   cacheMaxBytes?: number;
+  /** Bound in bytes of the in-memory KV cache of prompts up to the photo's end (0: none kept). */
+  promptCacheMaxBytes?: number;
 }
 
 export interface QuestionParams {
@@ -131,6 +134,7 @@ export class Engine {
     private readonly shape: DecoderShape,
     readonly variants: Record<ModelModule, Variant>,
     readonly ep: ExecutionProvider,
+    private readonly prompts: PromptCache,
   ) {}
 
   static async load(modelDir: string, options: EngineOptions = {}): Promise<Engine> {
@@ -183,11 +187,17 @@ export class Engine {
       await Promise.all([photos?.dispose(), embed?.release(), decoder?.release()]);
       throw e;
     }
-    return new Engine(folder, family, tokenizer, photos!, embed!, decoder!, shape, variants, ep);
+    const prompts = new PromptCache(options.promptCacheMaxBytes);
+    return new Engine(folder, family, tokenizer, photos!, embed!, decoder!, shape, variants, ep, prompts);
   }
 
   get modelId(): string {
     return this.folder.id;
+  }
+
+  /** Bytes the prompt cache holds now. */
+  get promptCacheBytes(): number {
+    return this.prompts.bytes;
   }
 
   async ask(req: AskParams): Promise<Answer> {
@@ -317,6 +327,8 @@ export class Engine {
       ignoreEos: req.ignoreEos,
       sampling: req.sampling,
       signal: req.signal,
+      // Everything up to the photo's last image token is the same whatever the question.
+      prefix: { cache: this.prompts, length: (prompt.imagePositions.at(-1) ?? -1) + 1 },
       onToken: (id) => {
         const delta = stream.push(id);
         if (delta) onText?.(delta);

@@ -7,6 +7,7 @@ import { openSession } from '../model/sessions';
 import { fixtureDir } from '../test/paths';
 import { TextTokenizer } from '../text/tokenizer';
 import { generate, type DecoderShape, type GenerateRequest } from './generate';
+import { PromptCache } from './prompt-cache';
 import { argmax } from './sampling';
 
 const folder = readModelFolder(fixtureDir('tiny-smolvlm'));
@@ -99,6 +100,53 @@ describe('generate', () => {
     const result = await generate(await request({ maxNewTokens: 5 }));
     // The last token is never fed back, so the cache holds the prompt and the first 4 new tokens.
     expect(result.kvCacheBytes).toBe(2 * 2 * 2 * (PROMPT.length + 4) * 8 * 4);
+  });
+
+  describe('with a prompt cache', () => {
+    // Two questions after the same start, as two questions on one photo: the start is the cached prefix.
+    const OTHER = tokenizer.encode('<|im_start|>User: Tell me a story about a blue whale.<end_of_utterance>\nAssistant:');
+    const shared = PROMPT.findIndex((id, i) => id !== OTHER[i]);
+    const withOther = async (prefix: GenerateRequest['prefix']) =>
+      request({ inputsEmbeds: await embedIds(OTHER), seqLen: OTHER.length, prefix });
+
+    it('prefills only the text after a cached prefix, and answers as without the cache', async () => {
+      expect(shared).toBeGreaterThan(3);
+      const cache = new PromptCache();
+      const prefix = { cache, length: shared };
+      const first = await generate(await request({ prefix }));
+      expect(first.cachedPromptTokens).toBe(0);
+      expect(cache.bytes).toBe(2 * 2 * 2 * shared * 8 * 4);
+      const again = await generate(await request({ prefix }));
+      const other = await generate(await withOther(prefix));
+      expect([again.cachedPromptTokens, other.cachedPromptTokens]).toEqual([shared, shared]);
+      expect(again.tokens).toEqual(first.tokens);
+      expect(other.tokens).toEqual((await generate(await withOther(undefined))).tokens);
+      // The premise: the two questions get different answers, so the cached run did read its own text.
+      expect(other.tokens).not.toEqual(first.tokens);
+    });
+
+    it('misses when the prefix was fed at other positions', async () => {
+      const cache = new PromptCache();
+      await generate(await request({ prefix: { cache, length: shared } }));
+      const positions = PROMPT.map((_, i) => i + 3);
+      const shifted = await generate(await request({ positions, prefix: { cache, length: shared } }));
+      expect(shifted.cachedPromptTokens).toBe(0);
+      expect(shifted.tokens).toEqual(await greedyWithoutCache(positions, 6));
+    });
+
+    it('prefills at least the last prompt token, whose logits give the first new one', async () => {
+      const cache = new PromptCache();
+      const prefix = { cache, length: PROMPT.length };
+      await generate(await request({ prefix }));
+      const again = await generate(await request({ prefix }));
+      expect(again.cachedPromptTokens).toBe(PROMPT.length - 1);
+      expect(again.tokens).toEqual(
+        await greedyWithoutCache(
+          PROMPT.map((_, i) => i),
+          6,
+        ),
+      );
+    });
   });
 
   it('stops at the first eos token and keeps it', async () => {

@@ -3,6 +3,7 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { SamplingOptions } from '../../../src-shared/api';
 import { EngineError } from '../errors';
+import { prefixKey, prefixOfPresent, type PromptCache } from './prompt-cache';
 import { tokenPicker } from './sampling';
 
 export interface DecoderShape {
@@ -29,6 +30,11 @@ export interface GenerateRequest {
   sampling?: SamplingOptions;
   signal?: AbortSignal;
   onToken?: (id: number) => void;
+  /**
+   * The prompt's first `length` tokens do not depend on the question: their KV cache is taken from `cache` when
+   * there, and kept there after a prefill that computed it.
+   */
+  prefix?: { cache: PromptCache; length: number };
 }
 
 export interface GenerateResult {
@@ -37,6 +43,8 @@ export interface GenerateResult {
   decodeMs: number;
   /** Tokens produced by decode steps (the first token comes from prefill). */
   decodeTokens: number;
+  /** Prompt tokens whose KV cache came from the prompt cache instead of this prefill. */
+  cachedPromptTokens: number;
   kvCacheBytes: number;
 }
 
@@ -89,12 +97,20 @@ export async function generate(req: GenerateRequest): Promise<GenerateResult> {
   checkCancelled(req.signal);
 
   const t0 = performance.now();
+  // At least one prompt token is prefilled: its logits give the first new token.
+  const prefixLength = Math.min(req.prefix?.length ?? 0, seqLen - 1);
+  const key = prefixLength > 0 ? prefixKey(req.inputsEmbeds, shape.hidden, positions, prefixLength) : undefined;
+  const cached = key === undefined ? undefined : req.prefix!.cache.get(key);
+  const from = cached?.length ?? 0;
   let out = await req.decoder.run({
-    inputs_embeds: new Tensor('float32', req.inputsEmbeds, [1, seqLen, shape.hidden]),
+    inputs_embeds: new Tensor('float32', req.inputsEmbeds.subarray(from * shape.hidden), [1, seqLen - from, shape.hidden]),
     attention_mask: ones(seqLen),
-    position_ids: new Tensor('int64', BigInt64Array.from(positions, BigInt), [1, seqLen]),
-    ...emptyCache(shape),
+    position_ids: new Tensor('int64', BigInt64Array.from(positions.slice(from), BigInt), [1, seqLen - from]),
+    ...(cached?.kv ?? emptyCache(shape)),
   });
+  if (key !== undefined && !cached) {
+    req.prefix!.cache.put(key, { length: prefixLength, kv: prefixOfPresent(out as Record<string, Tensor>, shape.layers, prefixLength) });
+  }
   let next = pick(lastRow(out.logits as Tensor));
   const prefillMs = performance.now() - t0;
 
@@ -123,6 +139,7 @@ export async function generate(req: GenerateRequest): Promise<GenerateResult> {
     prefillMs,
     decodeMs: performance.now() - t1,
     decodeTokens: tokens.length - 1,
+    cachedPromptTokens: from,
     kvCacheBytes: cacheBytes(cache),
   };
 }
