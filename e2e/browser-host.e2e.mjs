@@ -184,10 +184,17 @@ describe('browser host', { timeout: 900_000 }, () => {
     const pruned = await entry.getByTestId('answer-pruned').textContent();
     assert.match(full, /Full\s*\d+ visual tokens/);
     assert.match(pruned, /Pruned\s*\d+ tokens · vtc-cls/);
-    const [n, k] = (await entry.getByTestId('token-counts').textContent()).split('→').map((s) => Number(s.trim()));
+    const [n, k] = (await entry.getByTestId('token-counts').locator('td').allTextContents()).map(Number);
     assert.ok(k < n, `pruned keeps fewer visual tokens (${k}) than full (${n})`);
-    assert.match(await entry.getByTestId('speedup').textContent(), /^\d+\.\d+×$/);
-    assert.match(await entry.getByTestId('kv-cache').textContent(), /B → .*B/);
+    // One speed convention: the base named, faster or slower, never a bare or negative figure.
+    assert.match(
+      await entry.getByTestId('speedup').textContent(),
+      /^Pruned answer: (\d+\.\d× (faster|slower) than full|as fast as full)(; prefill (\d+\.\d× (faster|slower) than full|as fast as full))?$/,
+    );
+    for (const size of await entry.getByTestId('kv-cache').locator('td').allTextContents())
+      assert.match(size, /^\d+(\.\d+)? (B|kB|MB|GB)$/);
+    // The photo's stages are shown once, for both sides.
+    assert.match(await entry.getByTestId('photo-note').textContent(), /shared by both answers/);
   });
 
   step('the heatmap toggles over the photo', async () => {
@@ -219,7 +226,7 @@ describe('browser host', { timeout: 900_000 }, () => {
   step('a follow-up keeps the history and reuses the cached vision features', async () => {
     const entry = await askAndWait('And what is next to it?', 1);
     assert.equal(await page.getByTestId('chat-entry').count(), 2);
-    await entry.getByTestId('vision-cached').waitFor({ timeout: 5_000 });
+    assert.match(await entry.getByTestId('photo-note').textContent(), /from the cache: the encoder was skipped/);
     await screenshot(page, 'photo-chat');
   });
 

@@ -204,7 +204,9 @@ export interface BatchRow {
   full?: string;
   pruned?: string;
   agree?: boolean;
-  savedMs?: number;
+  /** Each side's own compute in ms: prompt, prefill and decode (the photo's shared stages are in neither). */
+  fullMs?: number;
+  prunedMs?: number;
   error?: string;
 }
 

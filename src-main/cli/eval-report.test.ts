@@ -8,10 +8,10 @@ describe('eval report', () => {
       { method: 'vtc-cls', keep: 0.11, accuracy: 0.5, retention: null, prefill_ms: 30, speedup: 4.0013, visual_tokens: 63.5 },
     ]).split('\n');
     expect(rows).toEqual([
-      'method   keep  visual tokens  accuracy  retention  prefill ms  speedup',
-      '-------  ----  -------------  --------  ---------  ----------  -------',
-      'full     1.00          576.0     81.3%     100.0%      120.04    1.00x',
-      'vtc-cls  0.11           63.5     50.0%          -       30.00    4.00x',
+      'method   keep  visual tokens  accuracy  retention  prefill ms  prefill against full',
+      '-------  ----  -------------  --------  ---------  ----------  --------------------',
+      'full     1.00          576.0     81.3%     100.0%      120.04               as fast',
+      'vtc-cls  0.11           63.5     50.0%          -       30.00           4.0× faster',
     ]);
   });
 

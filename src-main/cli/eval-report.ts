@@ -1,4 +1,5 @@
 // How `vtc eval` shows its results to a person: one table row per condition, the targets, a progress line.
+import { formatSpeed } from '../../src-shared/format';
 import { formatTable } from './table';
 import type { EvalProgress } from '../eval/run-eval';
 import type { EvalResult } from '../eval/summarize';
@@ -16,7 +17,7 @@ export function formatDuration(ms: number): string {
 
 export function evalTable(results: readonly EvalResult[]): string {
   return formatTable(
-    ['method', 'keep', 'visual tokens', 'accuracy', 'retention', 'prefill ms', 'speedup'],
+    ['method', 'keep', 'visual tokens', 'accuracy', 'retention', 'prefill ms', 'prefill against full'],
     results.map((r) => [
       r.method,
       r.keep.toFixed(2),
@@ -24,7 +25,8 @@ export function evalTable(results: readonly EvalResult[]): string {
       pct(r.accuracy),
       r.retention === null ? '-' : pct(r.retention),
       r.prefill_ms.toFixed(2),
-      `${r.speedup.toFixed(2)}x`,
+      // speedup is full's prefill over this condition's.
+      formatSpeed(r.speedup, 1) ?? '-',
     ]),
   );
 }

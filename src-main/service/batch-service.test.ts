@@ -54,15 +54,21 @@ it("emits a progress row per photo, then finished; each answer joins its photo's
       batchId,
       done: 1,
       total: 3,
-      row: { photoId: 'red', full: 'A red circle', pruned: 'a square', agree: false, savedMs: 40 },
+      row: { photoId: 'red', full: 'A red circle', pruned: 'a square', agree: false, fullMs: 97, prunedMs: 57 },
     },
-    { type: 'progress', batchId, done: 2, total: 3, row: { photoId: 'green', full: 'Green.', pruned: 'green', agree: true, savedMs: 40 } },
+    {
+      type: 'progress',
+      batchId,
+      done: 2,
+      total: 3,
+      row: { photoId: 'green', full: 'Green.', pruned: 'green', agree: true, fullMs: 97, prunedMs: 57 },
+    },
     {
       type: 'progress',
       batchId,
       done: 3,
       total: 3,
-      row: { photoId: 'blue', full: 'A red circle', pruned: 'a square', agree: false, savedMs: 40 },
+      row: { photoId: 'blue', full: 'A red circle', pruned: 'a square', agree: false, fullMs: 97, prunedMs: 57 },
     },
   ]);
   // Each photo is asked on its own: the same question, no history.
@@ -78,9 +84,9 @@ it('a row the engine fails carries its error, and the batch goes on', async () =
   const { batchId } = await batches.api.batch(request('Is it round?'));
   await finished(batchId);
   expect(rows(batchId).map((r) => r.row)).toEqual([
-    { photoId: 'red', full: 'yes', pruned: 'yes', agree: true, savedMs: 40 },
+    { photoId: 'red', full: 'yes', pruned: 'yes', agree: true, fullMs: 97, prunedMs: 57 },
     { photoId: 'green', error: 'green.jpg cannot be decoded: the file is damaged' },
-    { photoId: 'blue', full: 'yes', pruned: 'yes', agree: true, savedMs: 40 },
+    { photoId: 'blue', full: 'yes', pruned: 'yes', agree: true, fullMs: 97, prunedMs: 57 },
   ]);
   expect(store.chats('green')).toEqual([]);
 });

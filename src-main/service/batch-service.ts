@@ -1,8 +1,9 @@
 // The batch domain of the app API: one question over many photos, answered row by row (full and pruned, whether
-// they agree, the time pruning saved), with a progress event per row and one when the batch ends.
+// they agree, each side's own compute time), with a progress event per row and one when the batch ends.
 import { randomUUID } from 'node:crypto';
 import type { AppApi, BatchEvent, BatchRequest, BatchRow, Photo } from '../../src-shared/api';
-import { answersAgree, savedMs } from './chat-turns';
+import { sideMs } from '../../src-shared/side-timings';
+import { answersAgree } from './chat-turns';
 import type { AnsweringDeps } from './answering-deps';
 import type { CompareJob } from './engine-process/engine-protocol';
 import { toWireError } from './wire-error';
@@ -38,7 +39,8 @@ export function createBatchService({ store, library, engine, models, emit, cache
           full: result.full.text,
           pruned: result.pruned.text,
           agree: answersAgree(result.full.text, result.pruned.text),
-          savedMs: savedMs(result),
+          fullMs: Math.round(sideMs(result.full.timings)),
+          prunedMs: Math.round(sideMs(result.pruned.timings)),
         });
         // Batch answers join the photo's chat, so search by past answers finds them too.
         await store.putChat({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEntry, CompareResult } from '../../src-shared/api';
-import { answersAgree, historyTurns, savedMs } from './chat-turns';
+import { answersAgree, historyTurns } from './chat-turns';
 
 const result = (full: string, fullMs: number, prunedMs: number) =>
   ({
@@ -35,12 +35,5 @@ describe('answersAgree', () => {
     expect(answersAgree(' A red Cup. ', 'a red cup')).toBe(true);
     expect(answersAgree('Two dogs', 'two  dogs!')).toBe(true);
     expect(answersAgree('a red cup', 'a blue cup')).toBe(false);
-  });
-});
-
-describe('savedMs', () => {
-  it('is full minus pruned wall time, rounded', () => {
-    expect(savedMs(result('x', 120.6, 80.2))).toBe(40);
-    expect(savedMs(result('x', 50, 70))).toBe(-20);
   });
 });

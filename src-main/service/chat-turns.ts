@@ -1,6 +1,6 @@
 // Pure helpers over chat entries and answers: the history a follow-up question carries, and how a
 // batch row compares the full and pruned answers.
-import type { ChatEntry, ChatTurn, CompareResult } from '../../src-shared/api';
+import type { ChatEntry, ChatTurn } from '../../src-shared/api';
 
 /** Earlier exchanges passed with a follow-up; older ones add prompt length without helping a small model. */
 export const HISTORY_EXCHANGES = 3;
@@ -24,9 +24,4 @@ export function answersAgree(a: string, b: string): boolean {
       .replace(/[^\p{L}\p{N}]+/gu, ' ')
       .trim();
   return norm(a) === norm(b);
-}
-
-/** Wall-clock time the pruned run saved over the full run (negative when it was slower). */
-export function savedMs(result: CompareResult): number {
-  return Math.round(result.full.timings.totalMs - result.pruned.timings.totalMs);
 }

@@ -9,7 +9,7 @@ describe('batch runs', () => {
       batchId: 'b1',
       done: 1,
       total: 3,
-      row: { photoId: 'p1', full: 'cat', pruned: 'cat', agree: true, savedMs: 120 },
+      row: { photoId: 'p1', full: 'cat', pruned: 'cat', agree: true, fullMs: 300, prunedMs: 180 },
     });
     run = applyBatchEvent(run, { type: 'progress', batchId: 'other', done: 9, total: 9, row: { photoId: 'x' } });
     run = applyBatchEvent(run, { type: 'progress', batchId: 'b1', done: 2, total: 3, row: { photoId: 'p2', error: 'Not an image.' } });
@@ -26,12 +26,12 @@ describe('batch runs', () => {
     expect(run.rows).toEqual([{ photoId: 'p1', full: 'a' }]);
   });
 
-  it('summarises agreement and time saved over answered rows only', () => {
+  it('summarises agreement and each side’s time over answered rows only', () => {
     const summary = summariseBatch([
-      { photoId: 'a', agree: true, savedMs: 100 },
-      { photoId: 'b', agree: false, savedMs: 50 },
+      { photoId: 'a', agree: true, fullMs: 300, prunedMs: 100 },
+      { photoId: 'b', agree: false, fullMs: 200, prunedMs: 150 },
       { photoId: 'c', error: 'Corrupt file.' },
     ]);
-    expect(summary).toEqual({ answered: 2, agreed: 1, failed: 1, savedMs: 150 });
+    expect(summary).toEqual({ answered: 2, agreed: 1, failed: 1, fullMs: 500, prunedMs: 250 });
   });
 });

@@ -1,4 +1,4 @@
-// Batch progress: rows arrive one per photo; the summary says how often pruning agreed and what it saved.
+// Batch progress: rows arrive one per photo; the summary says how often pruning agreed and how fast each side was.
 import type { BatchEvent, BatchRow } from '../../src-shared/api';
 
 export interface BatchRun {
@@ -26,7 +26,9 @@ export interface BatchSummary {
   answered: number;
   agreed: number;
   failed: number;
-  savedMs: number;
+  /** Each side's own compute over the answered rows. */
+  fullMs: number;
+  prunedMs: number;
 }
 
 export function summariseBatch(rows: BatchRow[]): BatchSummary {
@@ -35,6 +37,7 @@ export function summariseBatch(rows: BatchRow[]): BatchSummary {
     answered: answered.length,
     agreed: answered.filter((r) => r.agree).length,
     failed: rows.length - answered.length,
-    savedMs: answered.reduce((sum, r) => sum + (r.savedMs ?? 0), 0),
+    fullMs: answered.reduce((sum, r) => sum + (r.fullMs ?? 0), 0),
+    prunedMs: answered.reduce((sum, r) => sum + (r.prunedMs ?? 0), 0),
   };
 }

@@ -1,47 +1,45 @@
-// Scales per-stage timings into bar segments. Both answers share one scale (the slower total), so
-// the pruned bar is visibly shorter by exactly the time pruning saved.
+// Scales a comparison's timings into bar segments. The photo's stages (reading, vision encoding) are one bar shown
+// once; each side's bar holds only its own compute, and both side bars share one scale (the slower side), so the
+// pruned bar is visibly shorter by exactly what pruning saved.
 import type { StageTimings } from '../../src-shared/api';
+import { nonNegative, sideMs } from '../../src-shared/side-timings';
 
-export const TIMING_STAGES = [
-  { key: 'preprocessMs', label: 'Preprocess' },
-  { key: 'visionMs', label: 'Vision' },
-  { key: 'embedMs', label: 'Embed' },
+export const PHOTO_STAGES = [
+  { key: 'preprocessMs', label: 'Reading the photo' },
+  { key: 'visionMs', label: 'Vision encoding' },
+] as const;
+
+export const SIDE_STAGES = [
+  { key: 'embedMs', label: 'Prompt' },
   { key: 'prefillMs', label: 'Prefill' },
   { key: 'decodeMs', label: 'Decode' },
 ] as const;
 
-export type TimingStage = (typeof TIMING_STAGES)[number]['key'];
+type Stage = (typeof PHOTO_STAGES)[number] | (typeof SIDE_STAGES)[number];
+export type TimingStage = Stage['key'];
 
 export interface BarSegment {
   stage: TimingStage;
   label: string;
   ms: number;
-  /** Width as a percentage of the shared scale. */
+  /** Width as a percentage of the bar's scale. */
   percent: number;
 }
 
-export function timingBars(sides: StageTimings[]): BarSegment[][] {
-  const totals = sides.map(stageSum);
-  const scale = Math.max(0, ...totals);
-  return sides.map((t) =>
-    TIMING_STAGES.map(({ key, label }) => {
-      const ms = nonNegative(t[key]);
-      return { stage: key, label, ms, percent: scale > 0 ? (ms / scale) * 100 : 0 };
-    }),
-  );
+/** One bar per side, of its own stages, on the scale of the slower side. */
+export function sideBars(sides: StageTimings[]): BarSegment[][] {
+  const scale = Math.max(0, ...sides.map(sideMs));
+  return sides.map((t) => segments(t, SIDE_STAGES, scale));
 }
 
-/** How many times faster the pruned run was end to end; null when either time is missing or zero. */
-export function speedup(full: StageTimings, pruned: StageTimings): number | null {
-  if (!(full.totalMs > 0) || !(pruned.totalMs > 0)) return null;
-  return full.totalMs / pruned.totalMs;
+/** The photo's bar: its stages as parts of their own sum. */
+export function photoBar(t: StageTimings): BarSegment[] {
+  return segments(t, PHOTO_STAGES, nonNegative(t.preprocessMs) + nonNegative(t.visionMs));
 }
 
-// The bars are drawn from the stages, so their sum (not totalMs, which may include glue time) sets the scale.
-function stageSum(t: StageTimings): number {
-  return TIMING_STAGES.reduce((sum, { key }) => sum + nonNegative(t[key]), 0);
-}
-
-function nonNegative(ms: number): number {
-  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+function segments(t: StageTimings, stages: readonly Stage[], scale: number): BarSegment[] {
+  return stages.map(({ key, label }) => {
+    const ms = nonNegative(t[key]);
+    return { stage: key, label, ms, percent: scale > 0 ? (ms / scale) * 100 : 0 };
+  });
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../../src-shared/format';
 import { fixtureDir, photo, REPO_ROOT } from '../../engine/test/paths';
 import { runVtc, stderrLines, type VtcRun } from '../test/run-vtc';
 
@@ -42,7 +43,7 @@ describe('vtc ask', () => {
       /^preprocess [\d.]+ ms \| vision [\d.]+ ms \| embed [\d.]+ ms \| prefill [\d.]+ ms \| decode [\d.]+ ms \(2 tokens, [\d.]+ tok\/s\) \| total [\d.]+ ms$/,
     );
     expect(counts).toBe(
-      `visual tokens 832 | prompt tokens ${answer.counts.promptTokens} | generated 3 | KV cache ${(answer.counts.kvCacheBytes / 1024).toFixed(1)} KiB`,
+      `visual tokens 832 | prompt tokens ${answer.counts.promptTokens} | generated 3 | KV cache ${formatBytes(answer.counts.kvCacheBytes)}`,
     );
   });
 

@@ -65,7 +65,7 @@ describe('vtc bench', () => {
 
   it('prints the stage table and one line per comparison for people', () => {
     const text = formatBenchReport(report).split('\n');
-    expect(text[0]).toBe(`tiny-smolvlm (fp32), ${photo('chelsea.png')}: 832 visual tokens, 3 new tokens, 1 runs each, medians`);
+    expect(text[0]).toBe(`tiny-smolvlm (fp32), ${photo('chelsea.png')}: 832 visual tokens, 3 new tokens, 1 run each, medians`);
     expect(
       text.filter((l) => /^((preprocess|vision|embed|prefill|first token|decode|total|processor time) \(|peak RSS )/.test(l)),
     ).toHaveLength(9);

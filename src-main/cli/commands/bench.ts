@@ -11,6 +11,7 @@ import { startSide, type SideAnswer, type SideQuestion } from '../../bench/bench
 import { ensureBenchmarkModel } from '../../bench/build-benchmark-model';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
 import { ENGINE_OPTIONS, engineOptions, parseBudget, resolveModelDir } from '../engine-options';
+import { formatBytes, formatCount, formatSpeed } from '../../../src-shared/format';
 import { formatTable } from '../table';
 import { parseMethod } from './compare';
 
@@ -103,37 +104,41 @@ export async function run(argv: string[]): Promise<void> {
 
 const ms = (v: number) => v.toFixed(1);
 const ratio = (v: number) => `${v.toFixed(2)}x`;
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+/** A ratio of times (ours / base) in the app's words, the base named by the column or the line. */
+const speed = (timeRatio: number, baseName?: string) => formatSpeed(1, timeRatio, baseName) ?? '–';
 
 /** The human form: the stage table, then one line per comparison. */
 export function formatBenchReport(r: BenchReport): string {
-  const rows: [string, number, number, (v: number) => string][] = [
-    ['preprocess (ms)', r.ours.preprocess_ms, r.reference.preprocess_ms, ms],
-    ['vision (ms)', r.ours.vision_ms, r.reference.vision_ms, ms],
-    ['embed (ms)', r.ours.embed_ms, r.reference.embed_ms, ms],
-    ['prefill (ms)', r.ours.prefill_ms, r.reference.prefill_ms, ms],
-    ['first token (ms)', r.ours.first_token_ms, r.reference.first_token_ms, ms],
-    ['decode (tokens/s)', r.ours.decode_tokens_per_s, r.reference.decode_tokens_per_s, (v) => v.toFixed(2)],
-    ['total (ms)', r.ours.total_ms, r.reference.total_ms, ms],
-    ['processor time (ms)', r.ours.total_cpu_ms, r.reference.total_cpu_ms, ms],
-    ['peak RSS', r.ours.peak_rss_bytes, r.reference.peak_rss_bytes, gb],
+  // Each row: its name, both values, how to print one, and how ours compares (speed for times, a ratio for memory).
+  const time = (a: number, b: number) => speed(a / b);
+  const rows: [string, number, number, (v: number) => string, (a: number, b: number) => string][] = [
+    ['preprocess (ms)', r.ours.preprocess_ms, r.reference.preprocess_ms, ms, time],
+    ['vision (ms)', r.ours.vision_ms, r.reference.vision_ms, ms, time],
+    ['embed (ms)', r.ours.embed_ms, r.reference.embed_ms, ms, time],
+    ['prefill (ms)', r.ours.prefill_ms, r.reference.prefill_ms, ms, time],
+    ['first token (ms)', r.ours.first_token_ms, r.reference.first_token_ms, ms, time],
+    ['decode (tokens/s)', r.ours.decode_tokens_per_s, r.reference.decode_tokens_per_s, (v) => v.toFixed(2), (a, b) => speed(b / a)],
+    ['total (ms)', r.ours.total_ms, r.reference.total_ms, ms, time],
+    ['processor time (ms)', r.ours.total_cpu_ms, r.reference.total_cpu_ms, ms, time],
+    ['peak RSS', r.ours.peak_rss_bytes, r.reference.peak_rss_bytes, formatBytes, (a, b) => `${ratio(a / b)} the memory`],
   ];
   const lines = [
-    `${r.model} (${r.variant}), ${r.photo}: ${r.visual_tokens} visual tokens, ${r.max_new_tokens} new tokens, ${r.runs} runs each, medians`,
+    `${r.model} (${r.variant}), ${r.photo}: ${formatCount(r.visual_tokens, 'visual token')}, ${formatCount(r.max_new_tokens, 'new token')}, ${formatCount(r.runs, 'run')} each, medians`,
     formatTable(
-      ['stage', 'ours', 'transformers.js', 'ratio'],
-      rows.map(([name, a, b, format]) => [name, format(a), format(b), ratio(a / b)]),
+      ['stage', 'ours', 'transformers.js', 'ours against transformers.js'],
+      rows.map(([name, a, b, format, compare]) => [name, format(a), format(b), compare(a, b)]),
     ),
     `generated tokens identical in every run: ${r.tokens_agree ? 'yes' : 'NO'}`,
     '',
     formatTable(
-      ['pruned', 'kept', 'vision (ms)', 'prefill vs full', 'end to end vs full'],
-      r.pruned.map((p) => [`${p.method} ${p.keep}`, String(p.kept_tokens), ms(p.vision_ms), ratio(p.prefill_ratio), ratio(p.total_ratio)]),
+      ['pruned', 'kept', 'vision (ms)', 'prefill against full', 'end to end against full'],
+      r.pruned.map((p) => [`${p.method} ${p.keep}`, String(p.kept_tokens), ms(p.vision_ms), speed(p.prefill_ratio), speed(p.total_ratio)]),
     ),
     '',
-    `vision with the attention signal / plain encoder: ${ratio(r.instrumented_over_plain)}`,
-    `follow-up question's time to first token / first question's: ${ratio(r.followup_ttft_ratio)}`,
-    `first question after load / warm: ${ratio(r.cold_over_warm)}`,
+    // The exact ratio follows each phrase: the targets are set to two decimals.
+    `vision with the attention signal: ${speed(r.instrumented_over_plain, 'the plain encoder')} (${ratio(r.instrumented_over_plain)} its time)`,
+    `follow-up question's time to first token: ${speed(r.followup_ttft_ratio, "the first question's")} (${ratio(r.followup_ttft_ratio)} its time)`,
+    `first question after load: ${speed(r.cold_over_warm, 'a warm one')} (${ratio(r.cold_over_warm)} its time)`,
   ];
   return lines.join('\n');
 }

@@ -57,10 +57,19 @@ describe('vtc compare', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^\[full\] .*\n\n\[pruned\] /s);
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines.some((l) => /^full: {3}preprocess /.test(l))).toBe(true);
-    expect(lines.some((l) => /^pruned: preprocess /.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /^photo: {2}preprocess [\d.]+ ms \| vision [\d.]+ ms( \(cached\))? \| once, shared by both sides$/.test(l)),
+    ).toBe(true);
+    const side =
+      /^first token [\d.]+ ms \| embed [\d.]+ ms \| prefill [\d.]+ ms \| decode [\d.]+ ms \(\d+ tokens?, [\d.]+ tok\/s\) \| own total [\d.]+ ms$/;
+    expect(lines.filter((l) => /^(full: {3}|pruned: )/.test(l)).map((l) => l.replace(/^(full: {3}|pruned: )/, ''))).toEqual([
+      expect.stringMatching(side),
+      expect.stringMatching(side),
+    ]);
     expect(lines.some((l) => l.trim().startsWith('visual tokens 208 | '))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^received kept 208 of 832 visual tokens \| prefill [\d.]+x of full \| answers (agree|differ)$/);
+    expect(lines.at(-1)).toMatch(
+      /^received kept 208 of 832 visual tokens \| pruned (\d+\.\d× (faster|slower) than full|as fast as full) \| prefill (\d+\.\d× (faster|slower) than full|as fast as full) \| answers (agree|differ)$/,
+    );
   });
 
   it.concurrent.each([

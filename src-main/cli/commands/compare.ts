@@ -2,7 +2,9 @@
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
 import { ENGINE_OPTIONS, loadEngine, parseBudget, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
-import { countLine, timingLine } from '../report';
+import { formatSpeed } from '../../../src-shared/format';
+import { sideMs } from '../../../src-shared/side-timings';
+import { countLine, photoLine, sideLine } from '../report';
 
 export const summary =
   'full vs pruned answer: --model DIR --image FILE --prompt TEXT --method vtc-cls --keep 0.25 [--positions original] [--json]';
@@ -59,9 +61,12 @@ export async function run(argv: string[]): Promise<void> {
   }
   const { full, pruned } = result;
   process.stdout.write('\n\n');
-  console.log(`full:   ${timingLine(full)}\n        ${countLine(full)}`);
-  console.log(`pruned: ${timingLine(pruned)}\n        ${countLine(pruned)}`);
+  console.log(`photo:  ${photoLine(full)}`);
+  console.log(`full:   ${sideLine(full)}\n        ${countLine(full)}`);
+  console.log(`pruned: ${sideLine(pruned)}\n        ${countLine(pruned)}`);
+  const speed = formatSpeed(sideMs(full.timings), sideMs(pruned.timings), 'full') ?? 'not timed';
+  const prefill = formatSpeed(full.timings.prefillMs, pruned.timings.prefillMs, 'full') ?? 'not timed';
   console.log(
-    `${method} kept ${pruned.kept.length} of ${full.counts.visualTokens} visual tokens | prefill ${(pruned.timings.prefillMs / full.timings.prefillMs).toFixed(2)}x of full | answers ${full.text === pruned.text ? 'agree' : 'differ'}`,
+    `${method} kept ${pruned.kept.length} of ${full.counts.visualTokens} visual tokens | pruned ${speed} | prefill ${prefill} | answers ${full.text === pruned.text ? 'agree' : 'differ'}`,
   );
 }

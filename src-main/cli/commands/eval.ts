@@ -9,6 +9,7 @@ import { openEvalEngine, runEvaluation } from '../../eval/run-eval';
 import { summarizeByType, summarizeOutcomes } from '../../eval/summarize';
 import { checkTargets } from '../../eval/targets';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
+import { formatCount } from '../../../src-shared/format';
 import { ENGINE_OPTIONS, engineOptions, parseBudget, parsePositions, resolveModelDir } from '../engine-options';
 import { parseMethod } from './compare';
 
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   console.log(
-    `${items.length} questions from ${data}, model ${model}; greedy answers of at most ${maxNewTokens} tokens; ${positions} positions`,
+    `${formatCount(items.length, 'question')} from ${data}, model ${model}; greedy answers of at most ${formatCount(maxNewTokens, 'token')}; ${positions} positions`,
   );
   console.log(evalTable(results));
   for (const [type, rows] of byType ?? []) {

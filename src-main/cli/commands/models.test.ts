@@ -8,7 +8,8 @@ import { FIXTURE_MODEL_ID, writeFixtureModel } from '../../engine/test/download/
 import { startHfFixtureServer, type HfFixtureServer } from '../../engine/test/download/hf-fixture-server';
 import { downloadBytes, type ModelManifest } from '../../engine/catalog/manifest';
 import { lockDataFolder } from '../../service/data-folder-lock';
-import { formatBytes, modelTable, progressLine, progressPrinter } from './models';
+import { formatBytes } from '../../../src-shared/format';
+import { modelTable, progressLine, progressPrinter } from './models';
 
 const progress = (state: DownloadProgress['state'], receivedBytes: number): DownloadProgress => ({
   modelId: 'm',
@@ -19,8 +20,7 @@ const progress = (state: DownloadProgress['state'], receivedBytes: number): Down
 });
 
 describe('models command output', () => {
-  it('formats sizes and progress', () => {
-    expect([512, 7_353, 86_562_901, 2_500_000_000].map(formatBytes)).toEqual(['512 B', '7.4 kB', '86.6 MB', '2.50 GB']);
+  it('formats progress', () => {
     expect(progressLine(progress('downloading', 500_000))).toBe('onnx/a.onnx  downloading  500.0 kB / 2.0 MB 25%');
   });
 

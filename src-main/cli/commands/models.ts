@@ -1,5 +1,6 @@
 // `vtc models list|pull|import`: the model catalogue and downloads, the same code the desktop app calls.
 import type { DownloadProgress, ModelInfo } from '../../../src-shared/api';
+import { formatBytes } from '../../../src-shared/format';
 import { userDataDir } from '../../engine/catalog/data-dir';
 import { BENCHMARK_MODELS } from '../../engine/catalog/benchmark-models';
 import { importModelFolder, listModels } from '../../engine/catalog/model-catalog';
@@ -8,13 +9,6 @@ import { lockDataFolder } from '../../service/data-folder-lock';
 import { CliUsageError, parseOptions } from '../args';
 
 export const summary = 'list [--json] | pull ID [--variant V] [--base URL] | import DIR';
-
-export function formatBytes(n: number): string {
-  if (n < 1e3) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
 
 function status(m: ModelInfo): string {
   if (m.embedded) return 'embedded';
