@@ -1,4 +1,4 @@
-// The engine facade: one loaded model (three ONNX sessions + its family adapter) answering questions about
+// The engine facade: one loaded model (the three ONNX sessions its family names + its family adapter) answering questions about
 // photos, in full or with pruned visual tokens. Plain Node: no Electron, no UI.
 import type { InferenceSession } from 'onnxruntime-node';
 import type {
@@ -15,16 +15,16 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { userDataDir } from './catalog/data-dir';
 import { EngineError, isEngineError } from './errors';
-import { createFamily } from './families/index';
+import { createFamily, familyModules } from './families/index';
 import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayout } from './families/family';
-import { embedPrompt } from './generation/embed-prompt';
+import { promptEmbedder, type PromptEmbedder } from './generation/embed-prompt';
 import { generate, type DecoderShape } from './generation/generate';
 import { openDecoder } from './generation/open-decoder';
 import { PromptCache } from './generation/prompt-cache';
 import { readModelFolder, onnxPath, type ModelFolder } from './model/read-model-folder';
 import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
-import { isVariant, MODULES, pickVariant, VARIANTS, type ModelModule, type Variant } from './model/variants';
+import { isVariant, pickVariant, VARIANTS, type ModelModule, type Variant } from './model/variants';
 import { gatherRows } from './pruning/gather';
 import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { attentionKindMissing } from './pruning/scorers/attention-layers';
@@ -98,12 +98,12 @@ function decoderShape(folder: ModelFolder, variant: Variant): DecoderShape {
   };
 }
 
-function chosenVariants(folder: ModelFolder, ep: ExecutionProvider, requested?: string): Record<ModelModule, Variant> {
+function chosenVariants(folder: ModelFolder, family: ModelFamily, ep: ExecutionProvider, requested?: string): Record<ModelModule, Variant> {
   if (requested !== undefined && !isVariant(requested)) {
     throw new EngineError('VARIANT_MISSING', `unknown variant '${requested}' (known: ${VARIANTS.join(', ')})`);
   }
-  const out = {} as Record<ModelModule, Variant>;
-  for (const m of MODULES) out[m] = pickVariant(m, folder.onnx.get(m)!, ep, requested);
+  const out: Record<ModelModule, Variant> = {};
+  for (const m of Object.values(family.modules)) out[m] = pickVariant(m, folder.onnx.get(m)!, ep, requested);
   return out;
 }
 
@@ -130,6 +130,7 @@ export class Engine {
     private readonly tokenizer: TextTokenizer,
     private readonly photos: PhotoEncoder,
     private readonly embed: InferenceSession,
+    private readonly embedder: PromptEmbedder,
     private readonly decoder: InferenceSession,
     private readonly shape: DecoderShape,
     readonly variants: Record<ModelModule, Variant>,
@@ -140,20 +141,21 @@ export class Engine {
   static async load(modelDir: string, options: EngineOptions = {}): Promise<Engine> {
     const ep = checkProvider(options.ep ?? 'cpu');
     const threads = checkThreads(options.threads);
-    const folder = readModelFolder(modelDir);
-    const variants = chosenVariants(folder, ep, options.variant);
+    const folder = readModelFolder(modelDir, familyModules);
     const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
     const family = createFamily(folder, tokenizer);
-    const shape = decoderShape(folder, variants.decoder_model_merged);
+    const variants = chosenVariants(folder, family, ep, options.variant);
+    const { modules } = family;
+    const shape = decoderShape(folder, variants[modules.decoder]);
     const settings = { ep, threads };
-    const embedPath = onnxPath(folder, 'embed_tokens', variants.embed_tokens);
-    const decoderPath = onnxPath(folder, 'decoder_model_merged', variants.decoder_model_merged);
+    const embedPath = onnxPath(folder, modules.embed, variants[modules.embed]);
+    const decoderPath = onnxPath(folder, modules.decoder, variants[modules.decoder]);
     const graphCacheDir = options.graphCacheDir ?? join(userDataDir(), 'cache', 'graphs');
     const opened = await Promise.allSettled([
       PhotoEncoder.create({
         folder,
         family,
-        variant: variants.vision_encoder,
+        variant: variants[modules.vision],
         settings,
         graphCacheDir,
         cacheDir: options.cacheDir,
@@ -171,7 +173,7 @@ export class Engine {
       const failed = opened.find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
       const last = shape.layers - 1;
-      expectNames(embed!, embedPath, ['input_ids'], ['inputs_embeds']);
+      expectNames(embed!, embedPath, family.imageMerge === 'in-graph' ? ['input_ids', 'image_features'] : ['input_ids'], ['inputs_embeds']);
       // The cache names of the first and last layer check that config.json describes this decoder.
       expectNames(
         decoder!,
@@ -188,7 +190,8 @@ export class Engine {
       throw e;
     }
     const prompts = new PromptCache(options.promptCacheMaxBytes);
-    return new Engine(folder, family, tokenizer, photos!, embed!, decoder!, shape, variants, ep, prompts);
+    const embedder = promptEmbedder(embed!, { merge: family.imageMerge, imageTokenId: family.imageTokenId, hidden: shape.hidden });
+    return new Engine(folder, family, tokenizer, photos!, embed!, embedder, decoder!, shape, variants, ep, prompts);
   }
 
   get modelId(): string {
@@ -263,14 +266,14 @@ export class Engine {
   private async answerPruned(
     photo: EncodedPhoto,
     req: QuestionParams & PruneParams,
-    { kept }: PruneResult,
+    { kept, rows }: PruneResult,
     onText?: (text: string) => void,
   ): Promise<PrunedAnswer> {
     const { layout } = photo;
     const prunedCounts = new Array<number>(layout.tiles).fill(0);
     for (const i of kept) prunedCounts[Math.floor(i / layout.tokensPerTile)]++;
-    const positions = req.positions === 'original' ? this.originalPositions(req, layout, prunedCounts, kept) : undefined;
-    const features = gatherRows(photo.features, photo.dim, kept);
+    const positions = req.positions === 'original' ? this.originalPositions(req, layout, prunedCounts, rows) : undefined;
+    const features = gatherRows(photo.features, photo.dim, rows);
     const answer = await this.answer(photo, req, prunedCounts, features, positions, onText);
     return { ...answer, method: req.method, kept: Array.from(kept) };
   }
@@ -285,10 +288,11 @@ export class Engine {
   }
 
   /**
-   * Positions of the pruned prompt's tokens in the full prompt: each kept image token keeps the position it had
-   * among all image tokens, and the text tokens keep theirs (only image-token counts differ between the two).
+   * Positions of the pruned prompt's tokens in the full prompt: each kept image token (`rows`: its row in the full
+   * visual sequence) keeps the position it had among all image tokens, and the text tokens keep theirs (only
+   * image-token counts differ between the two).
    */
-  private originalPositions(req: QuestionParams, layout: PhotoLayout, prunedCounts: number[], kept: Int32Array): number[] {
+  private originalPositions(req: QuestionParams, layout: PhotoLayout, prunedCounts: number[], rows: Int32Array): number[] {
     const turns = this.turns(req);
     const fullCounts = new Array<number>(layout.tiles).fill(layout.tokensPerTile);
     const id = this.family.imageTokenId;
@@ -299,7 +303,7 @@ export class Engine {
     fullIds.forEach((t, i) => (t === id ? fullImage : fullText).push(i));
     let img = 0;
     let txt = 0;
-    return prunedIds.map((t) => (t === id ? fullImage[kept[img++]] : fullText[txt++]));
+    return prunedIds.map((t) => (t === id ? fullImage[rows[img++]] : fullText[txt++]));
   }
 
   private async answer(
@@ -312,11 +316,11 @@ export class Engine {
   ): Promise<Answer> {
     const start = performance.now();
     const ids = this.family.promptIds(this.turns(req), photo.layout, tokensPerTile);
-    const prompt = await embedPrompt(this.embed, ids, this.family.imageTokenId, features, photo.dim);
+    const prompt = await this.embedder.prompt(ids, features, photo.dim);
     const embedMs = performance.now() - start;
     const stream = new StreamingDecoder(this.tokenizer);
     const result = await generate({
-      embed: this.embed,
+      embedToken: this.embedder.token,
       decoder: this.decoder,
       shape: this.shape,
       inputsEmbeds: prompt.embeds,

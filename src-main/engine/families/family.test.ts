@@ -4,7 +4,7 @@ import { fixtureDir } from '../test/paths';
 import { thrownEngineError } from '../test/engine-errors';
 import { TextTokenizer } from '../text/tokenizer';
 import { eosIds } from './family';
-import { createFamily, supportedMethods } from './index';
+import { createFamily, familyModules, supportedMethods } from './index';
 
 const fixture = readModelFolder(fixtureDir('tiny-smolvlm'));
 const withConfigs = (generationConfig: object, config: object): ModelFolder => ({ ...fixture, generationConfig, config });
@@ -40,6 +40,14 @@ describe('createFamily', () => {
     expect(supportedMethods('llava')).toEqual(['vtc-cls', 'vtc-cls-ensemble', 'received', 'random', 'uniform']);
     expect(supportedMethods('smolvlm')).toEqual(['received', 'random', 'uniform']);
     expect(supportedMethods('qwen2_vl')).toEqual(['random', 'uniform']);
+  });
+
+  it('names the ONNX modules each family opens, and how it merges image features', () => {
+    expect(familyModules('smolvlm')).toEqual(['vision_encoder', 'embed_tokens', 'decoder_model_merged']);
+    expect(familyModules('qwen2_vl')).toBeUndefined();
+    const family = createFamily(fixture, tokenizer);
+    expect(family.modules).toEqual({ vision: 'vision_encoder', embed: 'embed_tokens', decoder: 'decoder_model_merged' });
+    expect(family.imageMerge).toBe('by-token-id');
   });
 
   it('refuses an unsupported model type, listing the supported ones', () => {

@@ -1,10 +1,12 @@
 // The boundary between the shared engine (sessions, generation, pruning) and one model family. A family knows
-// how its processor turns a photo into vision-encoder inputs, how its prompt spells the image, and how its
-// visual tokens are laid out; everything else is shared. Adding a family is adding a folder beside this file.
+// which ONNX modules it opens, how its processor turns a photo into vision-encoder inputs, how its prompt spells
+// the image and how the image features enter the prompt's embeddings, and how its visual tokens are laid out;
+// everything else is shared. Adding a family is a folder beside this file and one line in ./index.ts.
 import type { Tensor } from 'onnxruntime-node';
 import type { TokenGrid } from '../../../src-shared/api';
 import type { RgbImage } from '../image/decode-image';
 import type { ModelFolder } from '../model/read-model-folder';
+import type { ModelModule } from '../model/variants';
 import type { AttentionKind } from '../pruning/types';
 import type { TextTokenizer } from '../text/tokenizer';
 
@@ -22,6 +24,13 @@ export interface PreparedImage {
   poolFactor: number;
   /** Where each tile's tokens lie in the photo (rows/cols are the token grid). */
   grid: TokenGrid;
+  /**
+   * The visual tokens in the order the LLM reads them (the vision encoder's feature rows): each the index of the
+   * patch group it pools (tile-major, raster over each tile's token grid), or -1 for a separator the connector
+   * adds (a newline, a boundary between views), which pools no patches and is never pruned. Absent: the groups
+   * in their own order, no separators.
+   */
+  sequence?: number[];
   /** Tile arrangement the prompt spells out (0 x 0 for a single view). */
   rows: number;
   cols: number;
@@ -35,8 +44,28 @@ export interface ConversationTurn {
   text: string;
 }
 
+/** The ONNX modules a family opens, by the part each plays: file stems under `onnx/`. */
+export interface FamilyModules {
+  /** Photo → image features (one row per visual token, in the LLM's order). */
+  vision: ModelModule;
+  /** Token ids → embeddings; with `imageMerge: 'in-graph'` it takes the image features too. */
+  embed: ModelModule;
+  /** Embeddings + KV cache → logits. */
+  decoder: ModelModule;
+}
+
+/**
+ * How image features enter the prompt: 'by-token-id' writes them over the rows of the image tokens after the ids
+ * are embedded; 'in-graph' hands ids and features to the embedding graph, which merges them at its image
+ * tokens (negative ids in Phi-3-vision's export).
+ */
+export type ImageMerge = 'by-token-id' | 'in-graph';
+
 export interface ModelFamily {
   readonly name: string;
+  readonly modules: FamilyModules;
+  readonly imageMerge: ImageMerge;
+  /** The id that marks an image token in `promptIds` (negative where the embedding graph merges). */
   readonly imageTokenId: number;
   readonly eosTokenIds: number[];
   /** The vision encoder puts a [CLS] token before the patches (CLIP), which offers [CLS] attention. */
@@ -46,13 +75,33 @@ export interface ModelFamily {
   prepareImage(image: RgbImage): Promise<PreparedImage>;
   /**
    * Token ids of the whole conversation ending with the assistant's cue. The photo sits in the first user turn,
-   * with `tokensPerTile[t]` image tokens for tile t (fewer than `image.tokensPerTile` when pruned).
+   * with `tokensPerTile[t]` image tokens for tile t (fewer than `image.tokensPerTile` when pruned), and the
+   * layout's separators, which are never pruned.
    */
   promptIds(turns: ConversationTurn[], image: PhotoLayout, tokensPerTile: number[]): number[];
 }
 
-/** A family's adapter; the registry adds whether there is a [CLS] token, which it also needs without loading a model. */
-export type FamilyFactory = (folder: ModelFolder, tokenizer: TextTokenizer) => Omit<ModelFamily, 'clsToken'>;
+/** A family's adapter for one model folder. */
+export type FamilyFactory = (folder: ModelFolder, tokenizer: TextTokenizer) => Omit<ModelFamily, keyof FamilyTraits>;
+
+/** What the registry knows of a family without loading a model: its modules and whether there is a [CLS] token. */
+export interface FamilyTraits {
+  readonly modules: FamilyModules;
+  /** The vision encoder puts a [CLS] token before the patches (CLIP); SigLIP has none. */
+  readonly clsToken: boolean;
+}
+
+/** One family as its folder exports it, and the registry lists it. */
+export interface FamilyDefinition extends FamilyTraits {
+  create: FamilyFactory;
+}
+
+/** The modules of the onnx-community image-text-to-text export (SmolVLM, LLaVA-style). */
+export const IMAGE_TEXT_TO_TEXT_MODULES: FamilyModules = {
+  vision: 'vision_encoder',
+  embed: 'embed_tokens',
+  decoder: 'decoder_model_merged',
+};
 
 /** Attention summaries an encoder offers for scoring: every encoder's patches receive attention; a [CLS]
  * token's row is there only with a [CLS] token. */

@@ -1,27 +1,27 @@
-// Model families by config.json `model_type`, with whether their vision encoder has a [CLS] token (which
-// decides the attention it offers for scoring tokens, and so the pruning methods a model supports).
+// Model families by config.json `model_type`: each a folder beside this file exporting its FamilyDefinition (its
+// modules, whether its vision encoder has a [CLS] token, which decides the attention it offers for scoring tokens
+// and so the pruning methods a model supports, and its adapter).
 import type { PruningMethod } from '../../../src-shared/api';
 import { EngineError } from '../errors';
 import type { ModelFolder } from '../model/read-model-folder';
+import type { ModelModule } from '../model/variants';
 import { SCORERS } from '../pruning/scorers/index';
 import type { TextTokenizer } from '../text/tokenizer';
-import { attentionKinds, type FamilyFactory, type ModelFamily } from './family';
-import { createIdefics3Family } from './idefics3/family';
-import { createLlavaFamily } from './llava/family';
+import { attentionKinds, type FamilyDefinition, type ModelFamily } from './family';
+import { IDEFICS3_FAMILY } from './idefics3/family';
+import { LLAVA_FAMILY } from './llava/family';
 
-interface FamilyEntry {
-  create: FamilyFactory;
-  /** CLIP towers put a [CLS] token first; SigLIP (Idefics3, SmolVLM) has none. */
-  clsToken: boolean;
-}
-
-const IDEFICS3: FamilyEntry = { create: createIdefics3Family, clsToken: false };
-
-const FAMILIES: Record<string, FamilyEntry> = {
-  idefics3: IDEFICS3,
-  smolvlm: IDEFICS3,
-  llava: { create: createLlavaFamily, clsToken: true },
+const FAMILIES: Record<string, FamilyDefinition> = {
+  idefics3: IDEFICS3_FAMILY,
+  smolvlm: IDEFICS3_FAMILY,
+  llava: LLAVA_FAMILY,
 };
+
+/** The ONNX modules a model of this type opens; undefined for a type no family serves. */
+export function familyModules(modelType: string): readonly ModelModule[] | undefined {
+  const entry = FAMILIES[modelType];
+  return entry && Object.values(entry.modules);
+}
 
 export function createFamily(folder: ModelFolder, tokenizer: TextTokenizer): ModelFamily {
   const entry = FAMILIES[folder.config.model_type];
@@ -31,7 +31,7 @@ export function createFamily(folder: ModelFolder, tokenizer: TextTokenizer): Mod
       `model type '${folder.config.model_type}' is not supported (supported: ${Object.keys(FAMILIES).join(', ')})`,
     );
   }
-  return { ...entry.create(folder, tokenizer), clsToken: entry.clsToken };
+  return { ...entry.create(folder, tokenizer), clsToken: entry.clsToken, modules: entry.modules };
 }
 
 /** Pruning methods a model of this type can run: the baselines, and those whose attention kind it offers. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineErrorOf } from '../test/engine-errors';
 import { openSession } from '../model/sessions';
 import { fixtureDir } from '../test/paths';
-import { embedPrompt } from './embed-prompt';
+import { promptEmbedder, type PromptEmbedder } from './embed-prompt';
 
 const IMAGE = 49190;
 const DIM = 32; // the fixture's text hidden size
@@ -12,12 +12,14 @@ const DIM = 32; // the fixture's text hidden size
 const IDS = [1, 87, IMAGE, IMAGE, 88, IMAGE, 89];
 
 let embed: InferenceSession;
+let embedder: PromptEmbedder;
 let plain: Float32Array;
 
 beforeAll(async () => {
   embed = await openSession(join(fixtureDir('tiny-smolvlm'), 'onnx/embed_tokens.onnx'), { ep: 'cpu', threads: 1 });
   const out = await embed.run({ input_ids: new Tensor('int64', BigInt64Array.from(IDS, BigInt), [1, IDS.length]) });
   plain = out.inputs_embeds.data as Float32Array;
+  embedder = promptEmbedder(embed, { merge: 'by-token-id', imageTokenId: IMAGE, hidden: DIM });
 });
 afterAll(async () => {
   await embed?.release();
@@ -28,10 +30,10 @@ const features = (rows: number, dim = DIM) =>
   Float32Array.from({ length: rows * dim }, (_, i) => 1000 * (Math.floor(i / dim) + 1) + (i % dim));
 const row = (data: Float32Array, r: number) => Array.from(data.subarray(r * DIM, (r + 1) * DIM));
 
-describe('embedPrompt', () => {
+describe('promptEmbedder merging by token id', () => {
   it('writes the feature rows over the image-token rows in order and leaves the text rows alone', async () => {
     const feats = features(3);
-    const prompt = await embedPrompt(embed, IDS, IMAGE, feats, DIM);
+    const prompt = await embedder.prompt(IDS, feats, DIM);
     expect(prompt.seqLen).toBe(7);
     expect(prompt.imagePositions).toEqual([2, 3, 5]);
     expect(prompt.embeds).toHaveLength(7 * DIM);
@@ -40,22 +42,28 @@ describe('embedPrompt', () => {
   });
 
   it('accepts a prompt without image tokens and no features', async () => {
-    const prompt = await embedPrompt(embed, [1, 87, 88], IMAGE, new Float32Array(0), DIM);
+    const prompt = await embedder.prompt([1, 87, 88], new Float32Array(0), DIM);
     expect(prompt.imagePositions).toEqual([]);
     expect(row(prompt.embeds, 2)).toEqual(row(plain, 4));
   });
 
   it('refuses more or fewer features than image tokens', async () => {
     for (const rows of [2, 4]) {
-      const e = await engineErrorOf(embedPrompt(embed, IDS, IMAGE, features(rows), DIM));
+      const e = await engineErrorOf(embedder.prompt(IDS, features(rows), DIM));
       expect(e.code).toBe('MODEL_MISMATCH');
       expect(e.message).toBe(`the prompt has 3 image tokens for ${rows} image features`);
     }
   });
 
   it('refuses features of another width than the text embeddings', async () => {
-    const e = await engineErrorOf(embedPrompt(embed, IDS, IMAGE, features(3, 16), 16));
+    const e = await engineErrorOf(embedder.prompt(IDS, features(3, 16), 16));
     expect(e.code).toBe('MODEL_MISMATCH');
     expect(e.message).toBe('vision features have 16 values per token but the text embeddings have 32');
+  });
+
+  it("embeds a generated token as the prompt's text rows are embedded", async () => {
+    const token = await embedder.token(88);
+    expect(token.dims).toEqual([1, 1, DIM]);
+    expect(Array.from(token.data as Float32Array)).toEqual(row(plain, 4));
   });
 });

@@ -6,6 +6,7 @@ import { readModelFolder } from '../model/read-model-folder';
 import { openSession } from '../model/sessions';
 import { fixtureDir } from '../test/paths';
 import { TextTokenizer } from '../text/tokenizer';
+import { promptEmbedder } from './embed-prompt';
 import { generate, type DecoderShape, type GenerateRequest } from './generate';
 import { PromptCache } from './prompt-cache';
 import { argmax } from './sampling';
@@ -26,7 +27,7 @@ async function embedIds(ids: number[]): Promise<Float32Array> {
 
 async function request(overrides: Partial<GenerateRequest> = {}): Promise<GenerateRequest> {
   return {
-    embed,
+    embedToken: promptEmbedder(embed, { merge: 'by-token-id', imageTokenId: -1, hidden: SHAPE.hidden }).token,
     decoder,
     shape: SHAPE,
     inputsEmbeds: await embedIds(PROMPT),

@@ -1,5 +1,5 @@
 // The one generation loop every family shares: prefill the whole prompt from embeddings, then decode one token
-// at a time through embed_tokens → decoder with the KV cache, until eos, the token limit, or cancellation.
+// at a time through the family's embedding → decoder with the KV cache, until eos, the token limit, or cancellation.
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { SamplingOptions } from '../../../src-shared/api';
 import { EngineError } from '../errors';
@@ -15,7 +15,8 @@ export interface DecoderShape {
 }
 
 export interface GenerateRequest {
-  embed: InferenceSession;
+  /** A generated token → its embeddings [1, 1, hidden] (PromptEmbedder.token). */
+  embedToken: (id: number) => Promise<Tensor>;
   decoder: InferenceSession;
   shape: DecoderShape;
   /** Prompt embeddings [seqLen, hidden], image features already in place. */
@@ -123,10 +124,10 @@ export async function generate(req: GenerateRequest): Promise<GenerateResult> {
     req.onToken?.(next);
     if ((!req.ignoreEos && req.eosTokenIds.includes(next)) || tokens.length >= req.maxNewTokens) break;
     checkCancelled(req.signal);
-    const embedded = await req.embed.run({ input_ids: new Tensor('int64', BigInt64Array.of(BigInt(next)), [1, 1]) });
+    const embedded = await req.embedToken(next);
     total += 1;
     out = await req.decoder.run({
-      inputs_embeds: embedded.inputs_embeds as Tensor,
+      inputs_embeds: embedded,
       attention_mask: ones(total),
       position_ids: new Tensor('int64', BigInt64Array.of(BigInt(position++)), [1, 1]),
       ...cache,

@@ -57,6 +57,19 @@ describe('readModelFolder', () => {
     }
   });
 
+  it("reads the modules the config's model type names, and requires those", () => {
+    const modulesOf = (type: string) => (type === 'idefics3' ? ['vision_encoder', 'model', 'prepare_inputs_embeds'] : undefined);
+    const dir = folderCopy([], { 'onnx/model_q4.onnx': 7 });
+    const e = thrownEngineError(() => readModelFolder(dir, modulesOf));
+    expect(e.message).toBe(`model folder ${dir} is incomplete: missing onnx/prepare_inputs_embeds*.onnx`);
+    const complete = folderCopy([], { 'onnx/model_q4.onnx': 7, 'onnx/prepare_inputs_embeds.onnx': 5 });
+    const folder = readModelFolder(complete, modulesOf);
+    expect([...folder.onnx.keys()].sort()).toEqual(['model', 'prepare_inputs_embeds', 'vision_encoder']);
+    expect(folder.onnx.get('model')).toEqual(new Map([['q4', 7]]));
+    // A type no family serves is checked against the usual three (the family registry then names it).
+    expect(readModelFolder(FIXTURE, () => undefined).onnx.size).toBe(3);
+  });
+
   it('treats optional processor and generation configs as empty when absent', () => {
     const folder = readModelFolder(folderCopy(['processor_config.json', 'generation_config.json']));
     expect(folder.processorConfig).toEqual({});

@@ -71,13 +71,13 @@ function externalDataBytes(onnxDir: string, files: string[], graphFile: string):
   return sum;
 }
 
-function scanOnnx(dir: string): Map<ModelModule, Map<Variant, number>> {
+function scanOnnx(dir: string, modules: readonly ModelModule[]): Map<ModelModule, Map<Variant, number>> {
   const onnxDir = join(dir, 'onnx');
   const found = new Map<ModelModule, Map<Variant, number>>();
   if (!existsSync(onnxDir) || !statSync(onnxDir).isDirectory()) return found;
   const files = readdirSync(onnxDir);
   for (const file of files) {
-    const parsed = parseOnnxFileName(file);
+    const parsed = parseOnnxFileName(file, modules);
     if (!parsed) continue;
     // A graph that cannot be read counts as missing, so the folder check names it instead of crashing.
     const graph = fileBytes(join(onnxDir, file));
@@ -93,14 +93,26 @@ export function onnxPath(folder: ModelFolder, module: ModelModule, variant: Vari
   return join(folder.dir, 'onnx', `${module}${variantSuffix(variant)}.onnx`);
 }
 
-export function readModelFolder(dirArg: string): ModelFolder {
+/** The modules a model type opens (its family's), undefined for a type no family serves. */
+export type ModulesOf = (modelType: string) => readonly ModelModule[] | undefined;
+
+/** The folder's family's modules; the usual three while config.json cannot say which family (the check then names it). */
+function modulesOfFolder(dir: string, modulesOf: ModulesOf): readonly ModelModule[] {
+  if (!existsSync(join(dir, 'config.json'))) return MODULES;
+  const type = readJson(dir, 'config.json').model_type;
+  return (typeof type === 'string' && modulesOf(type)) || MODULES;
+}
+
+/** `modulesOf` names the ONNX modules the folder must hold once config.json names the model type. */
+export function readModelFolder(dirArg: string, modulesOf: ModulesOf = () => MODULES): ModelFolder {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new EngineError('FILE_NOT_FOUND', `model folder not found: ${dir}`);
   }
   const missing: string[] = REQUIRED_JSON.filter((f) => !existsSync(join(dir, f)));
-  const onnx = scanOnnx(dir);
-  for (const m of MODULES) if (!onnx.has(m)) missing.push(`onnx/${m}*.onnx`);
+  const modules = modulesOfFolder(dir, modulesOf);
+  const onnx = scanOnnx(dir, modules);
+  for (const m of modules) if (!onnx.has(m)) missing.push(`onnx/${m}*.onnx`);
   const tokenizerConfig = existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {};
   const chatTemplate = findChatTemplate(dir, tokenizerConfig);
   if (chatTemplate === undefined)

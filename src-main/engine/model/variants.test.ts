@@ -147,7 +147,7 @@ describe('on the published SmolVLM-256M-Instruct files', () => {
   // Names and sizes of every published weight file, from the committed download manifest.
   const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models/manifests/smolvlm-256m-instruct.json'), 'utf8'));
   const onnxFiles = Object.entries(manifest.files as Record<string, { bytes: number }>).filter(([path]) => path.startsWith('onnx/'));
-  const available = new Map(MODULES.map((m) => [m, new Map<Variant, number>()]));
+  const available = new Map<string, Map<Variant, number>>(MODULES.map((m) => [m, new Map()]));
   for (const [path, { bytes }] of onnxFiles) {
     const parsed = parseOnnxFileName(path.slice('onnx/'.length));
     if (parsed) available.get(parsed.module)!.set(parsed.variant, bytes);

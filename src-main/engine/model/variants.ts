@@ -4,8 +4,10 @@
 import type { ExecutionProvider } from '../../../src-shared/api';
 import { EngineError } from '../errors';
 
+/** The modules of the usual image-text-to-text export; a family may name others (see families/family.ts). */
 export const MODULES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
-export type ModelModule = (typeof MODULES)[number];
+/** A module's file stem under `onnx/`. */
+export type ModelModule = string;
 
 export const VARIANTS = ['fp32', 'fp16', 'int8', 'uint8', 'quantized', 'q4', 'q4f16', 'bnb4'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -14,9 +16,12 @@ export function variantSuffix(v: Variant): string {
   return v === 'fp32' ? '' : `_${v}`;
 }
 
-/** Parses `decoder_model_merged_q4.onnx` → { module, variant }; undefined for anything else. */
-export function parseOnnxFileName(name: string): { module: ModelModule; variant: Variant } | undefined {
-  for (const module of MODULES) {
+/** Parses `decoder_model_merged_q4.onnx` → { module, variant } for one of `modules`; undefined for anything else. */
+export function parseOnnxFileName(
+  name: string,
+  modules: readonly ModelModule[] = MODULES,
+): { module: ModelModule; variant: Variant } | undefined {
+  for (const module of modules) {
     if (!name.startsWith(module) || !name.endsWith('.onnx')) continue;
     const rest = name.slice(module.length, -'.onnx'.length);
     const variant = VARIANTS.find((v) => variantSuffix(v) === rest);

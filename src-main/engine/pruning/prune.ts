@@ -1,10 +1,12 @@
-// One call for the engine: score the visual tokens, turn the budget into k, pick the top k.
+// One call for the engine: score the visual tokens, turn the budget into k (separators are not counted: they
+// are never pruned), pick the top k, and map them onto the LLM's visual sequence.
 import type { Budget, PruningMethod } from '../../../src-shared/api';
 import { EngineError } from '../errors';
 import { resolveBudget } from './budget';
 import { tokenGridSize } from './layout';
 import { getScorer } from './scorers/index';
 import { selectTopK } from './select';
+import { keptRows } from './sequence';
 import type { AttentionScores, ScorerOptions, TokenLayout } from './types';
 
 export interface PruneRequest {
@@ -25,6 +27,8 @@ export interface PruneResult {
   kept: Int32Array;
   /** One score per visual token, same indexing. */
   scores: Float32Array;
+  /** Rows of the LLM's visual sequence to feed: the kept tokens and every separator, in the LLM's order. */
+  rows: Int32Array;
 }
 
 export function pruneVisualTokens(req: PruneRequest): PruneResult {
@@ -40,5 +44,5 @@ export function pruneVisualTokens(req: PruneRequest): PruneResult {
   }
   const k = resolveBudget(req.budget, totalTokens);
   const kept = selectTopK(scores, k, { tokensPerTile, perTileFloor: req.perTileFloor });
-  return { kept, scores };
+  return { kept, scores, rows: keptRows(req.layout, kept) };
 }

@@ -21,6 +21,8 @@ export interface TokenLayout {
   patchRows: number;
   patchCols: number; // patches per tile side (SmolVLM 32x32, a LLaVA fixture maybe 12x12)
   poolFactor: number; // patches per token side (SmolVLM 4 → 8x8 tokens per tile; LLaVA 1)
+  /** The LLM's order of the tokens, with separators; see PreparedImage.sequence and ./sequence.ts. */
+  sequence?: readonly number[];
 }
 
 export interface ScorerOptions {

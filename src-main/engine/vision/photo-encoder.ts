@@ -14,6 +14,7 @@ import { decodeImageFile } from '../image/decode-image';
 import { onnxPath, type ModelFolder } from '../model/read-model-folder';
 import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
 import type { Variant } from '../model/variants';
+import { visualSequence } from '../pruning/sequence';
 import type { AttentionScores, ScorerNeeds } from '../pruning/types';
 import { countAttentionLayers } from '../surgery/find-attention-layers';
 import { instrumentVisionEncoder } from '../surgery/instrument-vision-encoder';
@@ -120,7 +121,7 @@ export class PhotoEncoder {
   ) {}
 
   static async create(options: PhotoEncoderOptions): Promise<PhotoEncoder> {
-    const path = onnxPath(options.folder, 'vision_encoder', options.variant);
+    const path = onnxPath(options.folder, options.family.modules.vision, options.variant);
     const session = await openSession(path, options.settings);
     try {
       expectNames(session, path, [], ['image_features']);
@@ -179,7 +180,7 @@ export class PhotoEncoder {
     };
     const out = await runInTileChunks(session, visionFeeds, chunks, signal);
     const visionMs = performance.now() - t1;
-    const { features, dim } = readFeatures(out, layout.tiles * layout.tokensPerTile);
+    const { features, dim } = readFeatures(out, visualSequence(layout).length);
     const attention = mergeAttention(hit ? hit.attention : undefined, readAttention(out, this.layerCount, layout.tiles));
     if (this.cache) {
       const entry: CachedVision = { features, featureDims: [features.length / dim, dim], attention, meta: layout as unknown as JsonValue };

@@ -3,7 +3,7 @@
 import { Tensor } from 'onnxruntime-node';
 import { ChatTemplate } from '../../text/chat-template';
 import { renderConversation } from '../conversation';
-import { eosIds, type FamilyFactory, type PreparedImage } from '../family';
+import { eosIds, IMAGE_TEXT_TO_TEXT_MODULES, type FamilyDefinition, type FamilyFactory, type PreparedImage } from '../family';
 import { idefics3ImageSettings, preprocessIdefics3 } from './image-processor';
 import { expandImagePrompt, IMAGE_TOKEN } from './prompt';
 
@@ -18,6 +18,7 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
 
   return {
     name: 'idefics3',
+    imageMerge: 'by-token-id',
     imageTokenId,
     eosTokenIds: eosIds(folder),
     settingsKey: JSON.stringify({ family: 'idefics3', ...settings, tokensPerTile }),
@@ -51,3 +52,5 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
     },
   };
 };
+
+export const IDEFICS3_FAMILY: FamilyDefinition = { create: createIdefics3Family, modules: IMAGE_TEXT_TO_TEXT_MODULES, clsToken: false };

@@ -5,7 +5,7 @@ import { Tensor } from 'onnxruntime-node';
 import { EngineError } from '../../errors';
 import { ChatTemplate } from '../../text/chat-template';
 import { renderConversation } from '../conversation';
-import { eosIds, type FamilyFactory, type PreparedImage } from '../family';
+import { eosIds, IMAGE_TEXT_TO_TEXT_MODULES, type FamilyDefinition, type FamilyFactory, type PreparedImage } from '../family';
 import { clipImageSettings, preprocessClip } from './image-processor';
 
 export const IMAGE_TOKEN = '<image>';
@@ -36,6 +36,7 @@ export const createLlavaFamily: FamilyFactory = (folder, tokenizer) => {
 
   return {
     name: 'llava',
+    imageMerge: 'by-token-id',
     imageTokenId,
     eosTokenIds: eosIds(folder),
     settingsKey: JSON.stringify({ family: 'llava', ...settings, patchSize }),
@@ -60,3 +61,5 @@ export const createLlavaFamily: FamilyFactory = (folder, tokenizer) => {
     },
   };
 };
+
+export const LLAVA_FAMILY: FamilyDefinition = { create: createLlavaFamily, modules: IMAGE_TEXT_TO_TEXT_MODULES, clsToken: true };
