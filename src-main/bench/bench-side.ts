@@ -17,7 +17,7 @@ export interface SideQuestion {
   image: string;
   prompt: string;
   maxNewTokens: number;
-  /** Forget every photo first, so the question encodes its photo as a first question would. */
+  /** Forget every photo first, so the question encodes its photo and prefills its prompt as a first question would. */
   fresh: boolean;
   /** Ours only: answer from the kept visual tokens. */
   pruning?: { method: PruningMethod; budget: Budget };
@@ -140,14 +140,15 @@ async function serveSide(args: LoadArgs): Promise<void> {
 }
 
 async function loadOurs({ modelDir, options }: LoadArgs) {
-  // A per-photo cache of its own: follow-up questions hit it; emptying it makes a first question again, with the
-  // sessions still warm.
+  // A per-photo cache of its own: follow-up questions hit it and the prompt cache; emptying both makes a first
+  // question again, with the sessions still warm.
   const cacheDir = mkdtempSync(join(tmpdir(), 'vtc-bench-cache-'));
   const engine = await Engine.load(modelDir, { ...options, cacheDir });
   const ask = async (q: SideQuestion): Promise<SideAnswer> => {
     if (q.fresh) {
       rmSync(cacheDir, { recursive: true, force: true });
       mkdirSync(cacheDir);
+      engine.clearPromptCache();
     }
     const params = { image: q.image, prompt: q.prompt, maxNewTokens: q.maxNewTokens, ignoreEos: true };
     const answer = q.pruning

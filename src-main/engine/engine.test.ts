@@ -327,5 +327,7 @@ describe('prompt cache', () => {
     expect(pruned).toBeGreaterThan(VISUAL / 4);
     expect(pruned).toBeLessThan(first / perToken - VISUAL / 2);
     expect(uncached.promptCacheBytes).toBe(0);
+    engine.clearPromptCache();
+    expect(engine.promptCacheBytes).toBe(0);
   });
 });

@@ -203,6 +203,11 @@ export class Engine {
     return this.prompts.bytes;
   }
 
+  /** Forgets every prompt's KV cache: the next question on any photo prefills its whole prompt (benchmarks). */
+  clearPromptCache(): void {
+    this.prompts.clear();
+  }
+
   async ask(req: AskParams): Promise<Answer> {
     const photo = await this.photos.encode(req.image, req.signal);
     return this.answerFull(photo, req, req.onToken);

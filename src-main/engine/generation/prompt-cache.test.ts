@@ -42,6 +42,13 @@ describe('PromptCache', () => {
     expect(cache.bytes).toBe(bytesOf(2));
   });
 
+  it('forgets everything on clear', () => {
+    const cache = new PromptCache(1 << 20);
+    cache.put('a', { length: 3, kv: kv(3) });
+    cache.clear();
+    expect([cache.get('a'), cache.bytes]).toEqual([undefined, 0]);
+  });
+
   it('keeps nothing larger than its bound, and nothing at all with a bound of 0', () => {
     const small = new PromptCache(bytesOf(4));
     small.put('a', { length: 3, kv: kv(3) });

@@ -69,6 +69,11 @@ export class PromptCache {
     return entry;
   }
 
+  clear(): void {
+    this.entries.clear();
+    this.total = 0;
+  }
+
   put(key: string, prefix: CachedPrefix): void {
     const bytes = feedBytes(prefix.kv);
     // One prefix larger than the whole bound would only push everything else out and then itself.
