@@ -5,36 +5,22 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ExecutionProvider } from '../../../src-shared/api';
 import { EngineError, isEngineError } from '../errors';
-import { GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, MODEL_GRAPH, MODEL_OPSET_IMPORT } from '../surgery/onnx-model-file';
-import { encodeNode, encodeValueInfo, DT_FLOAT } from '../surgery/onnx-proto';
-import { lengthDelimitedField, varintField } from '../surgery/protobuf-wire';
+import { DT_FLOAT } from '../surgery/onnx-proto';
+import { encodeSmallModel } from '../surgery/small-model';
 import { checkProvider } from './providers';
 import { openSession, sessionOptions } from './sessions';
 
-// The other field numbers of onnx.proto a model needs: ModelProto.ir_version, GraphProto.name, OperatorSetIdProto.version.
-const MODEL_IR_VERSION = 1;
-const GRAPH_NAME = 2;
-const OPSET_VERSION = 2;
-
 const PROBE_LABEL = 'the provider check graph';
 
-/** y = Identity(x), x and y float[1]; IR version 8, opset 17: what every provider in onnxruntime 1.x runs. */
+/** y = Identity(x), x and y float[1]. */
 function probeModel(): Uint8Array {
-  const tensor = (name: string) =>
-    encodeValueInfo({ name, type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
-  const node = encodeNode({ input: ['x'], output: ['y'], name: 'probe', opType: 'Identity', domain: '', attribute: [] });
-  const graph = [
-    ...lengthDelimitedField(GRAPH_NODE, [node]),
-    ...lengthDelimitedField(GRAPH_NAME, [new TextEncoder().encode('provider-probe')]),
-    ...lengthDelimitedField(GRAPH_INPUT, [tensor('x')]),
-    ...lengthDelimitedField(GRAPH_OUTPUT, [tensor('y')]),
-  ];
-  const parts = [
-    ...varintField(MODEL_IR_VERSION, 8),
-    ...lengthDelimitedField(MODEL_GRAPH, graph),
-    ...lengthDelimitedField(MODEL_OPSET_IMPORT, varintField(OPSET_VERSION, 17)),
-  ];
-  return Buffer.concat(parts);
+  const tensor = (name: string) => ({ name, type: { tensorType: { elemType: DT_FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
+  return encodeSmallModel({
+    name: 'provider-probe',
+    nodes: [{ input: ['x'], output: ['y'], name: 'probe', opType: 'Identity', domain: '', attribute: [] }],
+    inputs: [tensor('x')],
+    outputs: [tensor('y')],
+  });
 }
 
 /**

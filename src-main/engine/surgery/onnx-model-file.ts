@@ -30,7 +30,7 @@ import {
   type OnnxValueInfo,
 } from './onnx-proto';
 
-// Field numbers from onnx.proto (the model-level ones are shared with provider-probe.ts, which builds a graph).
+// Field numbers from onnx.proto (the model-level ones are shared with small-model.ts, which builds graphs).
 export const MODEL_GRAPH = 7;
 export const MODEL_OPSET_IMPORT = 8;
 export const GRAPH_NODE = 1;

@@ -77,11 +77,13 @@ const types = {
 // AttributeProto.AttributeType values used here.
 export const ATTR_FLOAT = 1;
 export const ATTR_INT = 2;
+export const ATTR_STRING = 3;
 export const ATTR_TENSOR = 4;
 export const ATTR_INTS = 7;
 
 // TensorProto.DataType values used here.
 export const DT_FLOAT = 1;
+export const DT_UINT8 = 2;
 export const DT_INT64 = 7;
 
 export interface OnnxTensor {

@@ -1,11 +1,12 @@
 // Idefics3 / SmolVLM image processing, step for step as the reference (transformers.js Idefics3ImageProcessor):
 // resize so the longest edge is `size.longest_edge` (Lanczos, 8-bit), rescale + normalize, stretch to multiples
 // of the tile size (bilinear on floats), cut into rows x cols tiles, and append the whole image squeezed to one
-// tile as the last "global" view.
+// tile as the last "global" view. Everything after the Lanczos resize runs as one onnxruntime graph (pixel-graph.ts).
 import type { TokenGrid } from '../../../../src-shared/api';
 import type { RgbImage } from '../../image/decode-image';
-import { resizeBilinearPlanar, resizeLanczos, toNormalizedPlanar } from '../../image/resize';
+import { resizeLanczos } from '../../image/resize';
 import type { Json } from '../../model/read-model-folder';
+import { PixelGraph } from './pixel-graph';
 
 export interface Idefics3ImageSettings {
   longestEdge: number;
@@ -64,25 +65,20 @@ export function tileAlignedSize(width: number, height: number, tile: number): [n
   return [tiles(Math.floor(h * aspect)), h];
 }
 
-function cropPlanar(src: Float32Array, h: number, w: number, y0: number, x0: number, size: number, dst: Float32Array, offset: number) {
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < size; y++) {
-      const from = c * h * w + (y0 + y) * w + x0;
-      dst.set(src.subarray(from, from + size), offset + c * size * size + y * size);
-    }
-  }
-}
+const pixelGraph = new PixelGraph();
 
 export async function preprocessIdefics3(image: RgbImage, s: Idefics3ImageSettings): Promise<Idefics3Pixels> {
   const [rw, rh] = s.doResize ? longestEdgeSize(image.width, image.height, s.longestEdge) : [image.width, image.height];
   const resized = await resizeLanczos(image, rw, rh);
-  const planar = toNormalizedPlanar(resized, s.rescale, s.mean, s.std);
   const T = s.tileSize;
-  const tilePixels = 3 * T * T;
-
-  if (!s.doSplit) {
+  const [W, H] = s.doSplit ? tileAlignedSize(rw, rh, T) : [T, T];
+  const rows = H / T;
+  const cols = W / T;
+  const pixels = await pixelGraph.run(resized, s, { height: H, width: W, rows, cols, tileSize: T });
+  if (rows * cols === 1) {
+    // A single view: the image stretched (or, unsplit, squeezed) to one tile, without the global view of it.
     return {
-      pixelValues: resizeBilinearPlanar(planar, 3, rh, rw, T, T),
+      pixelValues: pixels.slice(0, 3 * T * T),
       tiles: 1,
       rows: 0,
       cols: 0,
@@ -90,30 +86,10 @@ export async function preprocessIdefics3(image: RgbImage, s: Idefics3ImageSettin
       grid: [{ x: 0, y: 0, width: 1, height: 1, global: true }],
     };
   }
-
-  const [W, H] = tileAlignedSize(rw, rh, T);
-  const aligned = resizeBilinearPlanar(planar, 3, rh, rw, H, W);
-  if (H <= T && W <= T) {
-    return { pixelValues: aligned, tiles: 1, rows: 0, cols: 0, tileSize: T, grid: [{ x: 0, y: 0, width: 1, height: 1, global: true }] };
-  }
-  const rows = Math.ceil(H / T);
-  const cols = Math.ceil(W / T);
-  // With tile-aligned sides every split is exactly one tile; the last row/column is anchored to the far edge
-  // as in the reference, which only matters if that ever stops holding.
-  const optH = Math.ceil(H / rows);
-  const optW = Math.ceil(W / cols);
-  const tiles = rows * cols + 1;
-  const pixelValues = new Float32Array(tiles * tilePixels);
   const grid: Idefics3Pixels['grid'] = [];
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const y0 = r === rows - 1 ? H - optH : r * optH;
-      const x0 = c === cols - 1 ? W - optW : c * optW;
-      cropPlanar(aligned, H, W, y0, x0, T, pixelValues, (r * cols + c) * tilePixels);
-      grid.push({ x: x0 / W, y: y0 / H, width: optW / W, height: optH / H, global: false });
-    }
+    for (let c = 0; c < cols; c++) grid.push({ x: (c * T) / W, y: (r * T) / H, width: T / W, height: T / H, global: false });
   }
-  pixelValues.set(resizeBilinearPlanar(aligned, 3, H, W, T, T), rows * cols * tilePixels);
   grid.push({ x: 0, y: 0, width: 1, height: 1, global: true });
-  return { pixelValues, tiles, rows, cols, tileSize: T, grid };
+  return { pixelValues: pixels, tiles: rows * cols + 1, rows, cols, tileSize: T, grid };
 }
