@@ -89,6 +89,18 @@ export interface CompareResult {
   grid: TokenGrid;
 }
 
+/**
+ * What a running comparison is doing, for a progress display: the photo's stages first (once, for both sides),
+ * then each side's. The pruned side runs first, so its quicker answer is not hidden behind the full one; a side's
+ * decoding shows as its streamed tokens.
+ */
+export type CompareStage =
+  | { stage: 'reading' }
+  | { stage: 'encoding'; done: number; total: number }
+  | { stage: 'ranking' }
+  | { stage: 'prefill'; side: 'full' | 'pruned' }
+  | { stage: 'answered'; side: 'full' | 'pruned' };
+
 export interface ChatTurn {
   role: 'user' | 'assistant';
   text: string;
@@ -175,6 +187,8 @@ export interface ChatEntry {
   method: PruningMethod;
   budget: Budget;
   result?: CompareResult;
+  /** Stopped by the person before both answers were complete: what each side had written by then. */
+  stopped?: { full: string; pruned: string };
   error?: string;
 }
 
@@ -185,8 +199,9 @@ export const ASK_REQUEST = obj({ photoId: id, question, method: oneOf(PRUNING_ME
 ]);
 export type AskRequest = Infer<typeof ASK_REQUEST>;
 
-/** Streamed while an ask runs: tokens of each side as they come. */
+/** Streamed while an ask runs: the stage it is in, and the tokens of each side as they come. */
 export type AskEvent =
+  | { type: 'stage'; askId: string; progress: CompareStage }
   | { type: 'token'; askId: string; side: 'full' | 'pruned'; text: string }
   | { type: 'done'; askId: string; entry: ChatEntry }
   | { type: 'error'; askId: string; message: string };

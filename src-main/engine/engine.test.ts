@@ -129,8 +129,33 @@ describe('ask', () => {
 describe('compare', () => {
   let result: CompareResult;
   const deltas = { full: [] as string[], pruned: [] as string[] };
+  // Stages and the side of each token, in the order they came.
+  const timeline: string[] = [];
   beforeAll(async () => {
-    result = await compareOn(CHELSEA, { onToken: (side, t) => deltas[side].push(t) });
+    result = await compareOn(CHELSEA, {
+      onToken: (side, t) => {
+        deltas[side].push(t);
+        if (timeline.at(-1) !== `${side} tokens`) timeline.push(`${side} tokens`);
+      },
+      onStage: (s) =>
+        timeline.push('side' in s ? `${s.stage} ${s.side}` : s.stage === 'encoding' ? `encoding ${s.done}/${s.total}` : s.stage),
+    });
+  });
+
+  it('reports its stages: the photo once, then the pruned side before the full one', () => {
+    // The fixture's cache is empty for this photo and method: it is read and encoded, one tile per run.
+    const encoding = Array.from({ length: 14 }, (_, i) => `encoding ${i}/13`);
+    expect(timeline).toEqual([
+      'reading',
+      ...encoding,
+      'ranking',
+      'prefill pruned',
+      'pruned tokens',
+      'answered pruned',
+      'prefill full',
+      'full tokens',
+      'answered full',
+    ]);
   });
 
   it('keeps exactly the resolved budget, ascending and unique', () => {

@@ -6,6 +6,7 @@ import type {
   Budget,
   ChatTurn,
   CompareResult,
+  CompareStage,
   ExecutionProvider,
   PrunedAnswer,
   PruningMethod,
@@ -30,7 +31,7 @@ import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { attentionKindMissing } from './pruning/scorers/attention-layers';
 import { getScorer } from './pruning/scorers/index';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
-import { NO_ATTENTION, PhotoEncoder, type EncodedPhoto } from './vision/photo-encoder';
+import { NO_ATTENTION, PhotoEncoder, type EncodedPhoto, type PhotoStage } from './vision/photo-encoder';
 
 export { availableProviders } from './model/providers';
 
@@ -80,6 +81,8 @@ export interface PruneParams {
 
 export interface CompareParams extends QuestionParams, PruneParams {
   onToken?: (side: 'full' | 'pruned', text: string) => void;
+  /** Told each stage as it starts, for a progress display. */
+  onStage?: (stage: CompareStage) => void;
 }
 
 const DEFAULT_MAX_NEW_TOKENS = 64;
@@ -221,13 +224,22 @@ export class Engine {
     return { ...answer, scores: Array.from(selection.scores) };
   }
 
-  /** One question answered twice, in full and pruned, from one encoding of the photo. */
+  /**
+   * One question answered twice, pruned and in full, from one encoding of the photo. The pruned side runs first:
+   * its answer comes sooner, and a person should not wait for the full one to see it.
+   */
   async compare(req: CompareParams): Promise<CompareResult> {
-    const photo = await this.encodeFor(req);
+    const stage = req.onStage;
+    const photo = await this.encodeFor(req, stage);
     // Select first: a method the model cannot serve or a bad budget fails before any answer is spent.
+    stage?.({ stage: 'ranking' });
     const selection = this.selectTokens(photo, req);
-    const full = await this.answerFull(photo, req, (t) => req.onToken?.('full', t));
+    stage?.({ stage: 'prefill', side: 'pruned' });
     const pruned = await this.answerPruned(photo, req, selection, (t) => req.onToken?.('pruned', t));
+    stage?.({ stage: 'answered', side: 'pruned' });
+    stage?.({ stage: 'prefill', side: 'full' });
+    const full = await this.answerFull(photo, req, (t) => req.onToken?.('full', t));
+    stage?.({ stage: 'answered', side: 'full' });
     return { full, pruned, scores: Array.from(selection.scores), grid: photo.layout.grid };
   }
 
@@ -237,7 +249,7 @@ export class Engine {
   }
 
   /** The photo encoded with the attention scores the pruning method reads, and no others. */
-  private async encodeFor(req: QuestionParams & PruneParams): Promise<EncodedPhoto> {
+  private async encodeFor(req: QuestionParams & PruneParams, onStage?: (stage: PhotoStage) => void): Promise<EncodedPhoto> {
     const scorer = getScorer(req.method);
     const attentionFree = scorer.needs(2, {}).kind === 'none';
     const unavailable = this.photos.attentionUnavailable;
@@ -248,7 +260,7 @@ export class Engine {
     const offered = attentionKinds(this.family.clsToken);
     if (needs.kind !== 'none' && !offered.includes(needs.kind)) throw attentionKindMissing(req.method, needs.kind, offered);
     try {
-      return await this.photos.encode(req.image, req.signal, needs);
+      return await this.photos.encode(req.image, req.signal, needs, onStage);
     } catch (e) {
       // A graph whose chosen layer cannot be instrumented still answers in full; only this method is off.
       if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { AskEvent, AskRequest, Photo } from '../../src-shared/api';
 import { EngineError } from '../engine/errors';
 import { createChatsService, type ChatsService } from './chats-service';
-import { AnsweringBench, compareUntilCancelled, FakeEngine } from './test/fakes';
+import { AnsweringBench, compareResult, compareUntilCancelled, FakeEngine } from './test/fakes';
 
 const photo: Photo = { id: 'red', name: 'red.jpg', path: '/photos/red.jpg', width: 96, height: 64, addedAt: 1 };
 const question = (text: string): AskRequest => ({
@@ -33,12 +33,14 @@ afterEach(async () => {
   await bench.close();
 });
 
-it('streams both sides as token events, stores the answer and sends done; a follow-up carries the exchange before it', async () => {
+it('streams stages and both sides as events, stores the answer and sends done; a follow-up carries the exchange before it', async () => {
   const { askId } = await chats.api.ask(question('What colour is this?'));
   const done = await ended(askId);
-  expect(events.filter((e) => e.type === 'token')).toEqual([
-    { type: 'token', askId, side: 'full', text: 'full answer to What colour is this?' },
+  expect(events.filter((e) => e.type === 'token' || e.type === 'stage')).toEqual([
+    { type: 'stage', askId, progress: { stage: 'reading' } },
+    { type: 'stage', askId, progress: { stage: 'ranking' } },
     { type: 'token', askId, side: 'pruned', text: 'pruned answer to What colour is this?' },
+    { type: 'token', askId, side: 'full', text: 'full answer to What colour is this?' },
   ]);
   expect(done).toMatchObject({
     type: 'done',
@@ -91,14 +93,21 @@ it('keeps the question in the chat with its error when the engine fails, and sen
   expect((await chats.api.chat({ photoId: 'red' }))[0].result).toBeUndefined();
 });
 
-it('cancelAsk stops the engine call; the question stays with "Cancelled"', async () => {
+it('cancelAsk stops the engine call; the question stays with the partial answers, not as an error', async () => {
   const hanging = compareUntilCancelled();
   engine.compare = hanging.compare;
   const { askId } = await chats.api.ask(question('A long answer?'));
   await hanging.started;
   await chats.api.cancelAsk({ askId });
-  expect(await ended(askId)).toEqual({ type: 'error', askId, message: 'Cancelled' });
-  expect(await chats.api.chat({ photoId: 'red' })).toMatchObject([{ question: 'A long answer?', error: 'Cancelled' }]);
+  const stopped = { full: '', pruned: 'the start of an answer to A long answer?' };
+  expect(await ended(askId)).toMatchObject({ type: 'done', askId, entry: { question: 'A long answer?', stopped } });
+  const [entry] = await chats.api.chat({ photoId: 'red' });
+  expect(entry).toMatchObject({ question: 'A long answer?', stopped });
+  expect([entry.error, entry.result]).toEqual([undefined, undefined]);
+  // A stopped exchange is not history for the next question: it has no complete answer.
+  engine.compare = async () => compareResult('yes', 'yes');
+  await ended((await chats.api.ask(question('Next?'))).askId);
+  expect(engine.compareJobs.at(-1)?.history).toEqual([]);
   // An ask that has ended, or never was, is nothing to cancel.
   await expect(chats.api.cancelAsk({ askId })).resolves.toBeUndefined();
 });
@@ -109,7 +118,7 @@ it('stop() cancels every question in flight', async () => {
   const { askId } = await chats.api.ask(question('Still there?'));
   await hanging.started;
   chats.stop();
-  expect(await ended(askId)).toMatchObject({ type: 'error', message: 'Cancelled' });
+  expect(await ended(askId)).toMatchObject({ type: 'done', entry: { stopped: { pruned: 'the start of an answer to Still there?' } } });
 });
 
 it('refuses an unknown photo and a method the model cannot use before anything is stored or asked', async () => {

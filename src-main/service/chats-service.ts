@@ -5,6 +5,7 @@ import type { AppApi, AskEvent, ChatEntry } from '../../src-shared/api';
 import { historyTurns } from './chat-turns';
 import type { AnsweringDeps } from './answering-deps';
 import type { CompareJob } from './engine-process/engine-protocol';
+import { isEngineError } from '../engine/errors';
 import { toWireError } from './wire-error';
 
 export type ChatsApi = Pick<AppApi, 'chat' | 'ask' | 'cancelAsk'>;
@@ -22,15 +23,24 @@ export function createChatsService({ store, library, engine, models, emit, cache
 
   /** Answers in the background: `ask` has already returned the askId that the events name. */
   async function answer(entry: ChatEntry, job: CompareJob, controller: AbortController): Promise<void> {
+    // What each side has written so far: Stop keeps it, as a chat app keeps a stopped reply.
+    const partial = { full: '', pruned: '' };
     try {
       const result = await engine.call('compare', job, {
         signal: controller.signal,
-        onEvent: (e) => emit({ type: 'token', askId: entry.id, side: e.side, text: e.text }),
+        onEvent: (e) => {
+          if ('progress' in e) return emit({ type: 'stage', askId: entry.id, progress: e.progress });
+          partial[e.side] += e.text;
+          emit({ type: 'token', askId: entry.id, side: e.side, text: e.text });
+        },
       });
-      const done: ChatEntry = { ...entry, result };
-      await store.putChat(done);
-      emit({ type: 'done', askId: entry.id, entry: done });
+      await finish({ ...entry, result });
     } catch (e) {
+      // Stopping is what the person asked for, not a failure: the entry keeps the partial answers.
+      if (controller.signal.aborted && isEngineError(e) && e.code === 'CANCELLED') {
+        await finish({ ...entry, stopped: partial }).catch(() => undefined);
+        return;
+      }
       const { message } = toWireError(e);
       // The question stays in the chat with its error, so nothing the person typed is lost.
       await store.putChat({ ...entry, error: message }).catch(() => undefined);
@@ -38,6 +48,11 @@ export function createChatsService({ store, library, engine, models, emit, cache
     } finally {
       asks.delete(entry.id);
     }
+  }
+
+  async function finish(done: ChatEntry): Promise<void> {
+    await store.putChat(done);
+    emit({ type: 'done', askId: done.id, entry: done });
   }
 
   const api: ChatsApi = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatEntry } from '../../src-shared/api';
-import { applyAskEvent, mergeEntry, pendingFor, startAsk } from './asks';
+import type { ChatEntry, CompareStage } from '../../src-shared/api';
+import { applyAskEvent, mergeEntry, pendingFor, sideProgress, startAsk, type PendingAsk } from './asks';
 
 const entry = (id: string, question: string): ChatEntry => ({
   id,
@@ -33,6 +33,30 @@ describe('pending asks', () => {
     const { asks: after, finished } = applyAskEvent(asks, { type: 'done', askId: 'a1', entry: entry('e1', 'Q1') });
     expect(finished?.id).toBe('e1');
     expect(Object.keys(after)).toEqual(['a2']);
+  });
+});
+
+describe('sideProgress', () => {
+  const at = (progress: CompareStage, text: Partial<PendingAsk> = {}) => ({
+    ...applyAskEvent(startAsk({}, 'a', 'p1', 'Q'), { type: 'stage', askId: 'a', progress }).asks.a,
+    ...text,
+  });
+  const both = (ask: PendingAsk) => [sideProgress(ask, 'pruned'), sideProgress(ask, 'full')];
+
+  it('shows the photo’s shared stages on both sides, with the crops encoded so far', () => {
+    expect(both(startAsk({}, 'a', 'p1', 'Q').a)).toEqual(['Starting…', 'Starting…']);
+    expect(both(at({ stage: 'reading' }))).toEqual(['Reading the photo…', 'Reading the photo…']);
+    expect(both(at({ stage: 'encoding', done: 3, total: 13 }))).toEqual(Array(2).fill('Encoding the photo: 3 of 13 crops…'));
+    expect(sideProgress(at({ stage: 'encoding', done: 0, total: 1 }), 'full')).toBe('Encoding the photo: 0 of 1 crop…');
+  });
+
+  it('runs the pruned side first while the full side says it waits, then the full side', () => {
+    expect(both(at({ stage: 'ranking' }))).toEqual(['Ranking the visual tokens…', 'Waiting for the pruned answer…']);
+    expect(both(at({ stage: 'prefill', side: 'pruned' }))).toEqual(['Reading the prompt…', 'Waiting for the pruned answer…']);
+    expect(both(at({ stage: 'prefill', side: 'pruned' }, { pruned: 'Two' }))).toEqual(['Writing…', 'Waiting for the pruned answer…']);
+    expect(both(at({ stage: 'answered', side: 'pruned' }, { pruned: 'Two' }))).toEqual(['Answered', 'Reading the prompt…']);
+    expect(both(at({ stage: 'prefill', side: 'full' }, { pruned: 'Two', full: 'T' }))).toEqual(['Answered', 'Writing…']);
+    expect(both(at({ stage: 'answered', side: 'full' }, { pruned: 'Two', full: 'Two' }))).toEqual(['Answered', 'Answered']);
   });
 });
 

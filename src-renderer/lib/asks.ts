@@ -1,6 +1,9 @@
-// Streaming answers: token events arrive per askId, possibly before `ask()` has even resolved, so
+// Streaming answers: stage and token events arrive per askId, possibly before `ask()` has even resolved, so
 // pending asks are keyed by askId and learn their photo and question when the call returns.
-import type { AskEvent, ChatEntry } from '../../src-shared/api';
+import type { AskEvent, ChatEntry, CompareStage } from '../../src-shared/api';
+import { formatCount } from '../../src-shared/format';
+
+type Side = 'full' | 'pruned';
 
 export interface PendingAsk {
   askId: string;
@@ -8,6 +11,8 @@ export interface PendingAsk {
   question?: string;
   full: string;
   pruned: string;
+  /** The stage the comparison reported last. */
+  stage?: CompareStage;
   error?: string;
 }
 
@@ -26,6 +31,8 @@ export function startAsk(asks: PendingAsks, askId: string, photoId: string, ques
 export function applyAskEvent(asks: PendingAsks, event: AskEvent): { asks: PendingAsks; finished?: ChatEntry } {
   const current = asks[event.askId] ?? blank(event.askId);
   switch (event.type) {
+    case 'stage':
+      return { asks: { ...asks, [event.askId]: { ...current, stage: event.progress } } };
     case 'token':
       return { asks: { ...asks, [event.askId]: { ...current, [event.side]: current[event.side] + event.text } } };
     case 'error':
@@ -33,6 +40,33 @@ export function applyAskEvent(asks: PendingAsks, event: AskEvent): { asks: Pendi
     case 'done': {
       const { [event.askId]: _finished, ...rest } = asks;
       return { asks: rest, finished: event.entry };
+    }
+  }
+}
+
+/**
+ * What one side is doing, in plain words. The photo's stages are shared, so both sides show them; then the pruned
+ * side runs while the full one waits its turn.
+ */
+export function sideProgress(ask: PendingAsk, side: Side): string {
+  const stage = ask.stage;
+  switch (stage?.stage) {
+    case undefined:
+      return 'Starting…';
+    case 'reading':
+      return 'Reading the photo…';
+    case 'encoding':
+      return `Encoding the photo: ${stage.done} of ${formatCount(stage.total, 'crop')}…`;
+    case 'ranking':
+      return side === 'pruned' ? 'Ranking the visual tokens…' : 'Waiting for the pruned answer…';
+    case 'prefill':
+    case 'answered': {
+      const order: Side[] = ['pruned', 'full'];
+      const at = order.indexOf(stage.side) + (stage.stage === 'answered' ? 1 : 0);
+      const mine = order.indexOf(side);
+      if (mine < at) return 'Answered';
+      if (mine > at) return `Waiting for the ${order[at]} answer…`;
+      return ask[side] ? 'Writing…' : 'Reading the prompt…';
     }
   }
 }

@@ -55,7 +55,7 @@ describe('vtc compare', () => {
 
   it('streams both sides, then the timings and a summary line with a fraction budget', () => {
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^\[full\] .*\n\n\[pruned\] /s);
+    expect(text.stdout).toMatch(/^\[pruned\] .*\n\n\[full\] /s);
     const lines = text.stdout.trimEnd().split('\n');
     expect(
       lines.some((l) => /^photo: {2}preprocess [\d.]+ ms \| vision [\d.]+ ms( \(cached\))? \| once, shared by both sides$/.test(l)),

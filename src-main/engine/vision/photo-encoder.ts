@@ -4,6 +4,7 @@
 // into the per-photo cache, so the next question on the same photo skips decoding, preprocessing and the encoder,
 // and scores are computed once per photo.
 import type { InferenceSession } from 'onnxruntime-node';
+import type { CompareStage } from '../../../src-shared/api';
 import { FeatureCache } from '../cache/feature-cache';
 import { featureCacheKey } from '../cache/hash';
 import { sha256File } from '../storage/file-hash';
@@ -22,6 +23,9 @@ import { createInstrumentedSession } from '../surgery/instrumented-session';
 import { readOnnxModel } from '../surgery/onnx-model-file';
 import { runInTileChunks } from './tile-chunks';
 import { readAttention, readFeatures } from './vision-outputs';
+
+/** The photo's own progress: reading it, then its tiles through the encoder (none when the cache has them). */
+export type PhotoStage = Extract<CompareStage, { stage: 'reading' | 'encoding' }>;
 
 export interface EncodedPhoto {
   layout: PhotoLayout;
@@ -160,8 +164,14 @@ export class PhotoEncoder {
    * Features of the photo and, when `needs` asks for attention, the scores of the layers it names. Layers come
    * from the scorer: `getScorer(method).needs(attentionLayerCount, options)`.
    */
-  async encode(imagePath: string, signal?: AbortSignal, needs: ScorerNeeds = NO_ATTENTION): Promise<EncodedPhoto> {
+  async encode(
+    imagePath: string,
+    signal?: AbortSignal,
+    needs: ScorerNeeds = NO_ATTENTION,
+    onStage?: (stage: PhotoStage) => void,
+  ): Promise<EncodedPhoto> {
     if (needs.kind !== 'none' && this.unavailable) throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', this.unavailable);
+    onStage?.({ stage: 'reading' });
     const t0 = performance.now();
     const key = this.cache ? featureCacheKey({ imageHash: await sha256File(imagePath).catch(() => ''), ...this.cacheIdentity }) : '';
     const hit = this.cache && (await this.cache.get(key));
@@ -178,7 +188,10 @@ export class PhotoEncoder {
       tileAxis: tileAxis ?? 0,
       tilesPerRun: tileAxis === undefined ? layout.tiles : (this.options.tilesPerRun ?? DEFAULT_TILES_PER_RUN),
     };
-    const out = await runInTileChunks(session, visionFeeds, chunks, signal);
+    onStage?.({ stage: 'encoding', done: 0, total: layout.tiles });
+    const out = await runInTileChunks(session, visionFeeds, chunks, signal, (done) =>
+      onStage?.({ stage: 'encoding', done, total: layout.tiles }),
+    );
     const visionMs = performance.now() - t1;
     const { features, dim } = readFeatures(out, visualSequence(layout).length);
     const attention = mergeAttention(hit ? hit.attention : undefined, readAttention(out, this.layerCount, layout.tiles));

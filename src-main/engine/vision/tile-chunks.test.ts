@@ -58,6 +58,15 @@ describe('runInTileChunks', () => {
     expect(runs).toEqual(expectedRuns);
   });
 
+  it.each([
+    [2, [2, 4, 5]],
+    [8, [5]],
+  ])('reports the tiles encoded so far after each run (%i per run)', async (tilesPerRun, expected) => {
+    const done: number[] = [];
+    await runInTileChunks(fakeSession(), feeds(), { tiles: TILES, tileAxis: 1, tilesPerRun }, undefined, (n) => done.push(n));
+    expect(done).toEqual(expected);
+  });
+
   it('stops with CANCELLED before the next run of tiles once aborted', async () => {
     const controller = new AbortController();
     const runs: number[] = [];

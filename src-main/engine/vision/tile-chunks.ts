@@ -21,11 +21,17 @@ export async function runInTileChunks(
   feeds: Record<string, Tensor>,
   chunks: TileChunks,
   signal?: AbortSignal,
+  /** Told the number of tiles encoded so far after each run, for a progress display. */
+  onTiles?: (done: number) => void,
 ): Promise<Record<string, Tensor>> {
   const { tiles, tileAxis, tilesPerRun } = chunks;
   if (!Number.isInteger(tilesPerRun) || tilesPerRun < 1)
     throw new EngineError('BAD_ARGUMENT', `tiles per run must be a whole number of at least 1, got ${tilesPerRun}`);
-  if (tiles <= tilesPerRun) return session.run(feeds) as Promise<Record<string, Tensor>>;
+  if (tiles <= tilesPerRun) {
+    const out = (await session.run(feeds)) as Record<string, Tensor>;
+    onTiles?.(tiles);
+    return out;
+  }
   const parts = new Map<string, Tensor[]>();
   for (let start = 0; start < tiles; start += tilesPerRun) {
     if (signal?.aborted) throw new EngineError('CANCELLED', 'generation was cancelled');
@@ -35,6 +41,7 @@ export async function runInTileChunks(
     );
     const out = await session.run(chunkFeeds);
     for (const [name, value] of Object.entries(out)) parts.set(name, [...(parts.get(name) ?? []), value as Tensor]);
+    onTiles?.(start + count);
   }
   return Object.fromEntries([...parts].map(([name, list]) => [name, concatFirstAxis(list)]));
 }

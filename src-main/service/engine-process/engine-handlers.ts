@@ -36,6 +36,7 @@ export function engineHandlers(): EngineHandlers {
         budget: job.budget,
         signal,
         onToken: (side, text) => emit({ side, text }),
+        onStage: (progress) => emit({ progress }),
       });
     },
   };

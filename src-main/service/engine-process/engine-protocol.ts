@@ -2,7 +2,7 @@
 // child_process.fork (browser host) and Electron's utilityProcess (desktop app).
 // One method table types both ends: EngineClient's `call` and serveEngine's handler map are derived
 // from it, so a method, its argument, its result and its streamed events are written down once.
-import type { Budget, ChatTurn, CompareResult, ExecutionProvider, PruningMethod } from '../../../src-shared/api';
+import type { Budget, ChatTurn, CompareResult, CompareStage, ExecutionProvider, PruningMethod } from '../../../src-shared/api';
 import type { WireError } from '../wire-error';
 
 /** One method of a process: what it takes, what it answers, and what it streams while it runs (`never`: nothing). */
@@ -20,8 +20,8 @@ export type EngineMethods = {
   providers: { args: Record<string, never>; result: ExecutionProvider[]; event: never };
   /** Opens and runs a one-node session on `ep`: resolves if the provider really starts here, else PROVIDER_UNAVAILABLE. */
   probeProvider: { args: { ep: ExecutionProvider }; result: null; event: never };
-  /** Answers once without pruning and once pruned, streaming the tokens of both sides. */
-  compare: { args: CompareJob; result: CompareResult; event: CompareTokenEvent };
+  /** Answers once pruned and once without pruning, streaming its stages and the tokens of both sides. */
+  compare: { args: CompareJob; result: CompareResult; event: CompareEvent };
 };
 
 export interface CompareJob {
@@ -43,6 +43,9 @@ export interface CompareTokenEvent {
   side: 'full' | 'pruned';
   text: string;
 }
+
+/** What a running compare streams: a token, or the stage it has reached. */
+export type CompareEvent = CompareTokenEvent | { progress: CompareStage };
 
 /**
  * The wire form. `method`, `args`, `event` and `value` are untyped here on purpose: a message is data from

@@ -6,14 +6,14 @@ import path from 'node:path';
 import type { CompareResult, DownloadProgress, ExecutionProvider, ModelInfo, Photo } from '../../../src-shared/api';
 import { EngineError } from '../../engine/errors';
 import type { CallOptions, EngineClient } from '../engine-process/engine-client';
-import type { CompareJob, CompareTokenEvent, EngineMethods } from '../engine-process/engine-protocol';
+import type { CompareJob, CompareEvent, EngineMethods } from '../engine-process/engine-protocol';
 import type { AnsweringDeps } from '../answering-deps';
 import type { ModelCatalog } from '../engine-catalog';
 import { Library } from '../library';
 import { LibraryStore } from '../library-store';
 import { createModelsService } from '../models-service';
 
-export type FakeCompare = (job: CompareJob, options: CallOptions<CompareTokenEvent>) => Promise<CompareResult>;
+export type FakeCompare = (job: CompareJob, options: CallOptions<CompareEvent>) => Promise<CompareResult>;
 
 /** EngineClient's `call`, answered in memory. Like the real client, an aborted call rejects with CANCELLED. */
 export class FakeEngine implements Pick<EngineClient, 'call'> {
@@ -21,10 +21,12 @@ export class FakeEngine implements Pick<EngineClient, 'call'> {
   providers: ExecutionProvider[] = ['cpu'];
   /** Providers whose one-node probe fails, with the error the engine process answers. */
   readonly probeFailures = new Map<ExecutionProvider, Error>();
-  /** How `compare` answers: by default it streams one token per side and answers at once. */
+  /** How `compare` answers: by default it streams its stages and one token per side (pruned first), and answers at once. */
   compare: FakeCompare = async (job, { onEvent }) => {
-    onEvent?.({ side: 'full', text: `full answer to ${job.prompt}` });
+    onEvent?.({ progress: { stage: 'reading' } });
+    onEvent?.({ progress: { stage: 'ranking' } });
     onEvent?.({ side: 'pruned', text: `pruned answer to ${job.prompt}` });
+    onEvent?.({ side: 'full', text: `full answer to ${job.prompt}` });
     return compareResult(`full answer to ${job.prompt}`, `pruned answer to ${job.prompt}`);
   };
 
@@ -53,7 +55,7 @@ export class FakeEngine implements Pick<EngineClient, 'call'> {
         return null;
       }
       case 'compare':
-        return this.compare(args as CompareJob, options as CallOptions<CompareTokenEvent>);
+        return this.compare(args as CompareJob, options as CallOptions<CompareEvent>);
     }
   }
 }
@@ -64,7 +66,7 @@ export function compareUntilCancelled(): { compare: FakeCompare; started: Promis
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   const compare: FakeCompare = ({ prompt }, { signal, onEvent }) =>
     new Promise((_, reject) => {
-      onEvent?.({ side: 'full', text: `the start of an answer to ${prompt}` });
+      onEvent?.({ side: 'pruned', text: `the start of an answer to ${prompt}` });
       signal?.addEventListener('abort', () => reject(new EngineError('CANCELLED', 'Cancelled')), { once: true });
       markStarted();
     });
