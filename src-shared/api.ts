@@ -95,6 +95,7 @@ export interface CompareResult {
  * decoding shows as its streamed tokens.
  */
 export type CompareStage =
+  | { stage: 'loading'; step: 'opening' | 'warming-up' }
   | { stage: 'reading' }
   | { stage: 'encoding'; done: number; total: number }
   | { stage: 'ranking' }

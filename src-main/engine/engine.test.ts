@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -354,5 +354,35 @@ describe('prompt cache', () => {
     expect(uncached.promptCacheBytes).toBe(0);
     engine.clearPromptCache();
     expect(engine.promptCacheBytes).toBe(0);
+  });
+});
+
+describe('warmUp', () => {
+  // The cache folder appears with the first photo cached (absent when this test runs alone).
+  const cacheFiles = () => (existsSync(join(tmp, 'photo-cache')) ? readdirSync(join(tmp, 'photo-cache'), { recursive: true }).length : 0);
+
+  it('runs a synthetic question on each family and keeps nothing of it in either cache', async () => {
+    const llava = await Engine.load(fixtureDir('tiny-llava'), { cacheDir: join(tmp, 'photo-cache'), threads: 1 });
+    try {
+      for (const e of [engine, llava]) {
+        const [prompts, files] = [e.promptCacheBytes, cacheFiles()];
+        await e.warmUp();
+        expect([e.promptCacheBytes, cacheFiles()]).toEqual([prompts, files]);
+      }
+    } finally {
+      await llava.dispose();
+    }
+  });
+
+  it('leaves the answers as they were', async () => {
+    const params = { image: photo('camera.png'), prompt: QUESTION, maxNewTokens: TOKENS };
+    const cold = await Engine.load(MODEL, { cacheDir: join(tmp, 'cold-cache'), threads: 1 });
+    const warm = await Engine.load(MODEL, { cacheDir: join(tmp, 'warm-cache'), threads: 1 });
+    try {
+      await warm.warmUp();
+      expect((await warm.ask(params)).tokens).toEqual((await cold.ask(params)).tokens);
+    } finally {
+      await Promise.all([cold.dispose(), warm.dispose()]);
+    }
   });
 });

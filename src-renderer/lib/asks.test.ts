@@ -50,6 +50,11 @@ describe('sideProgress', () => {
     expect(sideProgress(at({ stage: 'encoding', done: 0, total: 1 }), 'full')).toBe('Encoding the photo: 0 of 1 crop…');
   });
 
+  it('shows loading the model and warming it up on both sides', () => {
+    expect(both(at({ stage: 'loading', step: 'opening' }))).toEqual(['Loading the model…', 'Loading the model…']);
+    expect(both(at({ stage: 'loading', step: 'warming-up' }))).toEqual(['Warming up the model…', 'Warming up the model…']);
+  });
+
   it('runs the pruned side first while the full side says it waits, then the full side', () => {
     expect(both(at({ stage: 'ranking' }))).toEqual(['Ranking the visual tokens…', 'Waiting for the pruned answer…']);
     expect(both(at({ stage: 'prefill', side: 'pruned' }))).toEqual(['Reading the prompt…', 'Waiting for the pruned answer…']);

@@ -53,6 +53,8 @@ export function sideProgress(ask: PendingAsk, side: Side): string {
   switch (stage?.stage) {
     case undefined:
       return 'Starting…';
+    case 'loading':
+      return stage.step === 'opening' ? 'Loading the model…' : 'Warming up the model…';
     case 'reading':
       return 'Reading the photo…';
     case 'encoding':

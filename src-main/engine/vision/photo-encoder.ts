@@ -11,7 +11,7 @@ import { sha256File } from '../storage/file-hash';
 import type { CachedVision, JsonValue } from '../cache/entry-format';
 import { EngineError } from '../errors';
 import { attentionKinds, type ModelFamily, type PhotoLayout } from '../families/family';
-import { decodeImageFile } from '../image/decode-image';
+import { decodeImageFile, type RgbImage } from '../image/decode-image';
 import { onnxPath, type ModelFolder } from '../model/read-model-folder';
 import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
 import type { Variant } from '../model/variants';
@@ -21,7 +21,7 @@ import { countAttentionLayers } from '../surgery/find-attention-layers';
 import { instrumentVisionEncoder } from '../surgery/instrument-vision-encoder';
 import { createInstrumentedSession } from '../surgery/instrumented-session';
 import { readOnnxModel } from '../surgery/onnx-model-file';
-import { runInTileChunks } from './tile-chunks';
+import { runInTileChunks, tileSlice } from './tile-chunks';
 import { readAttention, readFeatures } from './vision-outputs';
 
 /** The photo's own progress: reading it, then its tiles through the encoder (none when the cache has them). */
@@ -241,6 +241,25 @@ export class PhotoEncoder {
       visionMs: 0,
       cached: true,
     };
+  }
+
+  /**
+   * Preprocesses `image` and runs the plain encoder on its first tile, caching nothing: their first-run costs
+   * (memory arenas growing, pages mapped) fall here instead of on a question. One tile is enough for the encoder,
+   * which runs a tile at a time anyway. The photo comes back with zero features, for warming the language model
+   * on a prompt of the real length.
+   */
+  async warmUp(image: RgbImage): Promise<EncodedPhoto> {
+    const { visionFeeds, tileAxis, ...layout } = await this.family.prepareImage(image);
+    const session = await this.sessionFor(NO_ATTENTION);
+    const feeds =
+      tileAxis === undefined
+        ? visionFeeds
+        : Object.fromEntries(Object.entries(visionFeeds).map(([name, t]) => [name, tileSlice(name, t, tileAxis, layout.tiles, 0, 1)]));
+    const out = await session.run(feeds);
+    const tokens = visualSequence(layout).length;
+    const { dim } = readFeatures(out, tileAxis === undefined ? tokens : layout.tokensPerTile);
+    return { layout, features: new Float32Array(tokens * dim), dim, preprocessMs: 0, visionMs: 0, cached: false };
   }
 
   async dispose(): Promise<void> {

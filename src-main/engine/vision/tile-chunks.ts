@@ -46,7 +46,8 @@ export async function runInTileChunks(
   return Object.fromEntries([...parts].map(([name, list]) => [name, concatFirstAxis(list)]));
 }
 
-function tileSlice(name: string, t: Tensor, axis: number, tiles: number, start: number, count: number): Tensor {
+/** Tiles `start` to `start + count` of one vision feed, as a view. */
+export function tileSlice(name: string, t: Tensor, axis: number, tiles: number, start: number, count: number): Tensor {
   if (t.dims[axis] !== tiles || t.dims.slice(0, axis).some((d) => d !== 1)) {
     throw new EngineError(
       'MODEL_MISMATCH',
