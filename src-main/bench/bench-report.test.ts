@@ -26,7 +26,11 @@ const samples = (): BenchSamples => ({
   photo: 'p.png',
   maxNewTokens: 11,
   cold: answer({ totalMs: 730 }),
-  ours: [answer({ totalMs: 300 }), answer({ totalMs: 365, visionMs: 90 }), answer({ totalMs: 400 })],
+  ours: [
+    answer({ totalMs: 300, askMs: 310, ortMs: 279 }),
+    answer({ totalMs: 365, visionMs: 90, askMs: 400, ortMs: 380 }),
+    answer({ totalMs: 400, askMs: 410, ortMs: 328 }),
+  ],
   reference: [answer({ totalMs: 700 }), answer({ totalMs: 730, decodeMs: 500, cpuMs: 1200 }), answer({ totalMs: 800, cpuMs: 1300 })],
   followups: [answer({ firstTokenMs: 33 }), answer({ firstTokenMs: 16.5 }), answer({ firstTokenMs: 10 })],
   pruned: [
@@ -70,6 +74,8 @@ describe('benchReport', () => {
     expect(r.cold_over_warm).toBe(2);
     // Pruned vision 110 and 120 (median 115) against plain 100.
     expect(r.instrumented_over_plain).toBeCloseTo(1.15, 10);
+    // Outside onnxruntime: 31/310, 20/400, 82/410 of each question's wall time.
+    expect(r.outside_ort_fraction).toBeCloseTo(0.1, 10);
   });
 
   it('says when the sides generated different tokens in any run', () => {
@@ -91,6 +97,7 @@ describe('benchReport', () => {
       'followup_ttft_ratio',
       'cold_over_warm',
       'instrumented_over_plain',
+      'outside_ort_fraction',
     ]) {
       expect(r).toHaveProperty(key);
     }

@@ -40,6 +40,8 @@ export interface BenchReport {
   cold_over_warm: number;
   /** Vision with the attention signal (the pruned runs) / the plain encoder (the full runs). */
   instrumented_over_plain: number;
+  /** Our full questions: the share of their wall time spent outside onnxruntime's run calls (median). */
+  outside_ort_fraction: number;
 }
 
 export interface BenchSamples {
@@ -100,5 +102,6 @@ export function benchReport(s: BenchSamples): BenchReport {
     followup_ttft_ratio: stage(s.followups, (t) => t.firstTokenMs) / ours.first_token_ms,
     cold_over_warm: s.cold.timings.totalMs / ours.total_ms,
     instrumented_over_plain: instrumentedVision / ours.vision_ms,
+    outside_ort_fraction: stage(s.ours, (t) => (t.askMs !== undefined && t.ortMs !== undefined ? 1 - t.ortMs / t.askMs : NaN)),
   };
 }

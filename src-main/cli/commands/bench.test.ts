@@ -61,6 +61,9 @@ describe('vtc bench', () => {
     // The follow-up's photo comes from the per-photo cache: no preprocessing or vision.
     expect(report.followup_ttft_ratio).toBeLessThan(1);
     for (const ratio of [report.ratio_total, report.cold_over_warm, report.instrumented_over_plain]) expect(ratio).toBeGreaterThan(0);
+    // Some of a question is always outside onnxruntime (decoding the photo, tokenizing), never all of it.
+    expect(report.outside_ort_fraction).toBeGreaterThan(0);
+    expect(report.outside_ort_fraction).toBeLessThan(1);
   });
 
   it('prints the stage table and one line per comparison for people', () => {

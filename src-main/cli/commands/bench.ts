@@ -139,6 +139,7 @@ export function formatBenchReport(r: BenchReport): string {
     `vision with the attention signal: ${speed(r.instrumented_over_plain, 'the plain encoder')} (${ratio(r.instrumented_over_plain)} its time)`,
     `follow-up question's time to first token: ${speed(r.followup_ttft_ratio, "the first question's")} (${ratio(r.followup_ttft_ratio)} its time)`,
     `first question after load: ${speed(r.cold_over_warm, 'a warm one')} (${ratio(r.cold_over_warm)} its time)`,
+    `our time outside onnxruntime's run calls: ${(r.outside_ort_fraction * 100).toFixed(1)}% of a full question`,
   ];
   return lines.join('\n');
 }
