@@ -5,11 +5,10 @@
 // The request/response half is one table, APP_API (at the end): each method's argument schema, which the
 // service checks every call against, and its result type. The argument types, the AppApi interface and the
 // renderer's method list are read off that table, so a new call is one entry there plus its handler.
+import { PRUNING_METHODS, type PruningMethod } from './pruning-methods';
 import { int, list, none, obj, oneOf, str, tagged, type Infer, type NoneSchema, type Schema } from './schema';
 
-/** Token-importance methods. `full` is not a method: it is the unpruned run. */
-export const PRUNING_METHODS = ['vtc-cls', 'vtc-cls-ensemble', 'received', 'random', 'uniform'] as const;
-export type PruningMethod = (typeof PRUNING_METHODS)[number];
+export { PRUNING_METHODS, PRUNING_METHOD_INFO, type PruningMethod, type PruningMethodInfo } from './pruning-methods';
 
 /** How many visual tokens a pruned run keeps: an absolute count or a fraction of all visual tokens. */
 export const BUDGET = tagged('kind', {
@@ -35,6 +34,9 @@ export interface StageTimings {
   preprocessMs: number;
   visionMs: number;
   embedMs: number;
+  /** Pruned answers: ranking the visual tokens (for question-dependent methods a pass through the first LLM
+   * layers), part of the time to first token and of every speedup. Absent in full. */
+  rankMs?: number;
   /** Time to first token: the prefill forward pass plus picking the first token. */
   prefillMs: number;
   decodeMs: number;

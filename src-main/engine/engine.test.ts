@@ -237,6 +237,15 @@ describe('compare', () => {
     expect(c.pruned.kept).toHaveLength(VISUAL / 4);
   });
 
+  it('averages 2x2 neighbours for pool at a quarter: one token per window, timed as ranking', async () => {
+    const r = await compareOn(CHELSEA, { method: 'pool', maxNewTokens: 1 });
+    expect(r.pruned.counts.visualTokens).toBe(VISUAL / 4);
+    expect(r.full.counts.promptTokens - r.pruned.counts.promptTokens).toBe(VISUAL - VISUAL / 4);
+    expect(r.pruned.kept.slice(0, 5)).toEqual([0, 2, 4, 6, 16]);
+    expect(r.pruned.timings.rankMs).toBeGreaterThanOrEqual(0);
+    expect(r.full.timings.rankMs).toBeUndefined();
+  });
+
   it('keeps at least perTileFloor tokens of every tile', async () => {
     const r = await compareOn(CHELSEA, { budget: { kind: 'count', count: 13 * 3 }, perTileFloor: 3, maxNewTokens: 1 });
     const perTile = new Array(13).fill(0);

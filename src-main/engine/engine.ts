@@ -27,6 +27,7 @@ import { checkProvider } from './model/providers';
 import { expectNames, openSession } from './model/sessions';
 import { isVariant, pickVariant, VARIANTS, type ModelModule, type Variant } from './model/variants';
 import { gatherRows } from './pruning/gather';
+import { averageRows } from './pruning/merge-pool';
 import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { attentionKindMissing } from './pruning/scorers/attention-layers';
 import { getScorer } from './pruning/scorers/index';
@@ -90,6 +91,9 @@ const DEFAULT_MAX_NEW_TOKENS = 64;
 
 /** Square, so a family that tiles by aspect ratio cuts it into the most tiles it ever makes (SmolVLM: 4 x 4 + 1). */
 const WARM_UP_IMAGE: RgbImage = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(128) };
+
+/** The pruning of one question, and how long ranking the tokens took. */
+type Selection = PruneResult & { rankMs: number };
 
 function decoderShape(folder: ModelFolder, variant: Variant): DecoderShape {
   const text = folder.config.text_config ?? folder.config;
@@ -293,31 +297,36 @@ export class Engine {
     }
   }
 
-  private selectTokens(photo: EncodedPhoto, req: PruneParams): PruneResult {
-    return pruneVisualTokens({
+  private selectTokens(photo: EncodedPhoto, req: PruneParams): Selection {
+    const start = performance.now();
+    const result = pruneVisualTokens({
       method: req.method,
       budget: req.budget,
       layout: photo.layout,
       attention: photo.attention,
+      features: { values: photo.features, dim: photo.dim },
       seed: req.seed,
       perTileFloor: req.perTileFloor,
       options: { ensembleLayers: req.ensembleLayers },
     });
+    return { ...result, rankMs: performance.now() - start };
   }
 
   private async answerPruned(
     photo: EncodedPhoto,
     req: QuestionParams & PruneParams,
-    { kept, rows }: PruneResult,
+    { kept, rows, groups, rankMs }: Selection,
     onText?: (text: string) => void,
   ): Promise<PrunedAnswer> {
     const { layout } = photo;
     const prunedCounts = new Array<number>(layout.tiles).fill(0);
     for (const i of kept) prunedCounts[Math.floor(i / layout.tokensPerTile)]++;
     const positions = req.positions === 'original' ? this.originalPositions(req, layout, prunedCounts, rows) : undefined;
-    const features = gatherRows(photo.features, photo.dim, rows);
+    const features = groups ? averageRows(photo.features, photo.dim, groups) : gatherRows(photo.features, photo.dim, rows);
     const answer = await this.answer(photo, req, prunedCounts, features, positions, onText);
-    return { ...answer, method: req.method, kept: Array.from(kept) };
+    // Ranking comes before the prefill: it is part of the time to the first token.
+    const timings = { ...answer.timings, rankMs, totalMs: answer.timings.totalMs + rankMs };
+    return { ...answer, timings, method: req.method, kept: Array.from(kept) };
   }
 
   async dispose(): Promise<void> {

@@ -37,9 +37,9 @@ describe('createFamily', () => {
   });
 
   it('offers [CLS] methods only where the encoder has a [CLS] token, and received and the baselines everywhere', () => {
-    expect(supportedMethods('llava')).toEqual(['vtc-cls', 'vtc-cls-ensemble', 'received', 'random', 'uniform']);
-    expect(supportedMethods('smolvlm')).toEqual(['received', 'random', 'uniform']);
-    expect(supportedMethods('qwen2_vl')).toEqual(['random', 'uniform']);
+    expect(supportedMethods('llava')).toEqual(['vtc-cls', 'vtc-cls-ensemble', 'received', 'vtc-cls-diverse', 'pool', 'random', 'uniform']);
+    expect(supportedMethods('smolvlm')).toEqual(['received', 'pool', 'random', 'uniform']);
+    expect(supportedMethods('qwen2_vl')).toEqual(['pool', 'random', 'uniform']);
   });
 
   it('names the ONNX modules each family opens, and how it merges image features', () => {

@@ -30,22 +30,53 @@ export interface ScorerOptions {
   ensembleLayers?: number;
 }
 
+/** Visual features as the LLM reads them: one row of `dim` values per visual token. */
+export interface TokenFeatures {
+  values: Float32Array;
+  dim: number;
+}
+
 export interface ScorerContext {
   attention?: AttentionScores;
+  /** The LLM's attention to each visual token, reduced as the scorer's `llm` need asks (question-dependent). */
+  llmAttention?: Float32Array;
+  /** The trained token compressor's output over llmAttention (`explain`). */
+  compressorScores?: Float32Array;
+  features?: TokenFeatures;
   layout: TokenLayout;
   seed: number;
   options: ScorerOptions;
 }
 
+/**
+ * LLM attention to the visual tokens at decoder layer `layer` (0-based) on the full prompt, mean over heads:
+ * from the prompt's last token (FastV's reference code) or averaged over the instruction, every prompt token
+ * after the last image token (arXiv 2506.01097).
+ */
+export interface LlmAttentionNeed {
+  layer: number;
+  from: 'last-token' | 'instruction';
+}
+
 export interface ScorerNeeds {
+  /** Vision-encoder attention: its kind ('none': not read) and encoder layers (0-based). */
   kind: AttentionKind | 'none';
   layers: number[];
+  /** Question-dependent methods: the decoder probe this method reads. */
+  llm?: LlmAttentionNeed;
+  /** The model folder's trained token compressor, run over the llm attention. */
+  compressor?: boolean;
 }
+
+/** How kept tokens are chosen from the scores: see ./selectors.ts. */
+export type SelectorKind = 'top-k' | 'diverse' | 'pool';
 
 export interface Scorer {
   method: PruningMethod;
-  /** Which encoder layers (0-based) and attention kind this scorer needs; empty for baselines. */
+  /** Which signals this scorer needs; kind 'none' and no layers when it reads no encoder attention. */
   needs(layerCount: number, options: ScorerOptions): ScorerNeeds;
   /** One score per visual token, flat, tile-major then raster order within a tile. Higher = keep. */
   score(ctx: ScorerContext): Float32Array;
+  /** top-k when absent. */
+  selector?: SelectorKind;
 }

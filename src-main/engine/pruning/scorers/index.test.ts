@@ -9,6 +9,6 @@ describe('scorer registry', () => {
   });
 
   it('names the known methods when asked for an unknown one', () => {
-    expect(() => getScorer('fastv' as PruningMethod)).toThrow(/unknown pruning method 'fastv', expected one of vtc-cls, /);
+    expect(() => getScorer('sparsevlm' as PruningMethod)).toThrow(/unknown pruning method 'sparsevlm', expected one of vtc-cls, /);
   });
 });
