@@ -32,6 +32,17 @@ describe('writeSynthDataset', () => {
     expect(JSON.parse(scenes[5]).image).toBe(lines[11].image);
   });
 
+  it('writes large scenes with their grid when asked for crops', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'synth-'));
+    dirs.push(out);
+    await writeSynthDataset({ out, count: 3, seed: 2, size: 96, questionsPerScene: 6, grid: 2 });
+    const scenes = (await readFile(join(out, 'scenes.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(scenes.map((sc) => sc.grid)).toEqual([2, 2, 2]);
+  });
+
   it('rejects an empty set', async () => {
     await expect(writeSynthDataset({ out: join(tmpdir(), 'never'), count: 0, seed: 1 })).rejects.toThrow(/count/);
   });

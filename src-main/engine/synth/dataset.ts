@@ -16,6 +16,8 @@ export interface SynthOptions {
   /** Image side in pixels (DEFAULT_SCENE_SIZE when absent). */
   size?: number;
   questionsPerScene?: number;
+  /** Crops per side: large scenes for tiling models (see sampleScene); absent for plain ones. */
+  grid?: number;
 }
 
 export interface SynthSample {
@@ -25,10 +27,10 @@ export interface SynthSample {
 }
 
 /** The dataset's content without touching the disk: scene i always comes from the same seed. */
-export function synthSamples(count: number, seed: number, size: number, questionsPerScene: number): SynthSample[] {
+export function synthSamples(count: number, seed: number, size: number, questionsPerScene: number, grid?: number): SynthSample[] {
   const rng = createRng(seed);
   return Array.from({ length: count }, (_, i) => {
-    const scene = sampleScene(rng, size);
+    const scene = sampleScene(rng, size, undefined, grid);
     return { image: `images/${String(i).padStart(6, '0')}.png`, scene, questions: generateQuestions(scene, rng, questionsPerScene) };
   });
 }
@@ -40,9 +42,9 @@ export const DEFAULT_SCENE_SIZE = 128;
 const RENDERS_IN_FLIGHT = 8;
 
 export async function writeSynthDataset(opts: SynthOptions): Promise<SynthSample[]> {
-  const { out, count, seed, size = DEFAULT_SCENE_SIZE, questionsPerScene = 1 } = opts;
+  const { out, count, seed, size = DEFAULT_SCENE_SIZE, questionsPerScene = 1, grid } = opts;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be an integer >= 1, got ${count}`);
-  const samples = synthSamples(count, seed, size, questionsPerScene);
+  const samples = synthSamples(count, seed, size, questionsPerScene, grid);
   await mkdir(join(out, 'images'), { recursive: true });
   let next = 0;
   const worker = async () => {

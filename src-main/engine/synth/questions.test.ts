@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random/prng';
-import { askQuestion, generateQuestions, QUESTION_TYPES } from './questions';
+import { askQuestion, generateQuestions, LARGE_SCENE_QUESTION_TYPES, QUESTION_TYPES } from './questions';
 import { quadrantOf, sampleScene, type Scene } from './scene';
 import { ANSWER_WORDS, NUMBER_WORDS, SHAPE_PLURALS, SHAPES } from './vocabulary';
 
@@ -34,6 +34,17 @@ function solve(scene: Scene, question: string): string {
       objs.find((o) => o.color === m![1] && o.shape === m![2])!,
       scene.size,
     );
+  // Region questions: the corner crop of a grid x grid scene, from the object centres.
+  m = /^(?:how many objects are|what color is the object) in the (top|bottom) (left|right) corner\?$/.exec(question);
+  if (m) {
+    const cell = scene.size / scene.grid!;
+    const row = m[1] === 'top' ? [0, cell] : [scene.size - cell, scene.size];
+    const col = m[2] === 'left' ? [0, cell] : [scene.size - cell, scene.size];
+    const inside = objs.filter((o) => o.y >= row[0] && o.y < row[1] && o.x >= col[0] && o.x < col[1]);
+    if (question.startsWith('how many')) return NUMBER_WORDS[inside.length];
+    expect(inside).toHaveLength(1);
+    return inside[0].color;
+  }
   m = /^is there a (\w+) (\w+)\?$/.exec(question);
   if (m) return objs.some((o) => o.color === m![1] && o.shape === m![2]) ? 'yes' : 'no';
   throw new Error(`unparsed question: ${question}`);
@@ -98,5 +109,29 @@ describe('generateQuestions', () => {
       return generateQuestions(sampleScene(rng, 96), rng, 4);
     };
     expect(make()).toEqual(make());
+  });
+});
+
+describe('generateQuestions on large scenes', () => {
+  const samples = Array.from({ length: 200 }, (_, i) => {
+    const rng = createRng(3000 + i);
+    const scene = sampleScene(rng, 192, undefined, 3);
+    return { scene, qas: generateQuestions(scene, rng, 6) };
+  });
+
+  it('adds region questions about a corner crop, answered as an independent solver reads the scene', () => {
+    const all = samples.flatMap((s) => s.qas);
+    expect(new Set(all.map((q) => q.type))).toEqual(new Set(LARGE_SCENE_QUESTION_TYPES));
+    const region = all.filter((q) => q.type === 'region');
+    expect(region.some((q) => q.question.startsWith('how many'))).toBe(true);
+    expect(region.some((q) => q.question.startsWith('what color'))).toBe(true);
+    for (const { scene, qas } of samples) for (const qa of qas) expect(qa.answer).toBe(solve(scene, qa.question));
+  });
+
+  it('never asks one of a plain scene, which has no crops', () => {
+    const rng = createRng(4);
+    const plain = sampleScene(rng, 96, 8);
+    expect(askQuestion(plain, 'region', rng)).toBeNull();
+    expect(generateQuestions(plain, rng, 40).some((q) => q.type === 'region')).toBe(false);
   });
 });

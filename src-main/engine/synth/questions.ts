@@ -2,11 +2,13 @@
 // vocabulary: referents are described until unique (shape, then shape + quadrant), and types whose
 // referent cannot be made unique in this scene are skipped.
 import type { Rng } from '../random/prng';
-import { quadrantOf, type Scene, type SceneObject } from './scene';
-import { COLOR_NAMES, NUMBER_WORDS, SHAPE_PLURALS, SHAPES, type Color, type Shape } from './vocabulary';
+import { cropOf, quadrantOf, type Scene, type SceneObject } from './scene';
+import { COLOR_NAMES, NUMBER_WORDS, QUADRANTS, SHAPE_PLURALS, SHAPES, type Color, type Shape } from './vocabulary';
 
 export const QUESTION_TYPES = ['color', 'shape', 'count', 'position', 'existence'] as const;
-export type QuestionType = (typeof QUESTION_TYPES)[number];
+/** A large scene (one with crops) also gets questions about one corner crop, which only that crop answers. */
+export const LARGE_SCENE_QUESTION_TYPES = [...QUESTION_TYPES, 'region'] as const;
+export type QuestionType = (typeof LARGE_SCENE_QUESTION_TYPES)[number];
 
 export interface QuestionAnswer {
   type: QuestionType;
@@ -81,6 +83,29 @@ function existenceQuestion(scene: Scene, rng: Rng): QuestionAnswer {
   return { type: 'existence', question: `is there a ${color} ${shape}?`, answer: 'no' };
 }
 
+/** The objects whose centre lies in the corner crop of a large scene named like a quadrant ("top left"). */
+function objectsInCorner(scene: Scene, grid: number, corner: (typeof QUADRANTS)[number]): SceneObject[] {
+  const row = corner.startsWith('top') ? 0 : grid - 1;
+  const col = corner.endsWith('left') ? 0 : grid - 1;
+  return scene.objects.filter((o) => {
+    const at = cropOf(o, scene.size, grid);
+    return at.row === row && at.col === col;
+  });
+}
+
+function regionQuestion(scene: Scene, rng: Rng): QuestionAnswer | null {
+  if (!scene.grid) return null;
+  const corner = rng.pick(QUADRANTS);
+  const inside = objectsInCorner(scene, scene.grid, corner);
+  if (rng.next() < 0.5) {
+    return { type: 'region', question: `how many objects are in the ${corner} corner?`, answer: NUMBER_WORDS[inside.length] };
+  }
+  // A colour question needs one object there to refer to.
+  return inside.length === 1
+    ? { type: 'region', question: `what color is the object in the ${corner} corner?`, answer: inside[0].color }
+    : null;
+}
+
 export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): QuestionAnswer | null {
   switch (type) {
     case 'color':
@@ -93,6 +118,8 @@ export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): Questio
       return positionQuestion(scene, rng);
     case 'existence':
       return existenceQuestion(scene, rng);
+    case 'region':
+      return regionQuestion(scene, rng);
   }
 }
 
@@ -102,7 +129,7 @@ export function askQuestion(scene: Scene, type: QuestionType, rng: Rng): Questio
 const FRUITLESS_ROUNDS = 20;
 
 /** Up to `count` distinct questions, in rounds that ask each type once in random order (so types repeat
- * only when count > 5). A question already asked about this scene is drawn again rather than kept, since
+ * only when count exceeds the number of types: 5, or 6 on a large scene). A question already asked about this scene is drawn again rather than kept, since
  * a repeat adds nothing to an evaluation and doubles one answer's weight in training. A small scene may
  * have fewer than `count` distinct questions, and then fewer are returned. */
 export function generateQuestions(scene: Scene, rng: Rng, count: number): QuestionAnswer[] {
@@ -111,7 +138,7 @@ export function generateQuestions(scene: Scene, rng: Rng, count: number): Questi
   const asked = new Set<string>();
   for (let fruitless = 0; out.length < count && fruitless < FRUITLESS_ROUNDS;) {
     const before = out.length;
-    for (const type of rng.shuffle(QUESTION_TYPES)) {
+    for (const type of rng.shuffle(scene.grid ? LARGE_SCENE_QUESTION_TYPES : QUESTION_TYPES)) {
       if (out.length === count) break;
       const qa = askQuestion(scene, type, rng);
       if (qa && !asked.has(qa.question)) {

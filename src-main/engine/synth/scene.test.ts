@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random/prng';
-import { quadrantOf, sampleScene } from './scene';
+import { cropOf, quadrantOf, sampleScene } from './scene';
 
 describe('sampleScene', () => {
   const scenes = Array.from({ length: 400 }, (_, i) => sampleScene(createRng(i), 96));
@@ -47,5 +47,45 @@ describe('sampleScene', () => {
     const base = { shape: 'circle', color: 'red', size: 10 } as const;
     expect(quadrantOf({ ...base, x: 10, y: 80 }, 96)).toBe('bottom left');
     expect(quadrantOf({ ...base, x: 70, y: 20 }, 96)).toBe('top right');
+  });
+});
+
+describe('sampleScene with crops (a large scene)', () => {
+  const scenes = Array.from({ length: 300 }, (_, i) => sampleScene(createRng(i), 192, undefined, 3));
+
+  it('records its grid and keeps every centre off the crop boundaries and the midlines', () => {
+    for (const s of scenes) {
+      expect(s.grid).toBe(3);
+      for (const o of s.objects) {
+        for (const v of [o.x, o.y]) {
+          expect(Math.min(Math.abs(v - 64), Math.abs(v - 128))).toBeGreaterThanOrEqual(0.03 * 192);
+          expect(Math.abs(v - 96)).toBeGreaterThan(0.06 * 192 - 1e-9);
+        }
+      }
+    }
+  });
+
+  it('draws smaller objects than a plain scene, so that they spread over several crops', () => {
+    const sides = scenes.flatMap((s) => s.objects.map((o) => o.size / 192));
+    expect(Math.max(...sides)).toBeLessThanOrEqual(0.15);
+    expect(sides.some((v) => v < 0.07)).toBe(true);
+    const cropsUsed = scenes.map((s) => new Set(s.objects.map((o) => JSON.stringify(cropOf(o, 192, 3)))).size);
+    expect(Math.max(...cropsUsed)).toBeGreaterThanOrEqual(6);
+  });
+
+  it('leaves plain scenes as they were: no grid field, the same draws for a seed', () => {
+    expect(sampleScene(createRng(5), 96)).not.toHaveProperty('grid');
+    expect(sampleScene(createRng(5), 96, 3)).toEqual(sampleScene(createRng(5), 96, 3));
+  });
+
+  it('rejects a grid outside 2..6', () => {
+    expect(() => sampleScene(createRng(1), 192, undefined, 1)).toThrow(/2\.\.6/);
+    expect(() => sampleScene(createRng(1), 192, undefined, 7)).toThrow(/2\.\.6/);
+  });
+
+  it('names the crop holding an object centre, row and column from 0', () => {
+    const base = { shape: 'circle', color: 'red', size: 10 } as const;
+    expect(cropOf({ ...base, x: 10, y: 180 }, 192, 3)).toEqual({ row: 2, col: 0 });
+    expect(cropOf({ ...base, x: 100, y: 70 }, 192, 3)).toEqual({ row: 1, col: 1 });
   });
 });
