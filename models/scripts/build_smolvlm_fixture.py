@@ -146,13 +146,50 @@ def silence_special_tokens(decoder: TinyLlamaDecoder) -> None:
             decoder.lm_head.weight[start:end] = 0.0
 
 
+def export_decoder(decoder: TinyLlamaDecoder, tc: dict, path: str) -> None:
+    """Exports a TinyLlamaDecoder with the onnx-community decoder's names: inputs_embeds, attention_mask,
+    position_ids, past_key_values.{i}.{key,value} -> logits, present.{i}.{key,value}."""
+    hidden, kv_heads, head_dim = tc["hidden_size"], tc["num_key_value_heads"], tc["head_dim"]
+    # Dummy: batch 2, 5 new tokens after 3 cached ones, so neither length is 0 or 1 in the trace.
+    batch, seq, past_len = 2, 5, 3
+    past, past_names, present_names, dynamic = [], [], [], {}
+    for layer in range(tc["num_hidden_layers"]):
+        for kind in ("key", "value"):
+            past.append(torch.randn(batch, kv_heads, past_len, head_dim))
+            past_names.append(f"past_key_values.{layer}.{kind}")
+            present_names.append(f"present.{layer}.{kind}")
+            dynamic[past_names[-1]] = {0: "batch_size", 2: "past_sequence_length"}
+            dynamic[present_names[-1]] = {0: "batch_size", 2: "total_sequence_length"}
+    dynamic.update(
+        {
+            "inputs_embeds": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"},
+        }
+    )
+    export(
+        decoder,
+        (
+            torch.randn(batch, seq, hidden),
+            torch.ones(batch, past_len + seq, dtype=torch.int64),
+            torch.arange(past_len, past_len + seq).repeat(batch, 1),
+            *past,
+        ),
+        path,
+        ["inputs_embeds", "attention_mask", "position_ids", *past_names],
+        ["logits", *present_names],
+        dynamic,
+    )
+
+
 def build_smolvlm(config: dict, out_dir: str = MODEL_OUT, progress=lambda step: None) -> None:
     """Writes an Idefics3 model with `config`'s sizes and seeded random weights into `out_dir` (the
     onnx-community layout, fp32). build_shape_true_smolvlm.py calls this with the real sizes."""
     onnx_dir = os.path.join(out_dir, "onnx")
     os.makedirs(onnx_dir, exist_ok=True)
     vc, tc = config["vision_config"], config["text_config"]
-    hidden, kv_heads, head_dim = tc["hidden_size"], tc["num_key_value_heads"], tc["head_dim"]
+    hidden = tc["hidden_size"]
 
     progress("vision_encoder")
     torch.manual_seed(SEED)
@@ -193,37 +230,7 @@ def build_smolvlm(config: dict, out_dir: str = MODEL_OUT, progress=lambda step: 
     randomize_norms(decoder)
     amplify_attention(decoder)
     silence_special_tokens(decoder)
-    # Dummy: batch 2, 5 new tokens after 3 cached ones, so neither length is 0 or 1 in the trace.
-    batch, seq, past_len = 2, 5, 3
-    past, past_names, present_names, dynamic = [], [], [], {}
-    for layer in range(tc["num_hidden_layers"]):
-        for kind in ("key", "value"):
-            past.append(torch.randn(batch, kv_heads, past_len, head_dim))
-            past_names.append(f"past_key_values.{layer}.{kind}")
-            present_names.append(f"present.{layer}.{kind}")
-            dynamic[past_names[-1]] = {0: "batch_size", 2: "past_sequence_length"}
-            dynamic[present_names[-1]] = {0: "batch_size", 2: "total_sequence_length"}
-    dynamic.update(
-        {
-            "inputs_embeds": {0: "batch_size", 1: "sequence_length"},
-            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-            "position_ids": {0: "batch_size", 1: "sequence_length"},
-            "logits": {0: "batch_size", 1: "sequence_length"},
-        }
-    )
-    export(
-        decoder,
-        (
-            torch.randn(batch, seq, hidden),
-            torch.ones(batch, past_len + seq, dtype=torch.int64),
-            torch.arange(past_len, past_len + seq).repeat(batch, 1),
-            *past,
-        ),
-        os.path.join(onnx_dir, "decoder_model_merged.onnx"),
-        ["inputs_embeds", "attention_mask", "position_ids", *past_names],
-        ["logits", *present_names],
-        dynamic,
-    )
+    export_decoder(decoder, tc, os.path.join(onnx_dir, "decoder_model_merged.onnx"))
 
     write_json(os.path.join(out_dir, "config.json"), config)
     for name in COPIED_FILES:

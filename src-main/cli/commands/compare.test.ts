@@ -68,7 +68,7 @@ describe('vtc compare', () => {
     ]);
     expect(lines.some((l) => l.trim().startsWith('visual tokens 208 | '))).toBe(true);
     expect(lines.at(-1)).toMatch(
-      /^received kept 208 of 832 visual tokens \| pruned (\d+\.\d× (faster|slower) than full|as fast as full) \| prefill (\d+\.\d× (faster|slower) than full|as fast as full) \| answers (agree|differ)$/,
+      /^received kept 208 of 832 prunable visual tokens \| pruned (\d+\.\d× (faster|slower) than full|as fast as full) \| prefill (\d+\.\d× (faster|slower) than full|as fast as full) \| answers (agree|differ)$/,
     );
   });
 

@@ -66,7 +66,8 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`pruned: ${sideLine(pruned)}\n        ${countLine(pruned)}`);
   const speed = formatSpeed(sideMs(full.timings), sideMs(pruned.timings), 'full') ?? 'not timed';
   const prefill = formatSpeed(full.timings.prefillMs, pruned.timings.prefillMs, 'full') ?? 'not timed';
+  // One score per prunable token: separators (Phi-3-vision's newlines) are among the visual tokens but never pruned.
   console.log(
-    `${method} kept ${pruned.kept.length} of ${full.counts.visualTokens} visual tokens | pruned ${speed} | prefill ${prefill} | answers ${full.text === pruned.text ? 'agree' : 'differ'}`,
+    `${method} kept ${pruned.kept.length} of ${result.scores.length} prunable visual tokens | pruned ${speed} | prefill ${prefill} | answers ${full.text === pruned.text ? 'agree' : 'differ'}`,
   );
 }

@@ -4,7 +4,17 @@ import { EngineError } from '../errors';
 import type { ChatTemplate, TemplateMessage } from '../text/chat-template';
 import type { ConversationTurn } from './family';
 
-export function renderConversation(template: ChatTemplate, turns: ConversationTurn[], placeholder: string, expandedImage: string): string {
+/**
+ * `textContent`: the template reads each message's content as plain text (Phi-3-vision's), so the photo is the
+ * placeholder on its own line before the first question; otherwise content is a list of image and text parts.
+ */
+export function renderConversation(
+  template: ChatTemplate,
+  turns: ConversationTurn[],
+  placeholder: string,
+  expandedImage: string,
+  { textContent = false } = {},
+): string {
   if (turns.length === 0 || turns[0].role !== 'user') throw new EngineError('BAD_ARGUMENT', 'a conversation starts with a user turn');
   for (const t of turns) {
     // A typed placeholder would become an image token without a feature behind it.
@@ -12,7 +22,11 @@ export function renderConversation(template: ChatTemplate, turns: ConversationTu
   }
   const messages: TemplateMessage[] = turns.map((t, i) => ({
     role: t.role,
-    content: i === 0 ? [{ type: 'image' }, { type: 'text', text: t.text }] : [{ type: 'text', text: t.text }],
+    content: textContent
+      ? `${i === 0 ? `${placeholder}\n` : ''}${t.text}`
+      : i === 0
+        ? [{ type: 'image' }, { type: 'text', text: t.text }]
+        : [{ type: 'text', text: t.text }],
   }));
   const rendered = template.render(messages, true);
   const at = rendered.indexOf(placeholder);

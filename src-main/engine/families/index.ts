@@ -10,11 +10,13 @@ import type { TextTokenizer } from '../text/tokenizer';
 import { attentionKinds, type FamilyDefinition, type ModelFamily } from './family';
 import { IDEFICS3_FAMILY } from './idefics3/family';
 import { LLAVA_FAMILY } from './llava/family';
+import { PHI3V_FAMILY } from './phi3v/family';
 
 const FAMILIES: Record<string, FamilyDefinition> = {
   idefics3: IDEFICS3_FAMILY,
   smolvlm: IDEFICS3_FAMILY,
   llava: LLAVA_FAMILY,
+  phi3_v: PHI3V_FAMILY,
 };
 
 /** The ONNX modules a model of this type opens; undefined for a type no family serves. */

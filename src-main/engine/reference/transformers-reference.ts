@@ -11,6 +11,7 @@ export interface ReferenceRun {
   /** Image tokens in the prompt. */
   visualTokens: number;
   pixelValues: Float32Array;
+  pixelDims: number[];
   tokens: number[];
   /** Stage times in ms: processor, vision encoder alone, embeddings alone, time to first token, decode, total. */
   timings: { preprocessMs: number; visionMs: number; embedMs: number; firstTokenMs: number; decodeMs: number; totalMs: number };
@@ -33,15 +34,18 @@ async function importTransformers() {
 const DTYPE_OF_VARIANT: Record<string, string> = { quantized: 'q8' };
 
 export async function loadReference(modelDirArg: string, variant = 'fp32') {
-  const { AutoModelForImageTextToText, AutoProcessor, RawImage, env } = await importTransformers();
+  const { AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoConfig, RawImage, env } = await importTransformers();
   const modelDir = resolve(modelDirArg);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = `${dirname(modelDir)}/`;
   const id = basename(modelDir);
   const processor: any = await AutoProcessor.from_pretrained(id);
-  const model: any = await AutoModelForImageTextToText.from_pretrained(id, { dtype: (DTYPE_OF_VARIANT[variant] ?? variant) as 'fp32' });
-  // The processors disagree on argument order: LLaVA's takes (images, text), Idefics3's (text, images).
+  // transformers.js files Phi-3-vision under causal LMs; its prompt names the image in plain-text content.
+  const phi3v = ((await AutoConfig.from_pretrained(id)) as any).model_type === 'phi3_v';
+  const modelClass: any = phi3v ? AutoModelForCausalLM : AutoModelForImageTextToText;
+  const model: any = await modelClass.from_pretrained(id, { dtype: (DTYPE_OF_VARIANT[variant] ?? variant) as 'fp32' });
+  // The processors disagree on argument order: LLaVA's takes (images, text), Idefics3's (text, images), Phi3V's (text, image).
   const imagesFirst = model.config.model_type === 'llava';
 
   /** Runs the question once; `stages` also times the vision encoder and embeddings alone (they run again inside generate). */
@@ -54,15 +58,17 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
   ): Promise<ReferenceRun> {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
+    const content = phi3v ? `<|image_1|>\n${question}` : [{ type: 'image' }, { type: 'text', text: question }];
+    const messages = [{ role: 'user', content }];
     const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
     const image = await RawImage.read(imagePath);
-    const inputs: any = imagesFirst ? await processor(image, text) : await processor(text, [image]);
+    const inputs: any = imagesFirst ? await processor(image, text) : await processor(text, phi3v ? image : [image]);
     const preprocessMs = performance.now() - t0;
     const preprocessCpu = process.cpuUsage(cpu0);
     let visionMs = 0;
     let embedMs = 0;
-    if (stages) {
+    // Phi-3-vision's model has no separate image and text encoders to time.
+    if (stages && !phi3v) {
       const t = performance.now();
       await model.encode_image(inputs);
       visionMs = performance.now() - t;
@@ -92,8 +98,10 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
     const imageTokenId: number = model.config.image_token_id ?? model.config.image_token_index;
     return {
       inputIds,
-      visualTokens: inputIds.filter((id) => id === imageTokenId).length,
+      // Phi-3-vision marks image tokens with negative ids.
+      visualTokens: inputIds.filter((id) => (phi3v ? id < 0 : id === imageTokenId)).length,
       pixelValues: inputs.pixel_values.data as Float32Array,
+      pixelDims: inputs.pixel_values.dims as number[],
       tokens: Array.from(out.data, Number).slice(inputIds.length),
       timings: {
         preprocessMs,

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine';
 import { decodeImageFile } from '../image/decode-image';
 import { loadReference } from '../reference/transformers-reference';
-import { fixtureDir, photo } from './paths';
+import { DERIVED_PHOTOS, withDerivedPhotos } from './derived-photos';
+import { fixtureDir } from './paths';
 
 const NEW_TOKENS = 32;
 
@@ -29,12 +30,23 @@ describe.each([
     minTokens: 1,
     firstTiles: 1,
   },
+  // Phi-3-vision's HD transform on a 3:2 photo (2 x 2 crops + the global view), a panorama (1 x 4), a tall strip
+  // (3 x 1) and a thumbnail scaled up to 2 x 2; its answers are letters and spaces and never stop early.
+  {
+    model: 'tiny-phi3v',
+    question: 'What is in this photo?',
+    photos: ['chelsea.png', ...DERIVED_PHOTOS],
+    minTokens: NEW_TOKENS,
+    firstTiles: 5,
+  },
 ])('engine vs transformers.js on $model', ({ model, question: QUESTION, photos, minTokens, firstTiles }) => {
   let engine: Engine;
   let reference: Awaited<ReturnType<typeof loadReference>>;
+  let photo: (name: string) => string;
   const generated = new Map<string, number[]>();
 
   beforeAll(async () => {
+    photo = await withDerivedPhotos();
     engine = await Engine.load(fixtureDir(model), { graphCacheDir: join(tmpdir(), `vtc-oracle-graphs-${process.pid}`) });
     reference = await loadReference(fixtureDir(model));
   });
@@ -52,6 +64,7 @@ describe.each([
     expect(ids).toEqual(ref.inputIds);
 
     const pixels = visionFeeds.pixel_values.data as Float32Array;
+    expect(visionFeeds.pixel_values.dims).toEqual(ref.pixelDims);
     expect(pixels.length).toBe(ref.pixelValues.length);
     let maxDiff = 0;
     for (let i = 0; i < pixels.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pixels[i] - ref.pixelValues[i]));

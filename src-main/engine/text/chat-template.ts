@@ -3,7 +3,8 @@
 import { Template } from '@huggingface/jinja';
 import type { Json } from '../model/read-model-folder';
 
-export type TemplateContent = Array<{ type: 'image' } | { type: 'text'; text: string }>;
+/** A list of parts, or plain text for templates that read content as a string. */
+export type TemplateContent = string | Array<{ type: 'image' } | { type: 'text'; text: string }>;
 export interface TemplateMessage {
   role: 'user' | 'assistant' | 'system';
   content: TemplateContent;

@@ -53,6 +53,14 @@ describe('readAttention', () => {
     expect(attention.byKind.cls!.get(11)![1][0]).toBe(203);
   });
 
+  it('keeps the first tiles of an output over more views than tiles', () => {
+    const attention = readAttention({ 'attn_cls.0': new Tensor('float32', floats(8), [4, 2]) }, 2, 2)!;
+    expect(attention.byKind.cls!.get(0)!.map((t) => Array.from(t))).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+
   it('copies the tile vectors out of the output tensor', () => {
     const data = floats(4);
     const attention = readAttention({ 'attn_cls.1': new Tensor('float32', data, [1, 4]) }, 3, 1)!;

@@ -1,5 +1,5 @@
 // Reads the vision encoder's outputs: the image features (one row per visual token, whatever the batch/tile
-// dims) and, from an instrumented encoder, the per-layer attention summaries `attn_<kind>.<layer>` [tiles, patches].
+// dims) and, from an instrumented encoder, the per-layer attention summaries `attn_<kind>.<layer>` [views, patches].
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { EngineError } from '../errors';
 import type { AttentionScores } from '../pruning/types';
@@ -30,8 +30,10 @@ export function readAttention(out: InferenceSession.OnnxValueMapType, layerCount
   for (const [name, value] of Object.entries(out)) {
     const output = parseScoreOutputName(name);
     if (!output) continue;
+    // One row per view the encoder ran; an encoder may run views that carry no tokens (Phi-3-vision's crops
+    // past rows x cols), which come after the tiles and are left out.
     const data = (value as Tensor).data as Float32Array;
-    const perTile = data.length / tiles;
+    const perTile = data.length / (value as Tensor).dims[0];
     (attention.byKind[output.kind] ??= new Map()).set(
       output.layer,
       Array.from({ length: tiles }, (_, t) => data.slice(t * perTile, (t + 1) * perTile)),

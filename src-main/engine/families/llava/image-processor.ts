@@ -2,12 +2,9 @@
 // resize so the shortest edge is `size.shortest_edge` with sharp (bicubic/bilinear/nearest through an affine
 // transform, Lanczos through resize), center-crop to `crop_size` (black padding where the image is smaller),
 // then rescale + normalize into one [3, H, W] plane set.
-import sharp from 'sharp';
 import type { RgbImage } from '../../image/decode-image';
-import { resizeLanczos, toNormalizedPlanar } from '../../image/resize';
+import { PIL_RESAMPLE, resizeLikePillow, toNormalizedPlanar, type Interpolator } from '../../image/resize';
 import type { Json } from '../../model/read-model-folder';
-
-type Interpolator = 'nearest' | 'bilinear' | 'bicubic' | 'lanczos';
 
 export interface ClipImageSettings {
   doResize: boolean;
@@ -21,9 +18,6 @@ export interface ClipImageSettings {
   std: number[];
 }
 
-// PIL's resample codes as transformers.js maps them; box and hamming fall back to bilinear there too.
-const RESAMPLE: Record<number, Interpolator> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic', 4: 'bilinear', 5: 'bilinear' };
-
 export function clipImageSettings(pre: Json): ClipImageSettings {
   const triple = (v: unknown, fallback: number[]): number[] =>
     Array.isArray(v) ? v.map(Number) : typeof v === 'number' ? [v, v, v] : fallback;
@@ -33,7 +27,7 @@ export function clipImageSettings(pre: Json): ClipImageSettings {
   return {
     doResize: pre.do_resize ?? true,
     shortestEdge,
-    interpolator: RESAMPLE[pre.resample ?? 3] ?? 'bicubic',
+    interpolator: PIL_RESAMPLE[pre.resample ?? 3] ?? 'bicubic',
     doCenterCrop: pre.do_center_crop ?? true,
     cropWidth: crop.width,
     cropHeight: crop.height,
@@ -47,18 +41,6 @@ export function clipImageSettings(pre: Json): ClipImageSettings {
 export function shortestEdgeSize(width: number, height: number, shortestEdge: number): [number, number] {
   const factor = Math.max(shortestEdge / width, shortestEdge / height);
   return [Math.floor(Number((width * factor).toFixed(2))), Math.floor(Number((height * factor).toFixed(2)))];
-}
-
-async function resize(img: RgbImage, width: number, height: number, interpolator: Interpolator): Promise<RgbImage> {
-  if (img.width === width && img.height === height) return img;
-  if (interpolator === 'lanczos') return resizeLanczos(img, width, height);
-  // An affine scale rather than sharp's resize: it samples like Pillow, which is what the reference relies on.
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .affine([width / img.width, 0, 0, height / img.height], { interpolator })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`resize: sharp returned ${info.channels} channels`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 export interface CropWindow {
@@ -98,7 +80,7 @@ export interface ClipPixels {
 
 export async function preprocessClip(image: RgbImage, s: ClipImageSettings): Promise<ClipPixels> {
   const [rw, rh] = s.doResize ? shortestEdgeSize(image.width, image.height, s.shortestEdge) : [image.width, image.height];
-  const resized = await resize(image, rw, rh, s.interpolator);
+  const resized = await resizeLikePillow(image, rw, rh, s.interpolator);
   const cropped = s.doCenterCrop ? centerCrop(resized, s.cropWidth, s.cropHeight) : resized;
   const win = s.doCenterCrop ? centerCropWindow(resized.width, resized.height, s.cropWidth, s.cropHeight) : { left: 0, top: 0 };
   const clamp = (v: number) => Math.min(1, Math.max(0, v));
