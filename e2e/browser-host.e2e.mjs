@@ -341,4 +341,30 @@ describe('browser host', { timeout: 900_000 }, () => {
       rmSync(big, { recursive: true, force: true });
     }
   });
+
+  step("Phi-3.5-vision's heatmap draws its global view and crops over the photo", async () => {
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('settings-model').selectOption('tiny-phi3v');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Engine settings applied' }).last().waitFor({ timeout: 60_000 });
+    await openLibrary();
+    await tile('coffee.png').locator('button.open').click();
+    await page.getByTestId('ask-input').waitFor();
+    // The photo has a chat from the steps before, answered by another model (and loaded after the page opens):
+    // find this answer by its question, and show its tokens.
+    await page.getByTestId('ask-input').fill('What is in this photo?');
+    await page.getByTestId('ask-input').press('Enter');
+    const entry = page.getByTestId('chat-entry').filter({ hasText: 'What is in this photo?' });
+    await entry.getByTestId('timings').waitFor({ timeout: ANSWER_TIMEOUT });
+    await entry.getByRole('button', { name: 'Show tokens on photo' }).click();
+    const toggle = page.getByTestId('heatmap-toggle');
+    await toggle.check();
+    const canvas = page.getByTestId('heatmap');
+    await canvas.waitFor();
+    // coffee.png (600 x 400) is cut into 2 x 2 crops plus the global view; the overlay draws the crops' 4 x 144 tokens.
+    assert.equal(Number(await canvas.getAttribute('data-cells')), 576);
+    const kept = Number(await canvas.getAttribute('data-kept'));
+    assert.ok(kept > 0 && kept < 576, `some but not all tokens are kept (${kept}/576)`);
+    await screenshot(page, 'phi3v-heatmap');
+  });
 });
