@@ -26,14 +26,14 @@ def words(text: str) -> list:
     return WORD_RE.findall(text.lower())
 
 
-def synthesize(out_dir: str, count: int, seed: int, size: int, questions: int) -> None:
-    """Runs `vtc synth` unless out_dir already holds this exact set."""
+def synthesize(out_dir: str, count: int, seed: int, size: int, questions: int, grid: int = None) -> None:
+    """Runs `vtc synth` unless out_dir already holds this exact set (grid: large scenes of grid x grid crops)."""
     stamp = os.path.join(out_dir, 'synth-args.json')
-    want = {'count': count, 'seed': seed, 'size': size, 'questions': questions}
+    want = {'count': count, 'seed': seed, 'size': size, 'questions': questions, **({'grid': grid} if grid else {})}
     if os.path.exists(stamp) and json.load(open(stamp)) == want:
         return
     cmd = ['npx', 'tsx', 'src-main/cli/main.ts', 'synth', '--out', out_dir, '--count', str(count),
-           '--seed', str(seed), '--size', str(size), '--questions', str(questions)]
+           '--seed', str(seed), '--size', str(size), '--questions', str(questions)] + (['--grid', str(grid)] if grid else [])
     print('$', ' '.join(cmd), flush=True)
     subprocess.run(cmd, cwd=REPO, check=True)
     json.dump(want, open(stamp, 'w'))
@@ -57,6 +57,7 @@ class SceneSet:
         self.cls_targets = np.stack([cls_target(s['objects']) for s in scenes])
         self.patch_targets = np.stack([patch_targets(s['objects'], s['size'], patch_size) for s in scenes])
         self.object_boxes = [[(o['x'], o['y'], o['size']) for o in s['objects']] for s in scenes]
+        self.objects = [s['objects'] for s in scenes]
 
     def __len__(self):
         return len(self.images)

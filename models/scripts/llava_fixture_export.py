@@ -106,12 +106,21 @@ def hf_configs(model: TinyLlava, tok: Tokenizer) -> dict:
 @torch.no_grad()
 def export_onnx(model: TinyLlava, onnx_dir: str):
     model.eval()
-    vc, tc = model.vision_tower.cfg, model.language_model.cfg
+    vc = model.vision_tower.cfg
     torch.onnx.export(
         VisionEncoderExport(model), (torch.randn(1, 3, vc.image_size, vc.image_size),),
         os.path.join(onnx_dir, 'vision_encoder.onnx'), opset_version=OPSET,
         input_names=['pixel_values'], output_names=['image_features'],
         dynamic_axes={'pixel_values': {0: 'batch_size'}, 'image_features': {0: 'batch_size'}})
+    export_language(model, onnx_dir)
+
+
+@torch.no_grad()
+def export_language(model, onnx_dir: str):
+    """embed_tokens.onnx and decoder_model_merged.onnx of `model.language_model` (any fixture whose LLM is
+    llava_fixture_model's LanguageModel), with onnx-community's input and output names."""
+    model.eval()
+    tc = model.language_model.cfg
     torch.onnx.export(
         EmbedTokensExport(model), (torch.tensor([[1, 2, 3]]),), os.path.join(onnx_dir, 'embed_tokens.onnx'),
         opset_version=OPSET, input_names=['input_ids'], output_names=['inputs_embeds'],

@@ -101,12 +101,18 @@ class Idefics3VisionEncoder(nn.Module):
         x = x.permute(0, 2, 1, 3)
         return x.reshape(n, -1, dim * s * s)
 
-    def forward(self, pixel_values: torch.Tensor, pixel_attention_mask: torch.Tensor) -> torch.Tensor:
-        channels, height, width = pixel_values.shape[2:]
-        images = pixel_values.reshape(-1, channels, height, width)
+    def tower(self, images: torch.Tensor, key_bias: torch.Tensor = None):
+        """images [n, 3, H, W] -> the last layer's normed patch states [n, rows*cols, hidden], rows, cols."""
         patches = self.patch_embedding(images)
         rows, cols = patches.shape[2], patches.shape[3]
         x = patches.flatten(2).transpose(1, 2) + self.position_embedding(self.position_ids(rows, cols))
+        for layer in self.layers:
+            x = layer(x, key_bias)
+        return self.post_layernorm(x), rows, cols
+
+    def forward(self, pixel_values: torch.Tensor, pixel_attention_mask: torch.Tensor) -> torch.Tensor:
+        channels, height, width = pixel_values.shape[2:]
+        images = pixel_values.reshape(-1, channels, height, width)
 
         # A patch is real when any of its pixels is; padded patches are masked as attention keys.
         pixel_mask = pixel_attention_mask.reshape(-1, 1, height, width).to(torch.float32)
@@ -114,9 +120,7 @@ class Idefics3VisionEncoder(nn.Module):
         masked = torch.full((), torch.finfo(torch.float32).min)
         key_bias = torch.where(patch_mask > 0, torch.zeros(()), masked)[:, None, None, :]
 
-        for layer in self.layers:
-            x = layer(x, key_bias)
-        x = self.post_layernorm(x)
+        x, rows, cols = self.tower(images, key_bias)
         features = self.modality_projection(self.pixel_shuffle(x, rows, cols))
         return features.reshape(-1, features.shape[-1])
 
