@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from './args';
-import { engineOptions, parseBudget, samplingOptions } from './engine-options';
+import { engineOptions, parseBudget, parseCrops, samplingOptions } from './engine-options';
 
 describe('engineOptions', () => {
   it('defaults to cpu with onnxruntime choosing the threads', () => {
@@ -86,5 +86,25 @@ describe('parseBudget', () => {
         `--keep must be a fraction in (0, 1] with a decimal point (0.25, .5, 1.0) or a whole number of tokens >= 1 (64), got '${text}'`,
       ),
     );
+  });
+});
+
+describe('parseCrops', () => {
+  it('reads --crops as the share of crops chosen by attention unless --crop-select says downsample', () => {
+    expect(parseCrops({})).toBeUndefined();
+    expect(parseCrops({ crops: '0.5' })).toEqual({ fraction: 0.5, select: 'attention' });
+    expect(parseCrops({ crops: '.25', 'crop-select': 'downsample' })).toEqual({ fraction: 0.25, select: 'downsample' });
+  });
+
+  it('refuses a share that is no fraction in (0, 1], an unknown selection, and a selection without --crops', () => {
+    for (const crops of ['0', '1.5', '6', 'half']) {
+      expect(() => parseCrops({ crops })).toThrow(
+        new CliUsageError(`--crops must be a fraction in (0, 1] with a decimal point (0.5, .25, 1.0), got '${crops}'`),
+      );
+    }
+    expect(() => parseCrops({ crops: '0.5', 'crop-select': 'largest' })).toThrow(
+      new CliUsageError("--crop-select must be one of attention, downsample, got 'largest'"),
+    );
+    expect(() => parseCrops({ 'crop-select': 'downsample' })).toThrow(new CliUsageError('--crop-select needs --crops'));
   });
 });

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { BENCHMARK_MODELS } from '../engine/catalog/benchmark-models';
 import { findInstalledModel } from '../engine/catalog/model-catalog';
 import { Engine, type EngineOptions } from '../engine/engine';
+import { CROP_SELECTIONS, type CropBudget, type CropSelection } from '../engine/vision/crop-budget';
 import { CliUsageError, intOption, numberOption, requireOption } from './args';
 
 export const ENGINE_OPTIONS = {
@@ -15,7 +16,14 @@ export const ENGINE_OPTIONS = {
   'cache-dir': { type: 'string' },
 } as const;
 
+/** A crop budget (vision/crop-budget.ts): `--crops 0.5`, chosen by attention or, `--crop-select downsample`, by a smaller resize. */
+export const CROP_OPTIONS = {
+  crops: { type: 'string' },
+  'crop-select': { type: 'string' },
+} as const;
+
 export const QUESTION_OPTIONS = {
+  ...CROP_OPTIONS,
   image: { type: 'string' },
   prompt: { type: 'string' },
   'max-new-tokens': { type: 'string' },
@@ -92,4 +100,21 @@ export function parsePositions(text: string | undefined): 'contiguous' | 'origin
     throw new CliUsageError(`--positions must be contiguous or original, got '${positions}'`);
   }
   return positions;
+}
+
+/** `--crops F` (a fraction in (0, 1] with a decimal point) and `--crop-select attention|downsample`; none without `--crops`. */
+export function parseCrops(values: Values): CropBudget | undefined {
+  const text = values.crops as string | undefined;
+  const select = (values['crop-select'] as string | undefined) ?? 'attention';
+  if (text === undefined) {
+    if (values['crop-select'] !== undefined) throw new CliUsageError('--crop-select needs --crops');
+    return undefined;
+  }
+  const fraction = RATIO_FORM.test(text) ? Number(text) : Number.NaN;
+  if (!(fraction > 0 && fraction <= 1))
+    throw new CliUsageError(`--crops must be a fraction in (0, 1] with a decimal point (0.5, .25, 1.0), got '${text}'`);
+  if (!(CROP_SELECTIONS as readonly string[]).includes(select)) {
+    throw new CliUsageError(`--crop-select must be one of ${CROP_SELECTIONS.join(', ')}, got '${select}'`);
+  }
+  return { fraction, select: select as CropSelection };
 }

@@ -33,6 +33,7 @@ import { attentionKindMissing } from './pruning/scorers/attention-layers';
 import { getScorer } from './pruning/scorers/index';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
 import type { RgbImage } from './image/decode-image';
+import type { CropBudget } from './vision/crop-budget';
 import { NO_ATTENTION, PhotoEncoder, type EncodedPhoto, type PhotoStage } from './vision/photo-encoder';
 
 export { availableProviders } from './model/providers';
@@ -62,6 +63,8 @@ export interface QuestionParams {
   signal?: AbortSignal;
   /** Benchmarks only: generate exactly maxNewTokens tokens whatever comes (see GenerateRequest.ignoreEos). */
   ignoreEos?: boolean;
+  /** Encode only this share of a tiling model's crops (vision/crop-budget.ts); both sides of a comparison read them. */
+  crops?: CropBudget;
 }
 
 export interface AskParams extends QuestionParams {
@@ -241,7 +244,7 @@ export class Engine {
   }
 
   async ask(req: AskParams): Promise<Answer> {
-    const photo = await this.photos.encode(req.image, req.signal);
+    const photo = await this.photos.encode(req.image, req.signal, NO_ATTENTION, undefined, req.crops);
     return this.answerFull(photo, req, req.onToken);
   }
 
@@ -289,7 +292,7 @@ export class Engine {
     const offered = attentionKinds(this.family.clsToken);
     if (needs.kind !== 'none' && !offered.includes(needs.kind)) throw attentionKindMissing(req.method, needs.kind, offered);
     try {
-      return await this.photos.encode(req.image, req.signal, needs, onStage);
+      return await this.photos.encode(req.image, req.signal, needs, onStage, req.crops);
     } catch (e) {
       // A graph whose chosen layer cannot be instrumented still answers in full; only this method is off.
       if (!isEngineError(e) || e.code !== 'GRAPH_NOT_INSTRUMENTABLE') throw e;

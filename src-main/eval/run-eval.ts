@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Answer } from '../../src-shared/api';
-import { Engine, type EngineOptions, type PruneParams } from '../engine/engine';
+import { Engine, type EngineOptions, type PruneParams, type QuestionParams } from '../engine/engine';
 import { getScorer } from '../engine/pruning/scorers';
 import { isCorrectAnswer } from './answer-match';
 import type { EvalCondition } from './conditions';
@@ -22,6 +22,10 @@ export interface EvalRunOptions {
   seed: number;
   /** Position ids of a pruned prompt (see PruneParams): contiguous as in the paper, or each token's original. */
   positions?: PruneParams['positions'];
+  /** Keep at least this many tokens of every tile (PruneParams.perTileFloor). */
+  perTileFloor?: number;
+  /** Encode only a share of a tiling model's crops, under every condition (QuestionParams.crops). */
+  crops?: QuestionParams['crops'];
   onProgress?: (progress: EvalProgress) => void;
 }
 
@@ -41,13 +45,14 @@ export interface ScoredRun extends RunOutcome {
   visionCached: boolean;
 }
 
-type RunSettings = Pick<EvalRunOptions, 'seed' | 'maxNewTokens' | 'positions'>;
+type RunSettings = Pick<EvalRunOptions, 'seed' | 'maxNewTokens' | 'positions' | 'perTileFloor' | 'crops'>;
 
 function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalCondition, settings: RunSettings): Promise<Answer> {
-  const question = { image: item.image, prompt: item.question, maxNewTokens: settings.maxNewTokens };
+  const question = { image: item.image, prompt: item.question, maxNewTokens: settings.maxNewTokens, crops: settings.crops };
   if (condition.method === 'full') return engine.ask(question);
   const budget = { kind: 'ratio', ratio: condition.keep } as const;
-  return engine.askPruned({ ...question, method: condition.method, budget, seed: settings.seed, positions: settings.positions });
+  const { seed, positions, perTileFloor } = settings;
+  return engine.askPruned({ ...question, method: condition.method, budget, seed, positions, perTileFloor });
 }
 
 /**

@@ -1,9 +1,10 @@
 // `vtc ask`: one question about one photo with all visual tokens, streamed, then the timings.
 import { intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
+import { ENGINE_OPTIONS, loadEngine, parseCrops, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
 import { countLine, timingLine } from '../report';
 
-export const summary = 'answer a question about a photo: --model DIR --image FILE --prompt TEXT [--max-new-tokens N] [--ep cpu] [--json]';
+export const summary =
+  'answer a question about a photo: --model DIR --image FILE --prompt TEXT [--max-new-tokens N] [--crops 0.5] [--ep cpu] [--json]';
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseOptions(argv, { ...ENGINE_OPTIONS, ...QUESTION_OPTIONS });
@@ -12,6 +13,7 @@ export async function run(argv: string[]): Promise<void> {
   // Every option is checked before the model loads: a typo should cost nothing.
   const maxNewTokens = intOption(values, 'max-new-tokens', 64, 1);
   const sampling = samplingOptions(values);
+  const crops = parseCrops(values);
   const json = values.json === true;
   const engine = await loadEngine(values);
   const answer = await engine.ask({
@@ -19,6 +21,7 @@ export async function run(argv: string[]): Promise<void> {
     prompt,
     maxNewTokens,
     sampling,
+    crops,
     onToken: json ? undefined : (text) => process.stdout.write(text),
   });
   await engine.dispose();

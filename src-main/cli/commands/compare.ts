@@ -1,13 +1,13 @@
 // `vtc compare`: the same question answered with all visual tokens and with a pruned set, side by side.
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseBudget, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
+import { ENGINE_OPTIONS, loadEngine, parseBudget, parseCrops, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
 import { formatSpeed } from '../../../src-shared/format';
 import { sideMs } from '../../../src-shared/side-timings';
 import { countLine, photoLine, sideLine } from '../report';
 
 export const summary =
-  'full vs pruned answer: --model DIR --image FILE --prompt TEXT --method vtc-cls --keep 0.25 [--positions original] [--json]';
+  'full vs pruned answer: --model DIR --image FILE --prompt TEXT --method vtc-cls --keep 0.25 [--positions original] [--crops 0.5 [--crop-select downsample]] [--json]';
 
 export function parseMethod(text: string): PruningMethod {
   if (!(PRUNING_METHODS as readonly string[]).includes(text)) {
@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<void> {
   const perTileFloor = intOption(values, 'per-tile-floor', 0);
   const maxNewTokens = intOption(values, 'max-new-tokens', 64, 1);
   const sampling = samplingOptions(values);
+  const crops = parseCrops(values);
   const json = values.json === true;
   const engine = await loadEngine(values);
   let side: string | undefined;
@@ -46,6 +47,7 @@ export async function run(argv: string[]): Promise<void> {
     perTileFloor,
     maxNewTokens,
     sampling,
+    crops,
     onToken: json
       ? undefined
       : (s, text) => {

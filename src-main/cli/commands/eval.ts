@@ -10,11 +10,11 @@ import { summarizeByType, summarizeOutcomes } from '../../eval/summarize';
 import { checkTargets } from '../../eval/targets';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
 import { formatCount } from '../../../src-shared/format';
-import { ENGINE_OPTIONS, engineOptions, parseBudget, parsePositions, resolveModelDir } from '../engine-options';
+import { CROP_OPTIONS, ENGINE_OPTIONS, engineOptions, parseBudget, parseCrops, parsePositions, resolveModelDir } from '../engine-options';
 import { parseMethod } from './compare';
 
 export const summary =
-  'accuracy, retention and prefill speedup per method and keep: --model DIR --data FILE [--methods full,vtc-cls,...] [--keep 0.5,0.25,0.11] [--positions original] [--by-type] [--json]';
+  'accuracy, retention and prefill speedup per method and keep: --model DIR --data FILE [--methods full,vtc-cls,...] [--keep 0.5,0.25,0.11] [--positions original] [--per-tile-floor N] [--crops 0.5 [--crop-select downsample]] [--by-type] [--json]';
 
 const DEFAULT_METHODS = ['full', ...PRUNING_METHODS].join(',');
 const DEFAULT_KEEPS = '0.5,0.25,0.11';
@@ -50,6 +50,8 @@ export async function run(argv: string[]): Promise<void> {
     seed: { type: 'string' },
     'by-type': { type: 'boolean' },
     positions: { type: 'string' },
+    'per-tile-floor': { type: 'string' },
+    ...CROP_OPTIONS,
     json: { type: 'boolean' },
   });
   const model = await resolveModelDir(requireOption(values, 'model'));
@@ -58,6 +60,8 @@ export async function run(argv: string[]): Promise<void> {
   const maxNewTokens = intOption(values, 'max-new-tokens', 8, 1);
   const seed = intOption(values, 'seed', 0);
   const positions = parsePositions(values.positions);
+  const perTileFloor = intOption(values, 'per-tile-floor', 0);
+  const crops = parseCrops(values);
   const items = await readEvalData(data);
 
   const { engine, close } = await openEvalEngine(model, engineOptions(values));
@@ -65,6 +69,8 @@ export async function run(argv: string[]): Promise<void> {
     maxNewTokens,
     seed,
     positions,
+    perTileFloor,
+    crops,
     onProgress: progressPrinter(process.stderr),
   }).finally(close);
   const results = summarizeOutcomes(conditions, runs);
@@ -74,12 +80,25 @@ export async function run(argv: string[]): Promise<void> {
   if (values.json) {
     const perType = byType && Object.fromEntries(byType);
     console.log(
-      JSON.stringify({ model, data, questions: items.length, max_new_tokens: maxNewTokens, positions, results, targets, by_type: perType }),
+      JSON.stringify({
+        model,
+        data,
+        questions: items.length,
+        max_new_tokens: maxNewTokens,
+        positions,
+        per_tile_floor: perTileFloor,
+        crops,
+        results,
+        targets,
+        by_type: perType,
+      }),
     );
     return;
   }
   console.log(
-    `${formatCount(items.length, 'question')} from ${data}, model ${model}; greedy answers of at most ${formatCount(maxNewTokens, 'token')}; ${positions} positions`,
+    `${formatCount(items.length, 'question')} from ${data}, model ${model}; greedy answers of at most ${formatCount(maxNewTokens, 'token')}; ${positions} positions` +
+      (perTileFloor ? `; at least ${perTileFloor} per tile` : '') +
+      (crops ? `; ${crops.fraction} of the crops by ${crops.select}` : ''),
   );
   console.log(evalTable(results));
   for (const [type, rows] of byType ?? []) {

@@ -34,6 +34,11 @@ export interface PreparedImage {
   /** Tile arrangement the prompt spells out (0 x 0 for a single view). */
   rows: number;
   cols: number;
+  /**
+   * Under a crop budget, the crops (row-major indices into rows x cols) whose tiles were encoded, ascending; the
+   * tiles are then these crops and the global view, and the prompt spells only these. Absent: every crop.
+   */
+  keptCrops?: number[];
 }
 
 /** Everything about a prepared photo except the pixels: what prompts and scorers need, and what the cache keeps. */
@@ -72,7 +77,8 @@ export interface ModelFamily {
   readonly clsToken: boolean;
   /** Fingerprint of the processor settings; part of the per-photo cache key. */
   readonly settingsKey: string;
-  prepareImage(image: RgbImage): Promise<PreparedImage>;
+  /** `cropFraction`: a tiling family resizes the photo smaller, to at most that share of its crops (the downsampling baseline of a crop budget). */
+  prepareImage(image: RgbImage, cropFraction?: number): Promise<PreparedImage>;
   /**
    * Token ids of the whole conversation ending with the assistant's cue. The photo sits in the first user turn,
    * with `tokensPerTile[t]` image tokens for tile t (fewer than `image.tokensPerTile` when pruned), and the

@@ -160,3 +160,52 @@ describe('PhotoEncoder on a LLaVA export that stops at the penultimate layer', (
     }
   });
 });
+
+describe('PhotoEncoder under a crop budget', () => {
+  const rows = (photo: EncodedPhoto, tile: number) => photo.features.subarray(tile * 64 * 32, (tile + 1) * 64 * 32);
+
+  it('encodes the global view and the crops its attention weighs most, with the features a full encoding gives them', async () => {
+    const half = await uncached.encode(CHELSEA, undefined, undefined, undefined, { fraction: 0.5, select: 'attention' });
+    const kept = half.layout.keptCrops!;
+    expect(half.layout).toMatchObject({ tiles: 7, rows: 3, cols: 4 });
+    expect(kept).toHaveLength(6);
+    // The ranking reads the attention the global view's patches receive at the layer `received` reads (layer 0 of 2).
+    const globalScores = first.attention!.byKind.received!.get(0)![TILES - 1];
+    const byRegion = first.layout.grid.tiles.slice(0, TILES - 1).map((t) => {
+      let sum = 0;
+      globalScores.forEach((v, i) => {
+        const x = ((i % 32) + 0.5) / 32;
+        const y = (Math.floor(i / 32) + 0.5) / 32;
+        if (x >= t.x && x < t.x + t.width && y >= t.y && y < t.y + t.height) sum += v;
+      });
+      return sum;
+    });
+    const weakestKept = Math.min(...kept.map((c) => byRegion[c]));
+    const strongestLeft = Math.max(...byRegion.filter((_, c) => !kept.includes(c)));
+    expect(weakestKept).toBeGreaterThanOrEqual(strongestLeft);
+    expect(half.features).toHaveLength(7 * 64 * 32);
+    kept.forEach((crop, i) => expect(maxAbsDifference(rows(half, i), rows(first, crop))).toBeLessThan(1e-5));
+    expect(maxAbsDifference(rows(half, 6), rows(first, TILES - 1))).toBeLessThan(1e-5);
+    expect(half.layout.grid.tiles.map((t) => t.global)).toEqual([false, false, false, false, false, false, true]);
+  });
+
+  it('downsamples instead when asked: fewer crops from a smaller resize', async () => {
+    const small = await uncached.encode(CHELSEA, undefined, undefined, undefined, { fraction: 0.5, select: 'downsample' });
+    expect(small.layout).toMatchObject({ tiles: 7, rows: 2, cols: 3 });
+    expect(small.layout.keptCrops).toBeUndefined();
+    expect(small.features).toHaveLength(7 * 64 * 32);
+  });
+
+  it('caches a budgeted encoding apart from the full one', async () => {
+    const budget = { fraction: 0.25, select: 'attention' } as const;
+    const once = await cached.encode(CHELSEA, undefined, undefined, undefined, budget);
+    const again = await cached.encode(CHELSEA, undefined, undefined, undefined, budget);
+    expect([once.cached, again.cached, once.layout.tiles, again.layout.tiles]).toEqual([false, true, 4, 4]);
+    expect(again.layout.keptCrops).toEqual(once.layout.keptCrops);
+  });
+
+  it('refuses a budget outside (0, 1]', async () => {
+    const error = await engineErrorOf(uncached.encode(CHELSEA, undefined, undefined, undefined, { fraction: 2, select: 'attention' }));
+    expect(error.message).toMatch(/fraction in \(0, 1\], got 2/);
+  });
+});

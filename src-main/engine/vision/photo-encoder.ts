@@ -3,14 +3,14 @@
 // the attention summaries of just the layers and kind that method reads (see surgery/). Features and scores go
 // into the per-photo cache, so the next question on the same photo skips decoding, preprocessing and the encoder,
 // and scores are computed once per photo.
-import type { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { CompareStage } from '../../../src-shared/api';
 import { FeatureCache } from '../cache/feature-cache';
 import { featureCacheKey } from '../cache/hash';
 import { sha256File } from '../storage/file-hash';
 import type { CachedVision, JsonValue } from '../cache/entry-format';
 import { EngineError } from '../errors';
-import { attentionKinds, type ModelFamily, type PhotoLayout } from '../families/family';
+import { attentionKinds, type ModelFamily, type PhotoLayout, type PreparedImage } from '../families/family';
 import { decodeImageFile, type RgbImage } from '../image/decode-image';
 import { onnxPath, type ModelFolder } from '../model/read-model-folder';
 import { expectNames, openSession, sessionOptions, type SessionSettings } from '../model/sessions';
@@ -21,7 +21,9 @@ import { countAttentionLayers } from '../surgery/find-attention-layers';
 import { instrumentVisionEncoder } from '../surgery/instrument-vision-encoder';
 import { createInstrumentedSession } from '../surgery/instrumented-session';
 import { readOnnxModel } from '../surgery/onnx-model-file';
-import { runInTileChunks, tileSlice } from './tile-chunks';
+import { receivedScorer } from '../pruning/scorers/received';
+import { checkCropBudget, cropImportance, cropsToKeep, keepCrops, topCrops, type CropBudget } from './crop-budget';
+import { concatOutputs, runInTileChunks, selectTiles, tileSlice } from './tile-chunks';
 import { readAttention, readFeatures } from './vision-outputs';
 
 /** The photo's own progress: reading it, then its tiles through the encoder (none when the cache has them). */
@@ -169,29 +171,32 @@ export class PhotoEncoder {
     signal?: AbortSignal,
     needs: ScorerNeeds = NO_ATTENTION,
     onStage?: (stage: PhotoStage) => void,
+    crops?: CropBudget,
   ): Promise<EncodedPhoto> {
     if (needs.kind !== 'none' && this.unavailable) throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', this.unavailable);
+    if (crops) checkCropBudget(crops);
     onStage?.({ stage: 'reading' });
     const t0 = performance.now();
-    const key = this.cache ? featureCacheKey({ imageHash: await sha256File(imagePath).catch(() => ''), ...this.cacheIdentity }) : '';
+    // A crop budget encodes other tiles (or other pixels): its features are an entry of their own.
+    const identity = crops ? { ...this.cacheIdentity, processor: { of: this.cacheIdentity.processor, crops } } : this.cacheIdentity;
+    const key = this.cache ? featureCacheKey({ imageHash: await sha256File(imagePath).catch(() => ''), ...identity }) : '';
     const hit = this.cache && (await this.cache.get(key));
     if (hit && covers(hit.attention, needs)) return this.fromCache(hit, performance.now() - t0);
 
-    const prepared = await this.family.prepareImage(await decodeImageFile(imagePath));
+    const prepared = await this.family.prepareImage(
+      await decodeImageFile(imagePath),
+      crops?.select === 'downsample' ? crops.fraction : undefined,
+    );
     const preprocessMs = performance.now() - t0;
     if (signal?.aborted) throw new EngineError('CANCELLED', 'generation was cancelled');
-    const session = await this.sessionFor(needs);
+    const { visionFeeds, tileAxis, ...all } = prepared;
+    const byAttention = crops?.select === 'attention' && all.rows * all.cols > 0;
+    // The graph opens before the clock starts, as it is open already for every question but a model's first.
+    await this.sessionFor(byAttention ? this.rankingNeeds : needs);
     const t1 = performance.now();
-    const { visionFeeds, tileAxis, ...layout } = prepared;
-    const chunks = {
-      tiles: layout.tiles,
-      tileAxis: tileAxis ?? 0,
-      tilesPerRun: tileAxis === undefined ? layout.tiles : (this.options.tilesPerRun ?? DEFAULT_TILES_PER_RUN),
-    };
-    onStage?.({ stage: 'encoding', done: 0, total: layout.tiles });
-    const out = await runInTileChunks(session, visionFeeds, chunks, signal, (done) =>
-      onStage?.({ stage: 'encoding', done, total: layout.tiles }),
-    );
+    const { layout, out } = byAttention
+      ? await this.encodeTopCrops(prepared, crops.fraction, needs, signal, onStage)
+      : { layout: all, out: await this.encodeTiles(visionFeeds, tileAxis, all.tiles, needs, signal, onStage) };
     const visionMs = performance.now() - t1;
     const { features, dim } = readFeatures(out, visualSequence(layout).length);
     const attention = mergeAttention(hit ? hit.attention : undefined, readAttention(out, this.layerCount, layout.tiles));
@@ -200,6 +205,87 @@ export class PhotoEncoder {
       await this.cache.put(key, entry);
     }
     return { layout, features, dim, attention, attentionUnavailable: this.unavailable, preprocessMs, visionMs, cached: false };
+  }
+
+  /** The tiles of `feeds` through the encoder for `needs`, a few at a time where tiles are encoded apart. */
+  private async encodeTiles(
+    feeds: Record<string, Tensor>,
+    tileAxis: number | undefined,
+    tiles: number,
+    needs: ScorerNeeds,
+    signal?: AbortSignal,
+    onStage?: (stage: PhotoStage) => void,
+    progress = { before: 0, total: tiles },
+  ): Promise<Record<string, Tensor>> {
+    const session = await this.sessionFor(needs);
+    const chunks = {
+      tiles,
+      tileAxis: tileAxis ?? 0,
+      tilesPerRun: tileAxis === undefined ? tiles : (this.options.tilesPerRun ?? DEFAULT_TILES_PER_RUN),
+    };
+    const { before, total } = progress;
+    onStage?.({ stage: 'encoding', done: before, total });
+    return runInTileChunks(session, feeds, chunks, signal, (done) => onStage?.({ stage: 'encoding', done: before + done, total }));
+  }
+
+  /**
+   * The crop budget by attention: the global view first, with the attention its patches receive (every encoder
+   * offers it; the layer `received` reads), then only the crops whose region that attention weighs most. The
+   * crops run in the same graph as the global view (the attention signal costs the plain graph nothing measurable,
+   * and switching graphs would load the weights again); a method that reads other attention runs the global view
+   * again with it.
+   */
+  private async encodeTopCrops(
+    prepared: PreparedImage,
+    fraction: number,
+    needs: ScorerNeeds,
+    signal?: AbortSignal,
+    onStage?: (stage: PhotoStage) => void,
+  ): Promise<{ layout: PhotoLayout; out: Record<string, Tensor> }> {
+    const { visionFeeds, tileAxis, ...all } = prepared;
+    if (tileAxis === undefined)
+      throw new EngineError(
+        'BAD_ARGUMENT',
+        `a crop budget needs a model that encodes its crops apart; ${this.family.name} encodes the photo whole`,
+      );
+    if (this.unavailable) throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `a crop budget ranks crops by attention: ${this.unavailable}`);
+    const ranking = this.rankingNeeds;
+    const crops = all.rows * all.cols;
+    const kept = cropsToKeep(fraction, crops);
+    const progress = { before: 0, total: kept + 1 };
+    const globalOut = await this.encodeTiles(
+      selectTiles(visionFeeds, tileAxis, all.tiles, [crops]),
+      tileAxis,
+      1,
+      ranking,
+      signal,
+      onStage,
+      progress,
+    );
+    const scores = readAttention(globalOut, this.layerCount, 1)?.byKind.received?.get(ranking.layers[0])?.[0];
+    if (!scores) throw new EngineError('MODEL_MISMATCH', 'the vision encoder gave no attention for the global view');
+    const chosen = topCrops(cropImportance(scores, all.patchRows, all.patchCols, all.grid.tiles.slice(0, crops)), kept);
+    const run = needs.kind === 'none' ? ranking : needs;
+    const reuse = needsKey(run) === needsKey(ranking);
+    const order = reuse ? chosen : [...chosen, crops];
+    const rest = await this.encodeTiles(
+      selectTiles(visionFeeds, tileAxis, all.tiles, order),
+      tileAxis,
+      order.length,
+      run,
+      signal,
+      onStage,
+      {
+        before: 1,
+        total: progress.total + (reuse ? 0 : 1),
+      },
+    );
+    return { layout: keepCrops(all, chosen), out: reuse ? concatOutputs([rest, globalOut]) : rest };
+  }
+
+  /** What ranks crops: the attention the global view's patches receive, at the layer `received` reads. */
+  private get rankingNeeds(): ScorerNeeds {
+    return receivedScorer.needs(this.layerCount, {});
   }
 
   private get family(): ModelFamily {

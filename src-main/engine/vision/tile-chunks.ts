@@ -59,6 +59,27 @@ export function tileSlice(name: string, t: Tensor, axis: number, tiles: number, 
   return new Tensor(t.type as 'float32', data as Float32Array, [...t.dims.slice(0, axis), count, ...t.dims.slice(axis + 1)]);
 }
 
+/** The feeds of the tiles `indices` alone (in that order), copied: the encoder's input for a subset of the crops. */
+export function selectTiles(feeds: Record<string, Tensor>, axis: number, tiles: number, indices: number[]): Record<string, Tensor> {
+  return Object.fromEntries(
+    Object.entries(feeds).map(([name, t]) => {
+      const parts = indices.map((i) => tileSlice(name, t, axis, tiles, i, 1));
+      const perTile = t.size / tiles;
+      const data = t.type === 'bool' ? new Uint8Array(indices.length * perTile) : new Float32Array(indices.length * perTile);
+      parts.forEach((p, k) => data.set(p.data as Float32Array & Uint8Array, k * perTile));
+      return [
+        name,
+        new Tensor(t.type as 'float32', data as Float32Array, [...t.dims.slice(0, axis), indices.length, ...t.dims.slice(axis + 1)]),
+      ];
+    }),
+  );
+}
+
+/** Outputs of runs over consecutive groups of tiles, joined as one run over all of them would give them. */
+export function concatOutputs(runs: Record<string, Tensor>[]): Record<string, Tensor> {
+  return Object.fromEntries(Object.keys(runs[0]).map((name) => [name, concatFirstAxis(runs.map((r) => r[name]))]));
+}
+
 function concatFirstAxis(list: Tensor[]): Tensor {
   const [first] = list;
   const data = new Float32Array(list.reduce((n, t) => n + t.size, 0));

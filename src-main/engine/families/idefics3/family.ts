@@ -4,7 +4,7 @@ import { Tensor } from 'onnxruntime-node';
 import { ChatTemplate } from '../../text/chat-template';
 import { renderConversation } from '../conversation';
 import { eosIds, IMAGE_TEXT_TO_TEXT_MODULES, type FamilyDefinition, type FamilyFactory, type PreparedImage } from '../family';
-import { idefics3ImageSettings, preprocessIdefics3 } from './image-processor';
+import { downsampledEdge, idefics3ImageSettings, preprocessIdefics3 } from './image-processor';
 import { expandImagePrompt, IMAGE_TOKEN } from './prompt';
 
 export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
@@ -23,8 +23,10 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
     eosTokenIds: eosIds(folder),
     settingsKey: JSON.stringify({ family: 'idefics3', ...settings, tokensPerTile }),
 
-    async prepareImage(image): Promise<PreparedImage> {
-      const px = await preprocessIdefics3(image, settings);
+    async prepareImage(image, cropFraction): Promise<PreparedImage> {
+      const longestEdge =
+        cropFraction === undefined ? settings.longestEdge : downsampledEdge(image.width, image.height, settings, cropFraction);
+      const px = await preprocessIdefics3(image, { ...settings, longestEdge });
       const T = px.tileSize;
       const mask = new Uint8Array(px.tiles * T * T).fill(1);
       const tokenSide = patchesPerSide / poolFactor;
@@ -47,7 +49,7 @@ export const createIdefics3Family: FamilyFactory = (folder, tokenizer) => {
     },
 
     promptIds(turns, image, perTile) {
-      const text = renderConversation(template, turns, IMAGE_TOKEN, expandImagePrompt(image.rows, image.cols, perTile));
+      const text = renderConversation(template, turns, IMAGE_TOKEN, expandImagePrompt(image.rows, image.cols, perTile, image.keptCrops));
       return tokenizer.encode(text);
     },
   };

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readModelFolder } from '../../model/read-model-folder';
 import { fixtureDir } from '../../test/paths';
-import { idefics3ImageSettings, longestEdgeSize, preprocessIdefics3, tileAlignedSize, type Idefics3ImageSettings } from './image-processor';
+import {
+  cropCount,
+  downsampledEdge,
+  idefics3ImageSettings,
+  longestEdgeSize,
+  preprocessIdefics3,
+  tileAlignedSize,
+  type Idefics3ImageSettings,
+} from './image-processor';
 
 describe('idefics3ImageSettings', () => {
   it("reads the fixture's (SmolVLM's) preprocessor config", () => {
@@ -72,6 +80,27 @@ describe('longestEdgeSize and tileAlignedSize on the test photos', () => {
     expect(longestEdgeSize(3, 9000, 2048)).toEqual([1, 2048]);
     expect(tileAlignedSize(2048, 1, 512)).toEqual([2048, 512]);
     expect(tileAlignedSize(1, 2048, 512)).toEqual([512, 2048]);
+  });
+});
+
+describe("cropCount and downsampledEdge (the crop budget's downsampling baseline)", () => {
+  const smolvlm = idefics3ImageSettings(readModelFolder(fixtureDir('tiny-smolvlm')).preprocessorConfig);
+
+  it('counts the crops the processor cuts, none for a photo that fits one tile', () => {
+    // chelsea.png, 451 x 300: 2048 x 1362, stretched to 2048 x 1536, 4 x 3 crops.
+    expect(cropCount(451, 300, smolvlm, 2048)).toBe(12);
+    expect(cropCount(451, 300, smolvlm, 512)).toBe(0);
+  });
+
+  it('steps the longest edge down a tile at a time to at most the share of crops asked for', () => {
+    expect(downsampledEdge(451, 300, smolvlm, 0.5)).toBe(1536);
+    expect(cropCount(451, 300, smolvlm, 1536)).toBe(6);
+    // 192 px scenes in 64 px tiles: 9 crops; half is 5 at most, which 2 x 2 is.
+    const small = { ...smolvlm, longestEdge: 192, tileSize: 64 };
+    expect(downsampledEdge(192, 192, small, 0.5)).toBe(128);
+    expect(downsampledEdge(192, 192, small, 1)).toBe(192);
+    // No square edge gives a single crop: the least is one tile, a single view.
+    expect(downsampledEdge(192, 192, small, 0.01)).toBe(64);
   });
 });
 

@@ -67,6 +67,31 @@ export function tileAlignedSize(width: number, height: number, tile: number): [n
 
 const pixelGraph = new PixelGraph();
 
+/** Crops (rows x cols, 0 for a single view) the processor cuts a width x height photo into at `longestEdge`. */
+export function cropCount(
+  width: number,
+  height: number,
+  s: Pick<Idefics3ImageSettings, 'tileSize' | 'doResize'>,
+  longestEdge: number,
+): number {
+  const [rw, rh] = s.doResize ? longestEdgeSize(width, height, longestEdge) : [width, height];
+  const [W, H] = tileAlignedSize(rw, rh, s.tileSize);
+  return H <= s.tileSize && W <= s.tileSize ? 0 : (W / s.tileSize) * (H / s.tileSize);
+}
+
+/**
+ * The downsampling baseline of a crop budget: the longest edge, stepping down a tile at a time from the
+ * configured one, at which the photo gives at most `fraction` of its crops (rounded, at least one); at the least a
+ * tile's edge, where the photo is a single view without crops.
+ */
+export function downsampledEdge(width: number, height: number, s: Idefics3ImageSettings, fraction: number): number {
+  const full = cropCount(width, height, s, s.longestEdge);
+  const target = Math.max(1, Math.round(fraction * full));
+  let edge = s.longestEdge;
+  while (edge > s.tileSize && cropCount(width, height, s, edge) > target) edge -= s.tileSize;
+  return edge;
+}
+
 export async function preprocessIdefics3(image: RgbImage, s: Idefics3ImageSettings): Promise<Idefics3Pixels> {
   const [rw, rh] = s.doResize ? longestEdgeSize(image.width, image.height, s.longestEdge) : [image.width, image.height];
   const resized = await resizeLanczos(image, rw, rh);

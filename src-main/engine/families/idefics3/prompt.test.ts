@@ -23,6 +23,13 @@ describe('expandImagePrompt', () => {
     );
   });
 
+  it('spells only the crops a crop budget kept, each row still ending in a newline', () => {
+    expect(expandImagePrompt(2, 2, [1, 2, 3], [1, 2])).toBe(
+      `${F}<row_1_col_2>${I}\n${F}<row_2_col_1>${I}${I}\n\n${F}<global-img>${I}${I}${I}${F}`,
+    );
+    expect(() => expandImagePrompt(2, 2, [1, 2, 3, 4], [1, 2])).toThrow(/4 tile counts for 2 crops of 2x2/);
+  });
+
   it('numbers rows and columns from 1 in a 3x4 split', () => {
     const text = expandImagePrompt(3, 4, new Array(13).fill(64));
     expect(text.match(/<row_\d+_col_\d+>/g)).toEqual([1, 2, 3].flatMap((r) => [1, 2, 3, 4].map((c) => `<row_${r}_col_${c}>`)));
