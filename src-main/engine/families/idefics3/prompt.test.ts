@@ -41,6 +41,8 @@ describe('expandImagePrompt', () => {
     [0, 0, [64, 64]],
     [1, 2, []],
   ])('refuses %ix%i tiles with %j counts', (rows, cols, counts) => {
-    expect(() => expandImagePrompt(rows, cols, counts)).toThrow(`${counts.length} tile counts for ${rows}x${cols} tiles + global`);
+    expect(() => expandImagePrompt(rows, cols, counts)).toThrow(
+      `${counts.length} tile counts for ${rows * cols} crops of ${rows}x${cols} + global`,
+    );
   });
 });
