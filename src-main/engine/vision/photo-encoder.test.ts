@@ -209,3 +209,21 @@ describe('PhotoEncoder under a crop budget', () => {
     expect(error.message).toMatch(/fraction in \(0, 1\], got 2/);
   });
 });
+
+describe('a crop budget on a model without crops', () => {
+  it('is refused by name: LLaVA encodes its one view whole', async () => {
+    const llava = readModelFolder(fixtureDir('tiny-llava'));
+    const encoder = await PhotoEncoder.create({
+      ...options,
+      folder: llava,
+      family: createFamily(llava, new TextTokenizer(llava.tokenizerJson, llava.tokenizerConfig)),
+      cacheDir: undefined,
+    });
+    try {
+      const error = await engineErrorOf(encoder.encode(CHELSEA, undefined, undefined, undefined, { fraction: 0.5, select: 'downsample' }));
+      expect(error.message).toBe('a crop budget needs a model that encodes its crops apart (SmolVLM); llava encodes the photo whole');
+    } finally {
+      await encoder.dispose();
+    }
+  });
+});

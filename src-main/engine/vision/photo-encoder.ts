@@ -190,6 +190,13 @@ export class PhotoEncoder {
     const preprocessMs = performance.now() - t0;
     if (signal?.aborted) throw new EngineError('CANCELLED', 'generation was cancelled');
     const { visionFeeds, tileAxis, ...all } = prepared;
+    // Only a family that encodes its crops one by one can leave some out (or cuts fewer when asked).
+    if (crops && tileAxis === undefined) {
+      throw new EngineError(
+        'BAD_ARGUMENT',
+        `a crop budget needs a model that encodes its crops apart (SmolVLM); ${this.family.name} encodes the photo whole`,
+      );
+    }
     const byAttention = crops?.select === 'attention' && all.rows * all.cols > 0;
     // The graph opens before the clock starts, as it is open already for every question but a model's first.
     await this.sessionFor(byAttention ? this.rankingNeeds : needs);
@@ -242,12 +249,8 @@ export class PhotoEncoder {
     signal?: AbortSignal,
     onStage?: (stage: PhotoStage) => void,
   ): Promise<{ layout: PhotoLayout; out: Record<string, Tensor> }> {
-    const { visionFeeds, tileAxis, ...all } = prepared;
-    if (tileAxis === undefined)
-      throw new EngineError(
-        'BAD_ARGUMENT',
-        `a crop budget needs a model that encodes its crops apart; ${this.family.name} encodes the photo whole`,
-      );
+    // encode() has checked that this family encodes its tiles apart.
+    const { visionFeeds, tileAxis = 0, ...all } = prepared;
     if (this.unavailable) throw new EngineError('GRAPH_NOT_INSTRUMENTABLE', `a crop budget ranks crops by attention: ${this.unavailable}`);
     const ranking = this.rankingNeeds;
     const crops = all.rows * all.cols;
