@@ -67,13 +67,20 @@ export async function loadReference(modelDirArg: string, variant = 'fp32') {
     const preprocessCpu = process.cpuUsage(cpu0);
     let visionMs = 0;
     let embedMs = 0;
-    // Phi-3-vision's model has no separate image and text encoders to time.
-    if (stages && !phi3v) {
+    if (stages) {
       const t = performance.now();
-      await model.encode_image(inputs);
+      // Phi-3-vision's model has no encode_image / encode_text: its two sessions run as its forward() runs them.
+      const features = phi3v
+        ? await model.sessions.vision_encoder.run({
+            pixel_values: inputs.pixel_values.ort_tensor,
+            image_sizes: inputs.image_sizes.ort_tensor,
+          })
+        : await model.encode_image(inputs);
       visionMs = performance.now() - t;
       const e = performance.now();
-      await model.encode_text({ input_ids: inputs.input_ids });
+      if (phi3v)
+        await model.sessions.prepare_inputs_embeds.run({ input_ids: inputs.input_ids.ort_tensor, image_features: features.image_features });
+      else await model.encode_text({ input_ids: inputs.input_ids });
       embedMs = performance.now() - e;
     }
     let puts = 0;
