@@ -367,4 +367,25 @@ describe('browser host', { timeout: 900_000 }, () => {
     assert.ok(kept > 0 && kept < 576, `some but not all tokens are kept (${kept}/576)`);
     await screenshot(page, 'phi3v-heatmap');
   });
+
+  step("a crop budget encodes only the top half of SmolVLM's crops", async () => {
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('settings-model').selectOption('tiny-smolvlm');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Engine settings applied' }).last().waitFor({ timeout: 60_000 });
+    await openLibrary();
+    await tile('chelsea.png').locator('button.open').click();
+    await page.getByTestId('ask-input').waitFor();
+    await page.getByTestId('crops').fill('0.5');
+    assert.match(await page.getByTestId('crops').locator('..').textContent(), /Crops\s*50%\s*encoded/);
+    await page.getByTestId('ask-input').fill('Which crops count?');
+    await page.getByTestId('ask-input').press('Enter');
+    const entry = page.getByTestId('chat-entry').filter({ hasText: 'Which crops count?' });
+    await entry.getByTestId('timings').waitFor({ timeout: ANSWER_TIMEOUT });
+    // chelsea.png is 4 x 3 crops and the global view at 64 tokens each: half the crops leaves 6 and the global view.
+    const [n, k] = (await entry.getByTestId('token-counts').locator('td').allTextContents()).map(Number);
+    assert.equal(n, 7 * 64);
+    assert.ok(k < n, `pruned keeps fewer visual tokens (${k}) than full (${n})`);
+    await screenshot(page, 'crop-budget');
+  });
 });

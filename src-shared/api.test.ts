@@ -28,6 +28,7 @@ describe('the app API table', () => {
       question: string;
       method: PruningMethod;
       budget: Budget;
+      crops?: number;
       maxNewTokens?: number;
     }>();
     expectTypeOf<BatchRequest>().toEqualTypeOf<{ photoIds: string[]; question: string; method: PruningMethod; budget: Budget }>();

@@ -17,6 +17,9 @@ export const BUDGET = tagged('kind', {
 });
 export type Budget = Infer<typeof BUDGET>;
 
+/** Share of a tiling model's crops to encode (SmolVLM), chosen by the global view's attention; absent: every crop. */
+export const CROP_BUDGET = { kind: 'number', min: 0, exclusiveMin: true, max: 1 } as const;
+
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
@@ -189,6 +192,8 @@ export interface ChatEntry {
   askedAt: number;
   method: PruningMethod;
   budget: Budget;
+  /** The crop budget the question was asked under, when it had one. */
+  crops?: number;
   result?: CompareResult;
   /** Stopped by the person before both answers were complete: what each side had written by then. */
   stopped?: { full: string; pruned: string };
@@ -197,9 +202,10 @@ export interface ChatEntry {
 
 const question = str(2000);
 
-export const ASK_REQUEST = obj({ photoId: id, question, method: oneOf(PRUNING_METHODS), budget: BUDGET, maxNewTokens: int(1, 1024) }, [
-  'maxNewTokens',
-]);
+export const ASK_REQUEST = obj(
+  { photoId: id, question, method: oneOf(PRUNING_METHODS), budget: BUDGET, crops: CROP_BUDGET, maxNewTokens: int(1, 1024) },
+  ['crops', 'maxNewTokens'],
+);
 export type AskRequest = Infer<typeof ASK_REQUEST>;
 
 /** Streamed while an ask runs: the stage it is in, and the tokens of each side as they come. */

@@ -137,6 +137,19 @@ describe('AppService with the real engine process', () => {
     expect(await service.api.listPhotos({})).toHaveLength(2);
   });
 
+  it('asks under a crop budget: only the top half of the crops are encoded, and the entry records it', async () => {
+    const rec = recorder(service);
+    // 96 x 64 px: SmolVLM's processor makes 4 x 3 crops and the global view, 64 tokens each.
+    const { askId } = await service.api.ask({ photoId: photoIds[0], question: 'Which crops?', ...askArgs, crops: 0.5 });
+    const end = await rec.until(askEnd(askId));
+    if (end.type !== 'done') throw new Error(end.message);
+    expect(end.entry.crops).toBe(0.5);
+    expect(end.entry.result!.full.counts.visualTokens).toBe(7 * 64);
+    expect(end.entry.result!.grid.tiles).toHaveLength(7);
+    const saved = (await service.api.chat({ photoId: photoIds[0] })).find((c: ChatEntry) => c.id === askId);
+    expect(saved?.crops).toBe(0.5);
+  });
+
   it('runs a batch with progress rows and can cancel one', async () => {
     const rec = recorder(service);
     const { batchId } = await service.api.batch({

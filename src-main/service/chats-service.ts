@@ -69,6 +69,7 @@ export function createChatsService({ store, library, engine, models, emit, cache
         maxNewTokens: req.maxNewTokens,
         method: req.method,
         budget: req.budget,
+        crops: req.crops,
       };
       const entry: ChatEntry = {
         id: randomUUID(),
@@ -77,6 +78,7 @@ export function createChatsService({ store, library, engine, models, emit, cache
         askedAt: Date.now(),
         method: req.method,
         budget: req.budget,
+        ...(req.crops === undefined ? {} : { crops: req.crops }),
       };
       await store.putChat(entry);
       const controller = new AbortController();

@@ -7,7 +7,15 @@
 // again: the next mutation, or a retry every `retryMs` (a tiny probe file, or the deferred repair), so
 // freeing space is enough, with no restart and no click.
 import path from 'node:path';
-import { BUDGET, ENGINE_SETTINGS, PRUNING_METHODS, type ChatEntry, type EngineSettings, type Photo } from '../../src-shared/api';
+import {
+  BUDGET,
+  CROP_BUDGET,
+  ENGINE_SETTINGS,
+  PRUNING_METHODS,
+  type ChatEntry,
+  type EngineSettings,
+  type Photo,
+} from '../../src-shared/api';
 import { obj, oneOf, schemaProblem, type ObjectSchema, type Schema } from '../../src-shared/schema';
 import { isDiskFull } from '../engine/storage/storage-error';
 import { Journal, type JournalFileSystem } from './journal';
@@ -69,11 +77,12 @@ const STORE_RECORD: Schema = {
           askedAt: num,
           method: oneOf(PRUNING_METHODS),
           budget: BUDGET,
+          crops: CROP_BUDGET,
           result: compareResult,
           stopped: record({ full: text, pruned: text }),
           error: text,
         },
-        ['result', 'stopped', 'error'],
+        ['crops', 'result', 'stopped', 'error'],
       ),
     }),
     settings: record({ op: text, settings: { ...ENGINE_SETTINGS, open: true } }),

@@ -10,6 +10,8 @@ export const chat = $state({
   /** Method and budget apply to the next question (and to batch runs). */
   method: 'vtc-cls' as PruningMethod,
   budgetRatio: 0.25,
+  /** Share of a tiling model's crops to encode; 1 encodes them all. */
+  cropsRatio: 1,
   heatmap: false,
   /** Which answer's scores the heatmap shows; null means the newest. */
   heatmapEntryId: null as string | null,
@@ -29,7 +31,8 @@ export async function loadChat(photoId: string): Promise<void> {
 
 export async function ask(photoId: string, question: string): Promise<void> {
   try {
-    const { askId } = await client.api.ask({ photoId, question, method: chat.method, budget: nextBudget() });
+    const crops = chat.cropsRatio < 1 ? { crops: chat.cropsRatio } : {};
+    const { askId } = await client.api.ask({ photoId, question, method: chat.method, budget: nextBudget(), ...crops });
     chat.asks = startAsk(chat.asks, askId, photoId, question);
   } catch (e) {
     notify('error', messageOf(e));

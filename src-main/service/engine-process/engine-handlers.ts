@@ -44,6 +44,7 @@ export function engineHandlers(): EngineHandlers {
         maxNewTokens: job.maxNewTokens,
         method: job.method,
         budget: job.budget,
+        crops: job.crops === undefined ? undefined : { fraction: job.crops, select: 'attention' },
         signal,
         onToken: (side, text) => emit({ side, text }),
         onStage: (progress) => emit({ progress }),

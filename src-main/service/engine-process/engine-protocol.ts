@@ -36,6 +36,8 @@ export interface CompareJob {
   maxNewTokens?: number;
   method: PruningMethod;
   budget: Budget;
+  /** Share of the crops to encode, chosen by attention (QuestionParams.crops); absent: every crop. */
+  crops?: number;
 }
 
 /** A token of one side of a running compare. */
