@@ -30,6 +30,15 @@ describe.each([
     minTokens: 1,
     firstTiles: 1,
   },
+  // The trained SmolVLM-layout fixture: 64 px crops of a 192 px longest edge (chelsea.png: 3 x 2 crops + the global
+  // view), a word-level vocabulary, answers of a word or two, then eos.
+  {
+    model: 'tiny-smolvlm-trained',
+    question: 'how many objects are there?',
+    photos: ['chelsea.png', 'astronaut.png', 'coins.png', 'coffee.png'],
+    minTokens: 1,
+    firstTiles: 7,
+  },
   // Phi-3-vision's HD transform on a 3:2 photo (2 x 2 crops + the global view), a panorama (1 x 4), a tall strip
   // (3 x 1) and a thumbnail scaled up to 2 x 2; its answers are letters and spaces and never stop early.
   {
