@@ -36,9 +36,10 @@ def write_json(path, obj):
         f.write('\n')
 
 
-def tokenizer_json(tok: Tokenizer) -> dict:
+def tokenizer_json(tok: Tokenizer, specials: list = SPECIAL_TOKENS) -> dict:
+    """A word-level tokenizer.json over tok's vocabulary, `specials` matched before normalisation."""
     added = [{'id': tok.id(t), 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False,
-              'normalized': False, 'special': True} for t in SPECIAL_TOKENS]
+              'normalized': False, 'special': True} for t in specials]
     return {
         'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added,
         'normalizer': {'type': 'Lowercase'},

@@ -9,22 +9,8 @@ import torch
 
 from build_smolvlm_fixture import REAL_MODEL, export, real_config, write_json
 from llava_fixture_data import Tokenizer
-from llava_fixture_export import export_language
+from llava_fixture_export import export_language, tokenizer_json
 from smolvlm_fixture_data import EOU, FAKE, IM_START, IMAGE, PAD, UNK, special_tokens
-
-
-def tokenizer_json(tok: Tokenizer, specials: list) -> dict:
-    added = [{'id': tok.id(t), 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False,
-              'normalized': False, 'special': True} for t in specials]
-    return {
-        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added,
-        'normalizer': {'type': 'Lowercase'},
-        'pre_tokenizer': {'type': 'Whitespace'},
-        'post_processor': None,
-        # WordPiece's decoder joins words with spaces and glues punctuation back.
-        'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
-        'model': {'type': 'WordLevel', 'vocab': {w: i for i, w in enumerate(tok.vocab)}, 'unk_token': UNK},
-    }
 
 
 def hf_files(model, tok: Tokenizer, grid: int, scene: int) -> dict:
