@@ -84,7 +84,7 @@ describe('benchmark models in the catalogue', () => {
         family: 'idefics3',
         embedded: false,
         benchmark: true,
-        methods: ['received', 'random', 'uniform'],
+        methods: ['received', 'pool', 'random', 'uniform'],
       },
     ]);
     const e = await engineErrorOf(findInstalledModel(ID, options));
