@@ -216,8 +216,8 @@ describe('vtc models (CLI process)', () => {
   it('refuses a bad subcommand or a missing id with a one-line usage error', async () => {
     const bad = await vtc('remove', 'x');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe('vtc: usage: vtc models list [--json] | pull ID [--variant V] [--base URL] | import DIR\n');
+    expect(bad.stderr).toBe('vtc: usage: vtc models list [--json] | pull ID [--variant V] [--base URL] [--no-verify] | import DIR\n');
     const noId = await vtc('pull');
-    expect(noId.stderr).toBe('vtc: usage: vtc models pull ID [--variant V] [--base URL]\n');
+    expect(noId.stderr).toBe('vtc: usage: vtc models pull ID [--variant V] [--base URL] [--no-verify]\n');
   });
 });

@@ -8,7 +8,7 @@ import { pullModel } from '../../engine/download/pull-model';
 import { lockDataFolder } from '../../service/data-folder-lock';
 import { CliUsageError, parseOptions } from '../args';
 
-export const summary = 'list [--json] | pull ID [--variant V] [--base URL] | import DIR';
+export const summary = 'list [--json] | pull ID [--variant V] [--base URL] [--no-verify] | import DIR';
 
 function status(m: ModelInfo): string {
   if (m.embedded) return 'embedded';
@@ -83,8 +83,12 @@ async function list(argv: string[]): Promise<void> {
 }
 
 async function pull(argv: string[]): Promise<void> {
-  const { values, positionals } = parseOptions(argv, { variant: { type: 'string' }, base: { type: 'string' } }, true);
-  if (positionals.length !== 1) throw new CliUsageError('usage: vtc models pull ID [--variant V] [--base URL]');
+  const { values, positionals } = parseOptions(
+    argv,
+    { variant: { type: 'string' }, base: { type: 'string' }, 'no-verify': { type: 'boolean' } },
+    true,
+  );
+  if (positionals.length !== 1) throw new CliUsageError('usage: vtc models pull ID [--variant V] [--base URL] [--no-verify]');
   // Ctrl-C pauses: the partial file stays and the next pull resumes it.
   const controller = new AbortController();
   const pause = () => controller.abort();
@@ -95,6 +99,8 @@ async function pull(argv: string[]): Promise<void> {
         modelId: positionals[0],
         variant: values.variant,
         baseUrl: values.base,
+        // Files that neither the manifest nor the server gives a sha256 for are taken on their size alone.
+        noVerify: values['no-verify'] === true,
         dataDir,
         signal: controller.signal,
         onProgress: progressPrinter(process.stderr),

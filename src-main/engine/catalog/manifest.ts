@@ -6,9 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors';
 import { readJsonIfExists } from './json-file';
 
-export interface ManifestFile {
+/** A file as a download must check it: its size, and its sha256 unless the user took it unchecked. */
+export interface ExpectedFile {
   bytes: number;
-  sha256: string;
+  sha256?: string;
+  /** Who stated them, for messages; the manifest when absent. */
+  statedBy?: string;
+}
+
+/** A file as the manifest lists it; where it gives no size or sha256, the server's own statement is used. */
+export interface ManifestFile {
+  bytes?: number;
+  sha256?: string;
 }
 
 export interface ModelManifest {
@@ -79,9 +88,11 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
     if (!isSafeRepoPath(path))
       fail(source, `file path '${path}' must be relative, inside the repository, made of letters, digits, '.', '_', '-' and '/'`);
     const e = record(entry, `files['${path}']`, source);
-    if (!Number.isSafeInteger(e.bytes) || (e.bytes as number) < 0) fail(source, `files['${path}'].bytes must be a byte count`);
-    if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) fail(source, `files['${path}'].sha256 must be 64 lowercase hex digits`);
-    files[path] = { bytes: e.bytes as number, sha256: e.sha256 };
+    if (e.bytes !== undefined && (!Number.isSafeInteger(e.bytes) || (e.bytes as number) < 0))
+      fail(source, `files['${path}'].bytes must be a byte count`);
+    if (e.sha256 !== undefined && (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)))
+      fail(source, `files['${path}'].sha256 must be 64 lowercase hex digits`);
+    files[path] = { bytes: e.bytes as number | undefined, sha256: e.sha256 as string | undefined };
   }
   const modules = stringArray(obj, 'modules', source);
   const variants: Record<string, Record<string, string>> = {};
@@ -192,5 +203,6 @@ export function variantFiles(manifest: ModelManifest, variant = manifest.default
 }
 
 export function downloadBytes(manifest: ModelManifest, variant = manifest.defaultVariant): number {
-  return variantFiles(manifest, variant).reduce((sum, path) => sum + manifest.files[path].bytes, 0);
+  // A file of unknown size counts as nothing: the figure is then a lower bound.
+  return variantFiles(manifest, variant).reduce((sum, path) => sum + (manifest.files[path].bytes ?? 0), 0);
 }

@@ -51,7 +51,7 @@ describe('downloadFile', () => {
     expect(existsSync(`${dest}.partial`)).toBe(false);
     expect(result).toEqual({ resumedFrom: 0, transferredBytes: SIZE });
     expect(seen.at(-1)).toEqual({ receivedBytes: SIZE, totalBytes: SIZE, state: 'downloading' });
-    expect(server.requests).toEqual([{ file: FILE, range: undefined, acceptEncoding: 'identity', redirected: false }]);
+    expect(server.requests).toEqual([{ method: 'GET', file: FILE, range: undefined, acceptEncoding: 'identity', redirected: false }]);
   });
 
   it('follows a redirect to the CDN', async () => {

@@ -1,5 +1,5 @@
 // Downloads one file to `<dest>.partial`, resuming what an earlier attempt left there, and moves it to `dest`
-// only once its size and sha256 match the manifest. So `dest` is either absent, the previous complete file, or
+// only once its size and sha256 match what is expected (the manifest's, or the server's statement). So `dest` is either absent, the previous complete file, or
 // the new complete file: never a partial one. A pause (abort), a lost connection or a full disk keep the partial
 // for the next attempt; only a checksum or size mismatch deletes it, since its bytes are then known to be wrong.
 // A server that stops sending (before its headers or mid-body) is given up on after DOWNLOAD_STALL_TIMEOUT_MS,
@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EngineError } from '../errors';
-import type { ManifestFile } from '../catalog/manifest';
+import type { ExpectedFile } from '../catalog/manifest';
 import { syncFolder } from '../storage/atomic-write';
 import { hashFileInto } from '../storage/file-hash';
 import { asStorageError } from '../storage/storage-error';
@@ -29,7 +29,8 @@ export interface FileProgress {
 export interface FileDownload {
   url: string;
   dest: string;
-  expected: ManifestFile;
+  /** No sha256: the user took the file unchecked (`--no-verify`); only its size is checked. */
+  expected: ExpectedFile;
   /** The file's name in progress reports and error messages (its path in the repository). */
   label: string;
   signal?: AbortSignal;
@@ -172,7 +173,7 @@ async function planRange(a: Attempt): Promise<Start & { complete: boolean }> {
   }
   if (offset !== a.total) return { offset, hash, complete: false };
   // A complete partial from an attempt that stopped before the rename: check it rather than fetch it again.
-  if (hash.digest('hex') === a.job.expected.sha256) return { offset, hash, complete: true };
+  if (!a.job.expected.sha256 || hash.digest('hex') === a.job.expected.sha256) return { offset, hash, complete: true };
   await rm(a.partial);
   return { offset: 0, hash: createHash('sha256'), complete: false };
 }
@@ -202,7 +203,7 @@ async function acceptAnswer(a: Attempt, res: Response, kept: Start): Promise<{ s
   const { url } = a.job;
   if (res.status === 416) {
     await res.body?.cancel();
-    return discard(a, `the server has fewer than the ${kept.offset} bytes already downloaded, the manifest expects ${a.total}`);
+    return discard(a, `the server has fewer than the ${kept.offset} bytes already downloaded, ${expecter(a)} expects ${a.total}`);
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel();
@@ -227,7 +228,7 @@ async function acceptAnswer(a: Attempt, res: Response, kept: Start): Promise<{ s
   }
   if (serverTotal !== undefined && serverTotal !== a.total) {
     await res.body.cancel();
-    return discard(a, `the server has ${serverTotal} bytes, the manifest expects ${a.total}`);
+    return discard(a, `the server has ${serverTotal} bytes, ${expecter(a)} expects ${a.total}`);
   }
   return { start, body: res.body };
 }
@@ -278,7 +279,7 @@ async function writeBody(a: Attempt, body: ReadableStream<Uint8Array>, bodyUrl: 
       if (chunk.done) return received;
       if (received + chunk.value.length > a.total) {
         await file.close();
-        return await discard(a, `the server sent more than the ${a.total} bytes the manifest expects`);
+        return await discard(a, `the server sent more than the ${a.total} bytes ${expecter(a)} expects`);
       }
       try {
         await a.io.writeChunk(file, chunk.value);
@@ -301,9 +302,9 @@ async function verify(a: Attempt, file: FileHandle, received: number, hash: Hash
     throw new EngineError('DOWNLOAD_FAILED', `the server closed ${a.job.url} early: ${keptNote(a, received)}`);
   }
   const actual = hash.digest('hex');
-  if (actual !== a.job.expected.sha256) {
+  if (a.job.expected.sha256 && actual !== a.job.expected.sha256) {
     await file.close();
-    await discard(a, `sha256 is ${actual}, the manifest expects ${a.job.expected.sha256}`);
+    await discard(a, `sha256 is ${actual}, ${expecter(a)} expects ${a.job.expected.sha256}`);
   }
 }
 
@@ -312,6 +313,9 @@ async function moveIntoPlace(a: Attempt): Promise<void> {
   await rename(a.partial, a.job.dest);
   await syncFolder(dirname(a.job.dest));
 }
+
+/** Who stated the size and sha256 a download is checked against. */
+const expecter = (a: Attempt) => a.job.expected.statedBy ?? 'the manifest';
 
 /** Deletes the partial, whose bytes are now known to be wrong, and says so. */
 async function discard(a: Attempt, why: string): Promise<never> {

@@ -68,7 +68,7 @@ describe('pullModel', () => {
       expect(readFileSync(join(modelDir, path)).equals(readFileSync(join(served, FIXTURE_REPO, path)))).toBe(true);
     }
     expect(result.files.map((f) => f.action)).toEqual(CPU_FILES.map(() => 'downloaded'));
-    expect(result.transferredBytes).toBe(CPU_FILES.reduce((s, p) => s + manifest.files[p].bytes, 0));
+    expect(result.transferredBytes).toBe(CPU_FILES.reduce((s, p) => s + manifest.files[p].bytes!, 0));
     const done = progress.filter((p) => p.state === 'done');
     expect(done.map((p) => p.file)).toEqual(CPU_FILES);
     expect(done.every((p) => p.modelId === FIXTURE_MODEL_ID && p.receivedBytes === p.totalBytes)).toBe(true);
@@ -214,5 +214,66 @@ describe('pull lock', () => {
     await pull();
     expect(installedFiles()).toEqual([...CPU_FILES].sort());
     expect(existsSync(join(modelDir, PULL_LOCK))).toBe(false);
+  });
+});
+
+describe('pullModel where the manifest gives no sizes or sums (checked against what the server states)', () => {
+  /** The fixture's manifest with its file entries emptied, as for a repository whose sums nobody recorded. */
+  function withoutSums() {
+    const bare = { ...manifest, files: Object.fromEntries(Object.keys(manifest.files).map((p) => [p, {}])) };
+    writeFileSync(join(root, 'manifests', `${FIXTURE_MODEL_ID}.json`), JSON.stringify(bare));
+  }
+  const weights = 'onnx/decoder_model_merged_q4.onnx';
+
+  beforeEach(() => {
+    withoutSums();
+    server.statesFiles = true;
+    server.redirect = true;
+  });
+
+  it("verifies every file against the resolve answer's X-Linked-Size and X-Linked-Etag", async () => {
+    const result = await pull();
+    expect(installedFiles()).toEqual([...CPU_FILES].sort());
+    expect(result.transferredBytes).toBe(CPU_FILES.reduce((s, p) => s + manifest.files[p].bytes!, 0));
+    // Each file is asked about first (HEAD, not following the redirect), then fetched.
+    expect(server.requests.filter((r) => r.method === 'HEAD').map((r) => r.file)).toEqual(CPU_FILES);
+    expect((await pull()).files.every((f) => f.action === 'present')).toBe(true);
+  });
+
+  it('refuses a file whose size the server misstates, keeping nothing of it', async () => {
+    server.statedSize.set(weights, manifest.files[weights].bytes! + 1);
+    const e = await engineErrorOf(pull());
+    expect(e.code).toBe('CHECKSUM_MISMATCH');
+    expect(e.message).toMatch(
+      /onnx\/decoder_model_merged_q4\.onnx .* is damaged: the server has 50000 bytes, the server \(.*\) expects 50001/,
+    );
+    expect(existsSync(join(modelDir, weights))).toBe(false);
+    expect(existsSync(join(modelDir, `${weights}.partial`))).toBe(false);
+  });
+
+  it('refuses a file whose bytes do not have the sha256 the server states', async () => {
+    server.statedSha256.set(weights, 'f'.repeat(64));
+    const e = await engineErrorOf(pull());
+    expect(e.code).toBe('CHECKSUM_MISMATCH');
+    expect(e.message).toMatch(new RegExp(`sha256 is [0-9a-f]{64}, the server \\(.*\\) expects ${'f'.repeat(64)}`));
+    expect(existsSync(join(modelDir, weights))).toBe(false);
+  });
+
+  it('refuses before downloading anything when no checksum is stated, unless told --no-verify', async () => {
+    server.statesFiles = false;
+    server.redirect = false;
+    const e = await engineErrorOf(pull());
+    expect(e.code).toBe('DOWNLOAD_FAILED');
+    expect(e.message).toMatch(/gives a sha256 for config\.json .*nothing was downloaded\. Pull with --no-verify/);
+    expect(server.requests.every((r) => r.method === 'HEAD')).toBe(true);
+    expect(existsSync(modelDir) ? installedFiles() : []).toEqual([]);
+
+    // Plain HEAD answers still state sizes (Content-Length), which --no-verify checks.
+    server.statesFiles = true;
+    server.statedSha256.set('config.json', 'not a sha256');
+    await expect(pull()).rejects.toThrow(/gives a sha256 for config\.json/);
+    const unchecked = await pull({ noVerify: true });
+    expect(unchecked.files.map((f) => f.path)).toEqual(CPU_FILES);
+    expect(readFileSync(join(modelDir, 'config.json')).equals(readFileSync(join(served, FIXTURE_REPO, 'config.json')))).toBe(true);
   });
 });

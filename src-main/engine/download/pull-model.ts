@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import type { DownloadProgress } from '../../../src-shared/api';
 import { isEngineError, EngineError } from '../errors';
 import { userDataDir, modelsRoot } from '../catalog/data-dir';
-import { loadManifest, variantFiles, type ModelManifest } from '../catalog/manifest';
+import { loadManifest, variantFiles, type ExpectedFile, type ModelManifest } from '../catalog/manifest';
 import { sha256File } from '../storage/file-hash';
 import { asDiskError, downloadFile, megabytes, type DownloadIo } from './download-file';
 import { hfFileUrl, resolveHfBase } from './hf-url';
 import { acquirePullLock } from './pull-lock';
+import { serverStatedFile } from './server-stated-file';
 import { isRecordedVerified, readVerifiedFiles, writeVerifiedFiles } from './verified-files';
 
 export interface PullOptions {
@@ -28,6 +29,8 @@ export interface PullOptions {
   stallTimeoutMs?: number;
   /** Free bytes on the disk holding `dir`; replaceable in tests. */
   freeBytes?: (dir: string) => Promise<number>;
+  /** Take files for which neither the manifest nor the server gives a sha256, checking only their size. */
+  noVerify?: boolean;
 }
 
 export interface PulledFile {
@@ -74,10 +77,41 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     throw asDiskError(e, dir, 'nothing downloaded yet');
   }
   try {
-    return await pullFiles({ manifest, variant, paths, base, dir }, options);
+    const expected = await expectedFiles(manifest, paths, base, options);
+    return await pullFiles({ manifest, variant, paths, base, dir, expected }, options);
   } finally {
     await release();
   }
+}
+
+/**
+ * What each file is checked against: the manifest's size and sha256, or, where it gives none, what the server
+ * states in its resolve answer (X-Linked-Size, X-Linked-Etag). All are settled before any file is fetched, so a
+ * file nobody gives a checksum for is refused (unless `noVerify`) before the weights come down.
+ */
+async function expectedFiles(manifest: ModelManifest, paths: string[], base: string, options: PullOptions) {
+  const expected: Record<string, ExpectedFile> = {};
+  for (const path of paths) {
+    const listed = manifest.files[path];
+    if (listed.bytes !== undefined && listed.sha256 !== undefined) {
+      expected[path] = { bytes: listed.bytes, sha256: listed.sha256 };
+      continue;
+    }
+    const url = hfFileUrl(base, manifest.repo, manifest.revision, path);
+    const stated = await serverStatedFile(url, options.io?.fetch);
+    const bytes = listed.bytes ?? stated.bytes;
+    const sha256 = listed.sha256 ?? stated.sha256;
+    if (bytes === undefined) throw new EngineError('DOWNLOAD_FAILED', `neither the manifest nor ${url} states the size of ${path}`);
+    if (sha256 === undefined && !options.noVerify) {
+      throw new EngineError(
+        'DOWNLOAD_FAILED',
+        `neither the manifest nor ${url} gives a sha256 for ${path} (no X-Linked-Etag or ETag holding one); ` +
+          'nothing was downloaded. Pull with --no-verify to take such files unchecked',
+      );
+    }
+    expected[path] = { bytes, sha256, statedBy: `the server (${url})` };
+  }
+  return expected;
 }
 
 interface PullPlan {
@@ -86,16 +120,21 @@ interface PullPlan {
   paths: string[];
   base: string;
   dir: string;
+  expected: Record<string, ExpectedFile>;
 }
 
-async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, options: PullOptions): Promise<PullResult> {
+async function pullFiles(
+  { manifest, variant, paths, base, dir, expected: expectedOf }: PullPlan,
+  options: PullOptions,
+): Promise<PullResult> {
   const localPath = (path: string) => join(dir, ...path.split('/'));
   const report = (file: string, receivedBytes: number, state: DownloadProgress['state'], error?: string) =>
-    options.onProgress?.({ modelId: manifest.id, file, receivedBytes, totalBytes: manifest.files[file].bytes, state, error });
+    options.onProgress?.({ modelId: manifest.id, file, receivedBytes, totalBytes: expectedOf[file].bytes, state, error });
   const verified = await readVerifiedFiles(dir);
   const saveVerified = async (path: string) => {
     const stats = await stat(localPath(path));
-    verified[path] = { bytes: stats.size, mtimeMs: stats.mtimeMs, sha256: manifest.files[path].sha256 };
+    // A file taken unchecked is recorded with an empty sum: only another unchecked pull takes it as present.
+    verified[path] = { bytes: stats.size, mtimeMs: stats.mtimeMs, sha256: expectedOf[path].sha256 ?? '' };
     // A full disk here is DISK_FULL from the atomic write; the file itself is complete and is not fetched again.
     await writeVerifiedFiles(dir, verified);
   };
@@ -104,13 +143,13 @@ async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, opti
   const present = new Set<string>();
   let missingBytes = 0;
   for (const path of paths) {
-    const expected = manifest.files[path];
+    const expected = expectedOf[path];
     const stats = await statIfExists(localPath(path));
-    if (stats && isRecordedVerified(verified[path], stats, expected.sha256)) {
+    if (stats && isRecordedVerified(verified[path], stats, expected.sha256 ?? '')) {
       present.add(path);
     } else if (stats?.size === expected.bytes) {
       report(path, 0, 'verifying');
-      if ((await sha256File(localPath(path))) === expected.sha256) {
+      if (!expected.sha256 || (await sha256File(localPath(path))) === expected.sha256) {
         present.add(path);
         await saveVerified(path);
       }
@@ -128,7 +167,7 @@ async function pullFiles({ manifest, variant, paths, base, dir }: PullPlan, opti
   const files: PulledFile[] = [];
   let transferredBytes = 0;
   for (const path of paths) {
-    const expected = manifest.files[path];
+    const expected = expectedOf[path];
     if (present.has(path)) {
       files.push({ path, bytes: expected.bytes, action: 'present' });
       report(path, expected.bytes, 'done');

@@ -2,12 +2,14 @@
 // `/<owner>/<name>/resolve/<revision>/<path>`, honours `Range: bytes=N-`, and can misbehave on demand
 // (drop or stall a transfer part-way, stall before the headers, ignore Range, redirect to a "CDN" path) so every
 // recovery path can be driven.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 export interface SeenRequest {
+  method: string;
   /** The repository-relative file path, e.g. `onnx/model.onnx`. */
   file: string;
   range?: string;
@@ -29,6 +31,11 @@ export interface HfFixtureServer {
   ignoreRange: boolean;
   /** Answer `/resolve/` with a 302 to `/cdn/...`, as huggingface.co does for large files. */
   redirect: boolean;
+  /** State each file's size and sha256 in X-Linked-Size and X-Linked-Etag on `/resolve/`, as huggingface.co does for LFS files. */
+  statesFiles: boolean;
+  /** file -> what X-Linked-Size / X-Linked-Etag say instead of the truth. */
+  statedSize: Map<string, number>;
+  statedSha256: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -54,16 +61,32 @@ export async function startHfFixtureServer(root: string): Promise<HfFixtureServe
     failWith: new Map<string, number>(),
     ignoreRange: false,
     redirect: false,
+    statesFiles: false,
+    statedSize: new Map<string, number>(),
+    statedSha256: new Map<string, string>(),
   };
+  async function statedHeaders(path: string, file: string): Promise<Record<string, string>> {
+    const data = await readFile(path).catch(() => undefined);
+    if (!data) return {};
+    const sha256 = state.statedSha256.get(file) ?? createHash('sha256').update(data).digest('hex');
+    return { 'x-linked-size': String(state.statedSize.get(file) ?? data.length), 'x-linked-etag': `"${sha256}"`, etag: `"${sha256}"` };
+  }
   const server = createServer((req, res) => {
     void (async () => {
       const m = RESOLVE.exec(decodeURI(req.url ?? ''));
       if (!m) return void res.writeHead(400).end('bad path');
       const [, repo, kind, file] = m;
       const redirected = kind === 'cdn';
-      state.requests.push({ file, range: req.headers.range, acceptEncoding: req.headers['accept-encoding'], redirected });
+      state.requests.push({
+        method: req.method ?? 'GET',
+        file,
+        range: req.headers.range,
+        acceptEncoding: req.headers['accept-encoding'],
+        redirected,
+      });
+      const stated = !redirected && state.statesFiles ? await statedHeaders(join(root, repo, file), file) : {};
       if (state.redirect && !redirected) {
-        return void res.writeHead(302, { location: req.url!.replace('/resolve/', '/cdn/') }).end();
+        return void res.writeHead(302, { location: req.url!.replace('/resolve/', '/cdn/'), ...stated }).end();
       }
       if (state.stallBeforeHeaders.delete(file)) return;
       const status = state.failWith.get(file);
@@ -77,6 +100,8 @@ export async function startHfFixtureServer(root: string): Promise<HfFixtureServe
       } catch {
         return void res.writeHead(404).end('Entry not found');
       }
+      // A plain file server's HEAD: the size, and what the server states when it states anything.
+      if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': data.length, ...stated }).end();
       let start = 0;
       const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
       if (range && !state.ignoreRange) {
