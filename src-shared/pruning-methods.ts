@@ -2,7 +2,17 @@
 // legend naming the score shown. Data only, so the renderer renders it and the engine's registry is checked against it.
 
 /** Token-importance methods. `full` is not a method: it is the unpruned run. */
-export const PRUNING_METHODS = ['vtc-cls', 'vtc-cls-ensemble', 'received', 'vtc-cls-diverse', 'pool', 'random', 'uniform'] as const;
+export const PRUNING_METHODS = [
+  'vtc-cls',
+  'vtc-cls-ensemble',
+  'received',
+  'vtc-cls-diverse',
+  'explain',
+  'fastv',
+  'pool',
+  'random',
+  'uniform',
+] as const;
 export type PruningMethod = (typeof PRUNING_METHODS)[number];
 
 export interface PruningMethodInfo {
@@ -39,6 +49,18 @@ export const PRUNING_METHOD_INFO: Record<PruningMethod, PruningMethodInfo> = {
     description: '[CLS] attention as quality, then a diverse set of features (DPP greedy MAP).',
     legend: 'low → high [CLS] attention',
     questionDependent: false,
+  },
+  explain: {
+    label: 'Explain (trained)',
+    description: "A small trained network predicts each token's relevance to the question (arXiv 2506.01097).",
+    legend: 'low → high relevance to this question, as the trained compressor predicts it',
+    questionDependent: true,
+  },
+  fastv: {
+    label: 'FastV',
+    description: "Keeps the tokens the question's last token attends to at the LLM's second layer.",
+    legend: 'low → high LLM attention from the last prompt token (layer 2)',
+    questionDependent: true,
   },
   pool: {
     label: 'Average pooling',

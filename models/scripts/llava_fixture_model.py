@@ -166,6 +166,9 @@ class DecoderAttention(nn.Module):
         self.k_proj = nn.Linear(d, d, bias=False)
         self.v_proj = nn.Linear(d, d, bias=False)
         self.o_proj = nn.Linear(d, d, bias=False)
+        # Set by the token compressor's training script, which reads (and differentiates) the probabilities.
+        self.keep_probs = False
+        self.probs = None
 
     def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
         b, s, d = x.shape
@@ -177,7 +180,10 @@ class DecoderAttention(nn.Module):
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim) + mask
-        out = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2).reshape(b, s, d)
+        probs = torch.softmax(scores, dim=-1)
+        if self.keep_probs:
+            self.probs = probs
+        out = torch.matmul(probs, v).transpose(1, 2).reshape(b, s, d)
         return self.o_proj(out), k, v
 
 

@@ -4,14 +4,14 @@ import { evalTable, formatDuration, progressLine, progressPrinter, targetLines }
 describe('eval report', () => {
   it('prints one aligned row per condition, with "-" for an undefined retention', () => {
     const rows = evalTable([
-      { method: 'full', keep: 1, accuracy: 0.8125, retention: 1, prefill_ms: 120.04, speedup: 1, visual_tokens: 576 },
-      { method: 'vtc-cls', keep: 0.11, accuracy: 0.5, retention: null, prefill_ms: 30, speedup: 4.0013, visual_tokens: 63.5 },
+      { method: 'full', keep: 1, accuracy: 0.8125, retention: 1, prefill_ms: 120.04, rank_ms: 0, speedup: 1, visual_tokens: 576 },
+      { method: 'vtc-cls', keep: 0.11, accuracy: 0.5, retention: null, prefill_ms: 25, rank_ms: 5, speedup: 4.0013, visual_tokens: 63.5 },
     ]).split('\n');
     expect(rows).toEqual([
-      'method   keep  visual tokens  accuracy  retention  prefill ms  prefill against full',
-      '-------  ----  -------------  --------  ---------  ----------  --------------------',
-      'full     1.00          576.0     81.3%     100.0%      120.04               as fast',
-      'vtc-cls  0.11           63.5     50.0%          -       30.00           4.0× faster',
+      'method   keep  visual tokens  accuracy  retention  prefill ms  rank ms  rank + prefill against full',
+      '-------  ----  -------------  --------  ---------  ----------  -------  ---------------------------',
+      'full     1.00          576.0     81.3%     100.0%      120.04     0.00                      as fast',
+      'vtc-cls  0.11           63.5     50.0%          -       25.00     5.00                  4.0× faster',
     ]);
   });
 

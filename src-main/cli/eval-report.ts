@@ -17,7 +17,7 @@ export function formatDuration(ms: number): string {
 
 export function evalTable(results: readonly EvalResult[]): string {
   return formatTable(
-    ['method', 'keep', 'visual tokens', 'accuracy', 'retention', 'prefill ms', 'prefill against full'],
+    ['method', 'keep', 'visual tokens', 'accuracy', 'retention', 'prefill ms', 'rank ms', 'rank + prefill against full'],
     results.map((r) => [
       r.method,
       r.keep.toFixed(2),
@@ -25,7 +25,8 @@ export function evalTable(results: readonly EvalResult[]): string {
       pct(r.accuracy),
       r.retention === null ? '-' : pct(r.retention),
       r.prefill_ms.toFixed(2),
-      // speedup is full's prefill over this condition's.
+      r.rank_ms.toFixed(2),
+      // speedup is full's prefill over this condition's ranking and prefill.
       formatSpeed(r.speedup, 1) ?? '-',
     ]),
   );

@@ -18,7 +18,7 @@ import { userDataDir } from './catalog/data-dir';
 import { EngineError, isEngineError } from './errors';
 import { createFamily, familyModules } from './families/index';
 import { attentionKinds, type ConversationTurn, type ModelFamily, type PhotoLayout } from './families/family';
-import { promptEmbedder, type PromptEmbedder } from './generation/embed-prompt';
+import { promptEmbedder, type EmbeddedPrompt, type PromptEmbedder } from './generation/embed-prompt';
 import { generate, type DecoderShape } from './generation/generate';
 import { openDecoder } from './generation/open-decoder';
 import { PromptCache } from './generation/prompt-cache';
@@ -31,6 +31,7 @@ import { averageRows } from './pruning/merge-pool';
 import { pruneVisualTokens, type PruneResult } from './pruning/prune';
 import { attentionKindMissing } from './pruning/scorers/attention-layers';
 import { getScorer } from './pruning/scorers/index';
+import { QuestionRanking } from './ranking/question-ranking';
 import { StreamingDecoder, TextTokenizer } from './text/tokenizer';
 import type { RgbImage } from './image/decode-image';
 import type { CropBudget } from './vision/crop-budget';
@@ -150,6 +151,7 @@ export class Engine {
     readonly variants: Record<ModelModule, Variant>,
     readonly ep: ExecutionProvider,
     private readonly prompts: PromptCache,
+    private readonly ranking: QuestionRanking,
   ) {}
 
   static async load(modelDir: string, options: EngineOptions = {}): Promise<Engine> {
@@ -205,7 +207,8 @@ export class Engine {
     }
     const prompts = new PromptCache(options.promptCacheMaxBytes);
     const embedder = promptEmbedder(embed!, { merge: family.imageMerge, imageTokenId: family.imageTokenId, hidden: shape.hidden });
-    return new Engine(folder, family, tokenizer, photos!, embed!, embedder, decoder!, shape, variants, ep, prompts);
+    const ranking = new QuestionRanking({ decoderPath, modelDir: folder.dir, settings, graphCacheDir, shape });
+    return new Engine(folder, family, tokenizer, photos!, embed!, embedder, decoder!, shape, variants, ep, prompts, ranking);
   }
 
   get modelId(): string {
@@ -251,7 +254,7 @@ export class Engine {
   /** The pruned answer alone, with the scores behind it. */
   async askPruned(req: AskParams & PruneParams): Promise<PrunedAnswer & { scores: number[] }> {
     const photo = await this.encodeFor(req);
-    const selection = this.selectTokens(photo, req);
+    const selection = await this.selectTokens(photo, req);
     const answer = await this.answerPruned(photo, req, selection, req.onToken);
     return { ...answer, scores: Array.from(selection.scores) };
   }
@@ -265,7 +268,7 @@ export class Engine {
     const photo = await this.encodeFor(req, stage);
     // Select first: a method the model cannot serve or a bad budget fails before any answer is spent.
     stage?.({ stage: 'ranking' });
-    const selection = this.selectTokens(photo, req);
+    const selection = await this.selectTokens(photo, req);
     stage?.({ stage: 'prefill', side: 'pruned' });
     const pruned = await this.answerPruned(photo, req, selection, (t) => req.onToken?.('pruned', t));
     stage?.({ stage: 'answered', side: 'pruned' });
@@ -273,6 +276,11 @@ export class Engine {
     const full = await this.answerFull(photo, req, (t) => req.onToken?.('full', t));
     stage?.({ stage: 'answered', side: 'full' });
     return { full, pruned, scores: Array.from(selection.scores), grid: photo.layout.grid };
+  }
+
+  private fullPrompt(photo: EncodedPhoto, req: QuestionParams): Promise<EmbeddedPrompt> {
+    const all = new Array<number>(photo.layout.tiles).fill(photo.layout.tokensPerTile);
+    return this.embedder.prompt(this.family.promptIds(this.turns(req), photo.layout, all), photo.features, photo.dim);
   }
 
   private answerFull(photo: EncodedPhoto, req: QuestionParams, onText?: (text: string) => void): Promise<Answer> {
@@ -300,9 +308,13 @@ export class Engine {
     }
   }
 
-  private selectTokens(photo: EncodedPhoto, req: PruneParams): Selection {
+  /** Scores and selection, and for a question-dependent method first the signals it reads from the full prompt. */
+  private async selectTokens(photo: EncodedPhoto, req: QuestionParams & PruneParams): Promise<Selection> {
     const start = performance.now();
+    const needs = getScorer(req.method).needs(this.photos.attentionLayerCount, { ensembleLayers: req.ensembleLayers });
+    const signals = needs.llm ? await this.ranking.signals(needs, await this.fullPrompt(photo, req), photo.layout) : {};
     const result = pruneVisualTokens({
+      ...signals,
       method: req.method,
       budget: req.budget,
       layout: photo.layout,
@@ -333,7 +345,7 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.photos.dispose(), this.embed.release(), this.decoder.release()]);
+    await Promise.all([this.photos.dispose(), this.embed.release(), this.decoder.release(), this.ranking.dispose()]);
   }
 
   private turns(req: QuestionParams): ConversationTurn[] {

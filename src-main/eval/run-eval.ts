@@ -14,7 +14,7 @@ import type { EvalCondition } from './conditions';
 import type { EvalItem } from './eval-data';
 import type { RunOutcome } from './summarize';
 
-export type EvalEngine = Pick<Engine, 'ask' | 'askPruned'>;
+export type EvalEngine = Pick<Engine, 'ask' | 'askPruned' | 'clearPromptCache'>;
 
 export interface EvalRunOptions {
   maxNewTokens: number;
@@ -48,6 +48,9 @@ export interface ScoredRun extends RunOutcome {
 type RunSettings = Pick<EvalRunOptions, 'seed' | 'maxNewTokens' | 'positions' | 'perTileFloor' | 'crops'>;
 
 function answerUnder(engine: EvalEngine, item: EvalItem, condition: EvalCondition, settings: RunSettings): Promise<Answer> {
+  // Every run prefills its whole prompt: a prompt-cache hit on the photo's earlier questions would favour the
+  // conditions whose kept set does not change with the question, and measure the cache instead of the prefill.
+  engine.clearPromptCache();
   const question = { image: item.image, prompt: item.question, maxNewTokens: settings.maxNewTokens, crops: settings.crops };
   if (condition.method === 'full') return engine.ask(question);
   const budget = { kind: 'ratio', ratio: condition.keep } as const;
@@ -102,6 +105,7 @@ export async function runEvaluation(
         condition,
         correct,
         prefillMs: answer.timings.prefillMs,
+        rankMs: answer.timings.rankMs ?? 0,
         visualTokens: answer.counts.visualTokens,
         item,
         text: answer.text,

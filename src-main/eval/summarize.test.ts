@@ -4,10 +4,11 @@ import { summarizeByType, summarizeOutcomes, type RunOutcome } from './summarize
 
 const full: EvalCondition = { method: 'full', keep: 1 };
 const cls: EvalCondition = { method: 'vtc-cls', keep: 0.25 };
-const run = (condition: EvalCondition, correct: boolean, prefillMs: number, visualTokens: number): RunOutcome => ({
+const run = (condition: EvalCondition, correct: boolean, prefillMs: number, visualTokens: number, rankMs = 0): RunOutcome => ({
   condition,
   correct,
   prefillMs,
+  rankMs,
   visualTokens,
 });
 
@@ -24,8 +25,34 @@ describe('summarizeOutcomes', () => {
       run(cls, true, 40, 16),
     ];
     const [f, c] = summarizeOutcomes([full, cls], outcomes);
-    expect(f).toEqual({ method: 'full', keep: 1, accuracy: 0.75, retention: 1, prefill_ms: 120, speedup: 1, visual_tokens: 64 });
-    expect(c).toEqual({ method: 'vtc-cls', keep: 0.25, accuracy: 0.75, retention: 1, prefill_ms: 40, speedup: 3, visual_tokens: 16 });
+    expect(f).toEqual({
+      method: 'full',
+      keep: 1,
+      accuracy: 0.75,
+      retention: 1,
+      prefill_ms: 120,
+      rank_ms: 0,
+      speedup: 1,
+      visual_tokens: 64,
+    });
+    expect(c).toEqual({
+      method: 'vtc-cls',
+      keep: 0.25,
+      accuracy: 0.75,
+      retention: 1,
+      prefill_ms: 40,
+      rank_ms: 0,
+      speedup: 3,
+      visual_tokens: 16,
+    });
+  });
+
+  it('counts the ranking before the prefill in the speedup', () => {
+    const [, fastv] = summarizeOutcomes(
+      [full, { method: 'fastv', keep: 0.25 }],
+      [run(full, true, 120, 64), run({ method: 'fastv', keep: 0.25 }, true, 40, 16, 20)],
+    );
+    expect([fastv.prefill_ms, fastv.rank_ms, fastv.speedup]).toEqual([40, 20, 2]);
   });
 
   it('can retain more than full, and has no retention when full got nothing right', () => {

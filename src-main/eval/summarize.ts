@@ -1,5 +1,5 @@
 // Per-run outcomes → one result row per condition: accuracy, retention of the full model's accuracy, mean
-// prefill time and the prefill speedup over full. Every condition ran on the same questions, so ratios of means
+// prefill and ranking time and the speedup over full's prefill, ranking included. Every condition ran on the same questions, so ratios of means
 // compare like with like.
 import { EngineError } from '../engine/errors';
 import { conditionKey, FULL, type EvalCondition } from './conditions';
@@ -8,6 +8,8 @@ export interface RunOutcome {
   condition: EvalCondition;
   correct: boolean;
   prefillMs: number;
+  /** Ranking the tokens before the prefill (pruned runs; 0 for full). */
+  rankMs: number;
   visualTokens: number;
 }
 
@@ -21,7 +23,9 @@ export interface EvalResult {
   /** accuracy / full accuracy; null when full answered nothing correctly. */
   retention: number | null;
   prefill_ms: number;
-  /** full prefill_ms / this prefill_ms. */
+  /** Mean time ranking the tokens before the prefill (question-dependent methods: the decoder probe). */
+  rank_ms: number;
+  /** full prefill_ms / (this prefill_ms + rank_ms): ranking counts in every speedup. */
   speedup: number;
   /** Mean visual tokens the LLM saw. */
   visual_tokens: number;
@@ -49,13 +53,15 @@ export function summarizeOutcomes(conditions: readonly EvalCondition[], outcomes
     const list = byKey.get(conditionKey(c))!;
     const accuracy = accuracyOf(list);
     const prefill = mean(list.map((o) => o.prefillMs));
+    const rank = mean(list.map((o) => o.rankMs));
     return {
       method: c.method,
       keep: c.keep,
       accuracy,
       retention: fullAccuracy > 0 ? accuracy / fullAccuracy : null,
       prefill_ms: prefill,
-      speedup: fullPrefill / prefill,
+      rank_ms: rank,
+      speedup: fullPrefill / (prefill + rank),
       visual_tokens: mean(list.map((o) => o.visualTokens)),
     };
   });

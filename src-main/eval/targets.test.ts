@@ -8,6 +8,7 @@ const result = (method: EvalResult['method'], keep: number, accuracy: number, re
   accuracy,
   retention,
   prefill_ms: 100 / speedup,
+  rank_ms: 0,
   speedup,
   visual_tokens: 100 * keep,
 });

@@ -209,7 +209,7 @@ describe('AppService with the real engine process', () => {
     });
     await service.api.setSettings({ modelId: 'tiny-smolvlm', ep: 'cpu', threads: 1 });
     await expect(service.invoke('ask', { photoId, question: 'q', method: 'vtc-cls', budget: { kind: 'count', count: 4 } })).rejects.toThrow(
-      'tiny-smolvlm cannot use vtc-cls (its vision encoder allows: received, random, uniform)',
+      'tiny-smolvlm cannot use vtc-cls (its vision encoder allows: received, fastv, pool, random, uniform)',
     );
     await expect(service.invoke('importPaths', { paths: ['relative/photo.jpg'] })).resolves.toMatchObject({
       errors: [{ message: 'relative/photo.jpg: give an absolute path' }],

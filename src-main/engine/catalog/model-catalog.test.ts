@@ -42,7 +42,7 @@ describe('listModels', () => {
         bytes: downloadBytes(manifest),
         family: 'idefics3',
         embedded: false,
-        methods: ['received', 'pool', 'random', 'uniform'],
+        methods: ['received', 'fastv', 'pool', 'random', 'uniform'],
       },
     ]);
   });
@@ -66,7 +66,7 @@ describe('listModels', () => {
       bytes: downloadBytes(manifest),
       family: 'idefics3',
       embedded: false,
-      methods: ['received', 'pool', 'random', 'uniform'],
+      methods: ['received', 'fastv', 'pool', 'random', 'uniform'],
     });
     expect((await findInstalledModel(FIXTURE_MODEL_ID, options)).dir).toBe(dir);
   });
@@ -98,7 +98,7 @@ describe('listModels', () => {
       bytes: 5,
       family: 'unknown',
       embedded: false,
-      methods: ['pool', 'random', 'uniform'],
+      methods: ['fastv', 'pool', 'random', 'uniform'],
     });
     expect(byId['tiny-idefics3']).toMatchObject({ installed: true, embedded: true, family: 'idefics3' });
   });
@@ -209,7 +209,7 @@ describe('importModelFolder', () => {
       bytes,
       family: 'idefics3',
       embedded: false,
-      methods: ['received', 'pool', 'random', 'uniform'],
+      methods: ['received', 'fastv', 'pool', 'random', 'uniform'],
     });
     expect(JSON.parse(readFileSync(join(root, 'data', 'imported-models.json'), 'utf8'))).toEqual({
       models: [{ id: 'smolvlm-local', dir, family: 'idefics3' }],

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModelInfo } from '../../../src-shared/api';
 import { EngineError } from '../errors';
 import { supportedMethods } from '../families/index';
+import { hasTokenCompressor } from '../ranking/question-ranking';
 import { modelsRoot, userDataDir } from './data-dir';
 import { readImportedModels, writeImportedModels } from './imported-registry';
 import { BENCHMARK_MODELS, isBuilt, type BenchmarkModel } from './benchmark-models';
@@ -41,7 +42,10 @@ async function folderModel(id: string, dir: string, embedded: boolean): Promise<
 /** What the catalogue finds; the supported pruning methods follow from the family. */
 type CatalogEntry = Omit<ModelInfo, 'methods'>;
 
-const withMethods = (m: CatalogEntry): ModelInfo => ({ ...m, methods: supportedMethods(m.family) });
+const withMethods = (m: CatalogEntry): ModelInfo => ({
+  ...m,
+  methods: supportedMethods(m.family, m.dir !== undefined && hasTokenCompressor(m.dir)),
+});
 
 export async function listModels(options: CatalogOptions = {}): Promise<ModelInfo[]> {
   const dataDir = options.dataDir ?? userDataDir();

@@ -37,9 +37,21 @@ describe('createFamily', () => {
   });
 
   it('offers [CLS] methods only where the encoder has a [CLS] token, and received and the baselines everywhere', () => {
-    expect(supportedMethods('llava')).toEqual(['vtc-cls', 'vtc-cls-ensemble', 'received', 'vtc-cls-diverse', 'pool', 'random', 'uniform']);
-    expect(supportedMethods('smolvlm')).toEqual(['received', 'pool', 'random', 'uniform']);
-    expect(supportedMethods('qwen2_vl')).toEqual(['pool', 'random', 'uniform']);
+    expect(supportedMethods('llava')).toEqual([
+      'vtc-cls',
+      'vtc-cls-ensemble',
+      'received',
+      'vtc-cls-diverse',
+      'fastv',
+      'pool',
+      'random',
+      'uniform',
+    ]);
+    expect(supportedMethods('smolvlm')).toEqual(['received', 'fastv', 'pool', 'random', 'uniform']);
+    expect(supportedMethods('qwen2_vl')).toEqual(['fastv', 'pool', 'random', 'uniform']);
+    // explain needs the model folder's trained token compressor.
+    expect(supportedMethods('llava', true)).toContain('explain');
+    expect(supportedMethods('smolvlm', true)).toEqual(['received', 'explain', 'fastv', 'pool', 'random', 'uniform']);
   });
 
   it('names the ONNX modules each family opens, and how it merges image features', () => {

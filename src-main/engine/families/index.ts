@@ -36,12 +36,16 @@ export function createFamily(folder: ModelFolder, tokenizer: TextTokenizer): Mod
   return { ...entry.create(folder, tokenizer), clsToken: entry.clsToken, modules: entry.modules };
 }
 
-/** Pruning methods a model of this type can run: the baselines, and those whose attention kind it offers. */
-export function supportedMethods(modelType: string): PruningMethod[] {
+/**
+ * Pruning methods a model of this type can run: the baselines, those whose attention kind it offers, and the
+ * trained `explain` where the model folder has its token compressor.
+ */
+export function supportedMethods(modelType: string, hasTokenCompressor = false): PruningMethod[] {
   const entry = FAMILIES[modelType];
   const offered: string[] = entry ? attentionKinds(entry.clsToken) : [];
   return SCORERS.filter((s) => {
-    const kind = s.needs(24, {}).kind;
-    return kind === 'none' || offered.includes(kind);
+    const needs = s.needs(24, {});
+    if (needs.compressor && !hasTokenCompressor) return false;
+    return needs.kind === 'none' || offered.includes(needs.kind);
   }).map((s) => s.method);
 }

@@ -78,6 +78,11 @@ export interface GraphAdditions {
   outputs: OnnxValueInfo[];
   /** Existing nodes, by their index in graph.nodes, each written as the given nodes in its place. */
   replacements?: ReadonlyMap<number, OnnxNode[]>;
+  /** Existing graph inputs, outputs and initializers, by name, left out (a graph cut short reads, gives and
+   * weighs less). */
+  removedInputs?: ReadonlySet<string>;
+  removedOutputs?: ReadonlySet<string>;
+  removedInitializers?: ReadonlySet<string>;
 }
 
 export function readOnnxModel(path: string): OnnxModelFile {
@@ -122,13 +127,18 @@ export function encodeOnnxModel(model: OnnxModelFile, additions: GraphAdditions)
     const initializerAt = new Map(model.graph.initializers.map((e) => [e.field.start, e]));
     const graphParts: Uint8Array[] = [];
     let nodeIndex = 0;
+    let inputIndex = 0;
+    let outputIndex = 0;
     for (const f of model.graphFields) {
+      if (f.field === GRAPH_INPUT && additions.removedInputs?.has(model.graph.inputs[inputIndex++].name)) continue;
+      if (f.field === GRAPH_OUTPUT && additions.removedOutputs?.has(model.graph.outputs[outputIndex++].name)) continue;
       const replacement = f.field === GRAPH_NODE ? additions.replacements?.get(nodeIndex++) : undefined;
       if (replacement) {
         for (const node of replacement) graphParts.push(...lengthDelimitedField(GRAPH_NODE, [encodeNode(node)]));
         continue;
       }
       const initializer = initializerAt.get(f.start);
+      if (initializer && additions.removedInitializers?.has(initializer.tensor.name)) continue;
       graphParts.push(...(initializer ? initializerBytes(src, initializer, basename(model.path)) : [bytesOf(src, f)]));
     }
     for (const node of additions.nodes) graphParts.push(...lengthDelimitedField(GRAPH_NODE, [encodeNode(node)]));

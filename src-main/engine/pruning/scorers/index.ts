@@ -3,6 +3,8 @@
 import type { PruningMethod } from '../../../../src-shared/api';
 import { EngineError } from '../../errors';
 import type { Scorer } from '../types';
+import { explainScorer } from './explain';
+import { fastvScorer } from './fastv';
 import { poolScorer } from './average-pool';
 import { randomScorer } from './random';
 import { receivedScorer } from './received';
@@ -16,6 +18,8 @@ export const SCORERS: readonly Scorer[] = [
   vtcClsEnsembleScorer,
   receivedScorer,
   vtcClsDiverseScorer,
+  explainScorer,
+  fastvScorer,
   poolScorer,
   randomScorer,
   uniformScorer,
