@@ -379,6 +379,24 @@ describe('browser host', { timeout: 900_000 }, () => {
     await screenshot(page, 'phi3v-heatmap');
   });
 
+  step('explain ranks by the question: its menu line, its legend, and a heatmap per question', async () => {
+    await useModel('tiny-llava');
+    await tile('Demo scene 1.png').locator('button.open').click();
+    await page.getByTestId('ask-input').waitFor();
+    await page.getByTestId('method').selectOption('explain');
+    assert.match(await page.getByTestId('method-description').textContent(), /trained network .*arXiv 2506\.01097/);
+    const first = await askNamed('what color is the circle?');
+    const second = await askNamed('how many squares are there?');
+    await second.getByRole('button', { name: 'Show tokens on photo' }).click();
+    await page.getByTestId('heatmap-toggle').check();
+    await page.getByTestId('heatmap').waitFor();
+    assert.match(await page.getByTestId('heatmap-legend').textContent(), /relevance to this question/);
+    await screenshot(page, 'explain-heatmap');
+    // The first question's own ranking: each chat entry keeps the scores it was answered with.
+    await first.getByRole('button', { name: 'Show tokens on photo' }).click();
+    await page.getByTestId('heatmap').waitFor();
+  });
+
   step("a crop budget encodes only the top half of SmolVLM's crops", async () => {
     await useModel('tiny-smolvlm-trained');
     await tile('chelsea.png').locator('button.open').click();
