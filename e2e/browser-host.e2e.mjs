@@ -108,6 +108,21 @@ describe('browser host', { timeout: 900_000 }, () => {
     await page.getByTestId('model-row').first().waitFor();
     assert.ok((await page.getByTestId('model-row').count()) >= 2, 'installed and downloadable models are listed');
     assert.match(await page.getByTestId('machine-info').textContent(), /CPU threads; execution providers available: .*CPU/);
+    // The random-weight fixture is labelled, and not offered as an answering model unless asked for.
+    const fixture = page.locator('[data-testid="model-row"][data-model-id="tiny-smolvlm"]');
+    assert.match(await fixture.textContent(), /random weights · test only/);
+    const offered = () => page.getByTestId('settings-model').locator('option').allTextContents();
+    assert.deepEqual(
+      (await offered()).filter((o) => o.startsWith('tiny-smolvlm')),
+      [],
+    );
+    assert.equal(await page.getByTestId('settings-model').inputValue(), 'tiny-llava');
+    await page.getByTestId('developer-models').check();
+    assert.deepEqual(
+      (await offered()).filter((o) => o.startsWith('tiny-smolvlm')),
+      ['tiny-smolvlm (random weights, test only)'],
+    );
+    await page.getByTestId('developer-models').uncheck();
     await screenshot(page, 'models');
   });
 
@@ -192,6 +207,42 @@ describe('browser host', { timeout: 900_000 }, () => {
     await target.dispatchEvent('drop', { dataTransfer: transfer });
     await waitForCount(before + 1);
     await tile('dropped-green.png').waitFor();
+  });
+
+  step('a suggested question on a demo scene: both sides progress, and each is marked correct or wrong', async () => {
+    await openLibrary();
+    await tile('Demo scene 2.png').locator('button.open').click();
+    const chips = page.getByTestId('suggestion');
+    await chips.first().waitFor();
+    assert.equal(await chips.count(), 3);
+    await screenshot(page, 'demo-suggestions');
+    // Every change the chat shows while the answer runs, to see both sides progressing before the full one is done.
+    await page.evaluate(() => {
+      window.sidesSeen = [];
+      const log = document.querySelector('[data-testid="chat-log"]');
+      new MutationObserver(() => {
+        const pending = log.querySelector('[data-testid="chat-pending"]');
+        const text = (id) => pending?.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? '';
+        if (pending) window.sidesSeen.push({ pruned: text('status-pruned'), full: text('status-full') });
+      }).observe(log, { subtree: true, childList: true, characterData: true });
+    });
+    const question = await chips.first().textContent();
+    await chips.first().click();
+    const entry = page.getByTestId('chat-entry').first();
+    await entry.getByTestId('timings').waitFor({ timeout: ANSWER_TIMEOUT });
+    assert.equal(await entry.locator('.question').textContent(), question);
+    const seen = await page.evaluate(() => window.sidesSeen);
+    assert.ok(
+      seen.some((s) => /^(Reading|Encoding) the photo/.test(s.pruned) && s.pruned === s.full),
+      `the photo's shared stage shows on both sides: ${JSON.stringify(seen)}`,
+    );
+    assert.ok(
+      seen.some((s) => s.pruned === 'Answered' && /^(Reading the prompt|Writing)…$/.test(s.full)),
+      `the pruned side answered while the full side was still working: ${JSON.stringify(seen)}`,
+    );
+    for (const side of ['full', 'pruned']) assert.match(await entry.getByTestId(`verdict-${side}`).textContent(), /^(✓ correct|✗ wrong)$/);
+    assert.match(await entry.getByTestId('truth').textContent(), /^True answer: \S+/);
+    await screenshot(page, 'demo-answer');
   });
 
   step('asking shows both answers side by side with timings', async () => {
@@ -292,6 +343,16 @@ describe('browser host', { timeout: 900_000 }, () => {
     await tile('rocket.jpg').getByTestId('remove-photo').click();
     await waitForCount(before - 1);
     assert.equal(await tile('rocket.jpg').count(), 0);
+  });
+
+  step('the demo album can be restored after a scene was removed', async () => {
+    const before = await photoCount();
+    await tile('Demo scene 6.png').hover();
+    await tile('Demo scene 6.png').getByTestId('remove-photo').click();
+    await waitForCount(before - 1);
+    await page.getByTestId('restore-demo').click();
+    await waitForCount(before);
+    await page.getByTestId('notice').filter({ hasText: 'Restored 1 demo scene.' }).waitFor();
   });
 
   step('a host restart on the same data folder keeps the library and the chat history', async () => {

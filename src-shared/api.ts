@@ -128,6 +128,8 @@ export interface ModelInfo {
   methods: PruningMethod[];
   /** Real sizes and random weights, for `vtc bench` only: its answers are gibberish, so the app never offers it. */
   benchmark?: boolean;
+  /** Random weights (a test fixture): its answers are meaningless, so the app offers it only as a developer option. */
+  randomWeights?: boolean;
 }
 
 export interface DownloadProgress {
@@ -185,6 +187,13 @@ export interface ImportReport {
 /** Streamed while importPaths runs: `done` of `total` files finished, `path` the one being read (total is 0 while folders are still being listed). */
 export type ImportEvent = { type: 'import-progress'; importId: string; done: number; total: number; path: string };
 
+/** Each side's answer against the known true answer (demo scenes carry theirs from `vtc synth`). */
+export interface Grade {
+  expected: string;
+  full: boolean;
+  pruned: boolean;
+}
+
 export interface ChatEntry {
   id: string;
   photoId: string;
@@ -195,6 +204,8 @@ export interface ChatEntry {
   /** The crop budget the question was asked under, when it had one. */
   crops?: number;
   result?: CompareResult;
+  /** Present when the true answer to this question about this photo is known. */
+  grade?: Grade;
   /** Stopped by the person before both answers were complete: what each side had written by then. */
   stopped?: { full: string; pruned: string };
   error?: string;
@@ -228,6 +239,8 @@ export interface BatchRow {
   full?: string;
   pruned?: string;
   agree?: boolean;
+  /** Present when the true answer is known (demo scenes). */
+  grade?: Grade;
   /** Each side's own compute in ms: prompt, prefill and decode (the photo's shared stages are in neither). */
   fullMs?: number;
   prunedMs?: number;
@@ -284,7 +297,11 @@ export const APP_API = {
   cancelImport: takes(obj({ importId: id })).returns<void>(),
   importUpload: takes(obj({ name: str(255), base64: str(140 * 1024 * 1024) })).returns<Photo>(),
   removePhoto: takes(obj({ photoId: id })).returns<void>(),
+  /** Puts back the demo scenes the library lacks (their files are rewritten; chats are kept). */
+  restoreDemoAlbum: takes(none).returns<Photo[]>(),
   chat: takes(obj({ photoId: id })).returns<ChatEntry[]>(),
+  /** Questions with a known true answer about this photo, for chips on an empty chat (none outside the demo album). */
+  suggestedQuestions: takes(obj({ photoId: id })).returns<string[]>(),
 
   ask: takes(ASK_REQUEST).returns<{ askId: string }>(),
   cancelAsk: takes(obj({ askId: id })).returns<void>(),

@@ -3,7 +3,7 @@ import type { Budget, SamplingOptions } from '../../src-shared/api';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { BENCHMARK_MODELS } from '../engine/catalog/benchmark-models';
-import { findInstalledModel } from '../engine/catalog/model-catalog';
+import { findInstalledModel, hasRandomWeights } from '../engine/catalog/model-catalog';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { CROP_SELECTIONS, type CropBudget, type CropSelection } from '../engine/vision/crop-budget';
 import { CliUsageError, intOption, numberOption, requireOption } from './args';
@@ -60,6 +60,13 @@ function threadsOption(values: Values): number {
 export async function resolveModelDir(model: string): Promise<string> {
   if (existsSync(model) || model.includes('/') || model.includes('\\')) return model;
   return (await findInstalledModel(model, { benchmarkModels: BENCHMARK_MODELS })).dir;
+}
+
+/** Said after an answer from a model whose weights are random, so nobody takes its words for an answer. */
+export function warnIfRandomWeights(engine: Engine): void {
+  if (hasRandomWeights(engine.modelId)) {
+    console.error(`vtc: warning: ${engine.modelId} has random weights (a test model): its answers are meaningless`);
+  }
 }
 
 export async function loadEngine(values: Values): Promise<Engine> {

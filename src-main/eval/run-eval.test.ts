@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureDir } from '../engine/test/paths';
 import { writeSynthDataset } from '../engine/synth/dataset';
-import { isCorrectAnswer } from './answer-match';
+import { isCorrectAnswer } from '../../src-shared/answer-match';
 import { conditionKey, evalConditions } from './conditions';
 import { readEvalData, type EvalItem } from './eval-data';
 import { encodingOrder, openEvalEngine, runEvaluation, type EvalProgress } from './run-eval';

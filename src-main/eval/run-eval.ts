@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Answer } from '../../src-shared/api';
 import { Engine, type EngineOptions, type PruneParams, type QuestionParams } from '../engine/engine';
 import { getScorer } from '../engine/pruning/scorers';
-import { isCorrectAnswer } from './answer-match';
+import { isCorrectAnswer } from '../../src-shared/answer-match';
 import type { EvalCondition } from './conditions';
 import type { EvalItem } from './eval-data';
 import type { RunOutcome } from './summarize';

@@ -331,6 +331,16 @@ describe('first run', () => {
       await first.close();
       const second = await createAppService({ dataDir, launcher: forkLauncher(engineWorker), demoAlbum: true });
       expect(await second.api.listPhotos({})).toHaveLength(5);
+      // Restoring puts back only the removed scene; each scene suggests questions it knows the answers to.
+      expect((await second.api.restoreDemoAlbum()).map((p) => p.name)).toEqual([demo[0].name]);
+      const restored = await second.api.listPhotos({});
+      expect(restored).toHaveLength(6);
+      for (const p of restored)
+        expect(await second.api.suggestedQuestions({ photoId: p.id })).toEqual([
+          expect.stringMatching(/\?$/),
+          expect.stringMatching(/\?$/),
+          expect.stringMatching(/\?$/),
+        ]);
       await second.close();
     } finally {
       await fsp.rm(dataDir, { recursive: true, force: true });

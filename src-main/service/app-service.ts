@@ -10,7 +10,7 @@ import { checkApiArgument, isApiMethod } from './api-schemas';
 import { createBatchService } from './batch-service';
 import { createChatsService } from './chats-service';
 import { lockDataFolder } from './data-folder-lock';
-import { seedDemoAlbum } from './demo-album';
+import { DemoAlbum } from './demo-album';
 import { EngineClient } from './engine-process/engine-client';
 import type { EngineLauncher } from './engine-process/engine-launcher';
 import type { Rendition } from './images';
@@ -86,17 +86,18 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
 
   // One service per domain over the same store, library, catalogue and engine; the API is their union.
   const cacheDir = path.join(dataDir, 'cache', 'vision-features');
+  const demo = new DemoAlbum(library, dataDir);
   const models = createModelsService({ store, catalog, engine, emit, cpus: os.availableParallelism() });
-  const photos = createLibraryService({ store, library, emit });
-  const chats = createChatsService({ store, library, engine, models, emit, cacheDir });
-  const batches = createBatchService({ store, library, engine, models, emit, cacheDir });
+  const photos = createLibraryService({ store, library, demo, emit });
+  const chats = createChatsService({ store, library, engine, models, emit, cacheDir, demo });
+  const batches = createBatchService({ store, library, engine, models, emit, cacheDir, demo });
   const domains = [models, photos, chats, batches];
   const api: AppApi = { ...models.api, ...photos.api, ...chats.api, ...batches.api };
 
   if (options.demoAlbum && !store.hasFlag(DEMO_ALBUM_FLAG)) {
     // The demo album is a courtesy: an app that cannot write it (say, a full disk) still starts.
     try {
-      await seedDemoAlbum(library, dataDir);
+      await demo.restore();
       await store.setFlag(DEMO_ALBUM_FLAG);
     } catch (e) {
       console.warn(`Could not create the demo album: ${toWireError(e).message}`);

@@ -76,6 +76,19 @@ it("emits a progress row per photo, then finished; each answer joins its photo's
   for (const p of photos) expect(store.chats(p.id).map((c) => c.question)).toEqual(['Describe it.']);
 });
 
+it('grades each side where the true answer is known, in the row and in the chat', async () => {
+  batches.stop();
+  batches = createBatchService({
+    ...bench.deps(),
+    demo: { questions: async () => [], expected: async (p) => (p.id === 'green' ? 'green' : undefined) },
+  });
+  engine.compare = async () => compareResult('Green.', 'red');
+  const { batchId } = await batches.api.batch(request('what color is the circle?'));
+  await finished(batchId);
+  expect(rows(batchId).map((r) => r.row.grade)).toEqual([undefined, { expected: 'green', full: true, pruned: false }, undefined]);
+  expect(store.chats('green')[0].grade).toEqual({ expected: 'green', full: true, pruned: false });
+});
+
 it('a row the engine fails carries its error, and the batch goes on', async () => {
   engine.compare = async (job) => {
     if (job.image.endsWith('green.jpg')) throw new EngineError('CORRUPT_IMAGE', 'green.jpg cannot be decoded: the file is damaged');

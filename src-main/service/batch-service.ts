@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppApi, BatchEvent, BatchRequest, BatchRow, Photo } from '../../src-shared/api';
 import { sideMs } from '../../src-shared/side-timings';
-import { answersAgree } from './chat-turns';
+import { answersAgree, gradeAnswers } from '../../src-shared/answer-match';
 import type { AnsweringDeps } from './answering-deps';
 import type { CompareJob } from './engine-process/engine-protocol';
 import { toWireError } from './wire-error';
@@ -18,7 +18,7 @@ export interface BatchService {
   stop(): void;
 }
 
-export function createBatchService({ store, library, engine, models, emit, cacheDir }: BatchServiceDeps): BatchService {
+export function createBatchService({ store, library, engine, models, emit, cacheDir, demo }: BatchServiceDeps): BatchService {
   const batches = new Map<string, AbortController>();
 
   /** A batch row asks without history: each photo gets the same question, not a follow-up. */
@@ -35,10 +35,13 @@ export function createBatchService({ store, library, engine, models, emit, cache
       const row: BatchRow = { photoId: photo.id };
       try {
         const result = await engine.call('compare', await compareJob(photo, req), { signal: controller.signal });
+        const expected = await demo.expected(photo, req.question);
+        const grade = expected === undefined ? undefined : gradeAnswers(expected, result.full.text, result.pruned.text);
         Object.assign(row, {
           full: result.full.text,
           pruned: result.pruned.text,
           agree: answersAgree(result.full.text, result.pruned.text),
+          ...(grade ? { grade } : {}),
           fullMs: Math.round(sideMs(result.full.timings)),
           prunedMs: Math.round(sideMs(result.pruned.timings)),
         });
@@ -51,6 +54,7 @@ export function createBatchService({ store, library, engine, models, emit, cache
           method: req.method,
           budget: req.budget,
           result,
+          ...(grade ? { grade } : {}),
         });
       } catch (e) {
         if (controller.signal.aborted) break;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEntry, CompareResult } from '../../src-shared/api';
-import { answersAgree, historyTurns } from './chat-turns';
+import { historyTurns } from './chat-turns';
 
 const result = (full: string, fullMs: number, prunedMs: number) =>
   ({
@@ -27,13 +27,5 @@ describe('historyTurns', () => {
       { role: 'user', text: 'q4' },
       { role: 'assistant', text: 'a4' },
     ]);
-  });
-});
-
-describe('answersAgree', () => {
-  it('ignores case, spacing and punctuation but not words', () => {
-    expect(answersAgree(' A red Cup. ', 'a red cup')).toBe(true);
-    expect(answersAgree('Two dogs', 'two  dogs!')).toBe(true);
-    expect(answersAgree('a red cup', 'a blue cup')).toBe(false);
   });
 });

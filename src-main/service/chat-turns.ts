@@ -1,5 +1,4 @@
-// Pure helpers over chat entries and answers: the history a follow-up question carries, and how a
-// batch row compares the full and pruned answers.
+// The history a follow-up question carries, from a photo's chat entries.
 import type { ChatEntry, ChatTurn } from '../../src-shared/api';
 
 /** Earlier exchanges passed with a follow-up; older ones add prompt length without helping a small model. */
@@ -14,14 +13,4 @@ export function historyTurns(entries: ChatEntry[], exchanges = HISTORY_EXCHANGES
       { role: 'user', text: e.question },
       { role: 'assistant', text: e.result!.full.text },
     ]);
-}
-
-/** Same answer up to case, spacing and punctuation. */
-export function answersAgree(a: string, b: string): boolean {
-  const norm = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}]+/gu, ' ')
-      .trim();
-  return norm(a) === norm(b);
 }

@@ -73,6 +73,27 @@ it('streams stages and both sides as events, stores the answer and sends done; a
   ]);
 });
 
+it('grades both sides against the true answer where one is known, and suggests those questions', async () => {
+  chats.stop();
+  const questions = [{ type: 'count' as const, question: 'how many circles are there?', answer: 'two' }];
+  chats = createChatsService({
+    ...bench.deps(),
+    demo: {
+      questions: async (p) => (p.id === photo.id ? questions : []),
+      expected: async (p, q) => (p.id === photo.id && q === questions[0].question ? questions[0].answer : undefined),
+    },
+  });
+  engine.compare = async () => compareResult('Two.', 'one');
+  expect(await chats.api.suggestedQuestions({ photoId: 'red' })).toEqual(['how many circles are there?']);
+  const graded = await ended((await chats.api.ask(question('how many circles are there?'))).askId);
+  expect(graded).toMatchObject({ type: 'done', entry: { grade: { expected: 'two', full: true, pruned: false } } });
+  const [stored] = await chats.api.chat({ photoId: 'red' });
+  expect(stored.grade).toEqual({ expected: 'two', full: true, pruned: false });
+  // A question without a known answer is not graded.
+  const free = await ended((await chats.api.ask(question('What is it?'))).askId);
+  expect(free.type === 'done' && 'grade' in free.entry).toBe(false);
+});
+
 it('keeps the question in the chat with its error when the engine fails, and sends error', async () => {
   engine.compare = async () => {
     throw new EngineError('ENGINE_CRASHED', 'The engine process killed by SIGKILL while working; it is being restarted. Ask again.');

@@ -5,10 +5,11 @@ import type { AppApi, AskEvent, ChatEntry } from '../../src-shared/api';
 import { historyTurns } from './chat-turns';
 import type { AnsweringDeps } from './answering-deps';
 import type { CompareJob } from './engine-process/engine-protocol';
+import { gradeAnswers } from '../../src-shared/answer-match';
 import { isEngineError } from '../engine/errors';
 import { toWireError } from './wire-error';
 
-export type ChatsApi = Pick<AppApi, 'chat' | 'ask' | 'cancelAsk'>;
+export type ChatsApi = Pick<AppApi, 'chat' | 'suggestedQuestions' | 'ask' | 'cancelAsk'>;
 
 export type ChatsServiceDeps = AnsweringDeps<AskEvent>;
 
@@ -18,11 +19,11 @@ export interface ChatsService {
   stop(): void;
 }
 
-export function createChatsService({ store, library, engine, models, emit, cacheDir }: ChatsServiceDeps): ChatsService {
+export function createChatsService({ store, library, engine, models, emit, cacheDir, demo }: ChatsServiceDeps): ChatsService {
   const asks = new Map<string, AbortController>();
 
   /** Answers in the background: `ask` has already returned the askId that the events name. */
-  async function answer(entry: ChatEntry, job: CompareJob, controller: AbortController): Promise<void> {
+  async function answer(entry: ChatEntry, job: CompareJob, controller: AbortController, expected?: string): Promise<void> {
     // What each side has written so far: Stop keeps it, as a chat app keeps a stopped reply.
     const partial = { full: '', pruned: '' };
     try {
@@ -34,7 +35,11 @@ export function createChatsService({ store, library, engine, models, emit, cache
           emit({ type: 'token', askId: entry.id, side: e.side, text: e.text });
         },
       });
-      await finish({ ...entry, result });
+      await finish({
+        ...entry,
+        result,
+        ...(expected === undefined ? {} : { grade: gradeAnswers(expected, result.full.text, result.pruned.text) }),
+      });
     } catch (e) {
       // Stopping is what the person asked for, not a failure: the entry keeps the partial answers.
       if (controller.signal.aborted && isEngineError(e) && e.code === 'CANCELLED') {
@@ -57,6 +62,7 @@ export function createChatsService({ store, library, engine, models, emit, cache
 
   const api: ChatsApi = {
     chat: async ({ photoId }) => store.chats(library.require(photoId).id),
+    suggestedQuestions: async ({ photoId }) => (await demo.questions(library.require(photoId))).map((qa) => qa.question),
     async ask(req) {
       const photo = library.require(req.photoId);
       // The setup and the history are taken now, so a model or settings problem is this call's answer.
@@ -83,7 +89,7 @@ export function createChatsService({ store, library, engine, models, emit, cache
       await store.putChat(entry);
       const controller = new AbortController();
       asks.set(entry.id, controller);
-      void answer(entry, job, controller);
+      void answer(entry, job, controller, await demo.expected(photo, req.question));
       return { askId: entry.id };
     },
     async cancelAsk({ askId }) {

@@ -9,13 +9,13 @@ export interface ModelCatalog {
   importModelFolder(dir: string): Promise<ModelInfo>;
 }
 
-/** The embedded models the app falls back to, best first: tiny-llava answers questions about the demo scenes. */
-export const EMBEDDED_DEFAULTS = ['tiny-llava', 'tiny-smolvlm'];
+/** The embedded model the app falls back to: tiny-llava, trained on the demo scenes, answers questions about them. */
+export const EMBEDDED_DEFAULT = 'tiny-llava';
 
+/** The model questions go to before the person picks one; never one with random weights. */
 export function defaultModelId(models: ModelInfo[]): string | undefined {
-  const installed = models.filter((m) => m.installed);
-  for (const id of EMBEDDED_DEFAULTS) if (installed.some((m) => m.id === id)) return id;
-  return installed[0]?.id;
+  const answering = models.filter((m) => m.installed && !m.randomWeights);
+  return (answering.find((m) => m.id === EMBEDDED_DEFAULT) ?? answering[0])?.id;
 }
 
 /**

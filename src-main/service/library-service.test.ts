@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ImportEvent, LibraryReadOnlyEvent } from '../../src-shared/api';
 import { nodeJournalFileSystem, type JournalFileSystem } from './journal';
+import { DemoAlbum } from './demo-album';
 import { Library } from './library';
 import { createLibraryService, type LibraryService } from './library-service';
 import { LibraryStore } from './library-store';
@@ -41,9 +42,11 @@ beforeEach(async () => {
   store = await LibraryStore.open(dataDir, { fs: journalFs, retryMs: 20 });
   events = [];
   onEvent = () => undefined;
+  const library = new Library(store, dataDir);
   service = createLibraryService({
     store,
-    library: new Library(store, dataDir),
+    library,
+    demo: new DemoAlbum(library, dataDir),
     emit: (e) => {
       events.push(e);
       onEvent(e);

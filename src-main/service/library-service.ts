@@ -5,12 +5,16 @@ import { readFile } from 'node:fs/promises';
 import type { AppApi, ImportEvent, ImportReport, ImportRequest, LibraryReadOnlyEvent } from '../../src-shared/api';
 import { EngineError } from '../engine/errors';
 import { displayRendition, type Rendition } from './images';
+import type { DemoAlbum } from './demo-album';
 import type { Library } from './library';
 import type { LibraryStore } from './library-store';
 
 export type MediaKind = 'thumb' | 'photo';
 
-export interface LibraryApi extends Pick<AppApi, 'libraryHealth' | 'listPhotos' | 'cancelImport' | 'importUpload' | 'removePhoto'> {
+export interface LibraryApi extends Pick<
+  AppApi,
+  'libraryHealth' | 'listPhotos' | 'cancelImport' | 'importUpload' | 'removePhoto' | 'restoreDemoAlbum'
+> {
   /** `callerGone` aborts when whoever started the import has gone (its page closed): the import stops as on cancel. */
   importPaths(arg: ImportRequest, callerGone?: AbortSignal): Promise<ImportReport>;
 }
@@ -18,6 +22,7 @@ export interface LibraryApi extends Pick<AppApi, 'libraryHealth' | 'listPhotos' 
 export interface LibraryServiceDeps {
   store: LibraryStore;
   library: Library;
+  demo: Pick<DemoAlbum, 'restore'>;
   emit: (event: ImportEvent | LibraryReadOnlyEvent) => void;
 }
 
@@ -29,7 +34,7 @@ export interface LibraryService {
   stop(): void;
 }
 
-export function createLibraryService({ store, library, emit }: LibraryServiceDeps): LibraryService {
+export function createLibraryService({ store, library, demo, emit }: LibraryServiceDeps): LibraryService {
   const imports = new Map<string, AbortController>();
   const offReadOnly = store.onReadOnlyChange((readOnly) => emit({ type: 'library-read-only', readOnly }));
 
@@ -52,6 +57,7 @@ export function createLibraryService({ store, library, emit }: LibraryServiceDep
     },
     importUpload: ({ name, base64 }) => library.importUpload(name, base64),
     removePhoto: ({ photoId }) => library.remove(photoId),
+    restoreDemoAlbum: () => demo.restore(),
   };
 
   return {

@@ -28,10 +28,11 @@ describe('batch runs', () => {
 
   it('summarises agreement and each side’s time over answered rows only', () => {
     const summary = summariseBatch([
-      { photoId: 'a', agree: true, fullMs: 300, prunedMs: 100 },
-      { photoId: 'b', agree: false, fullMs: 200, prunedMs: 150 },
+      { photoId: 'a', agree: true, fullMs: 300, prunedMs: 100, grade: { expected: 'two', full: true, pruned: true } },
+      { photoId: 'b', agree: false, fullMs: 200, prunedMs: 150, grade: { expected: 'red', full: true, pruned: false } },
+      { photoId: 'd', agree: false, fullMs: 10, prunedMs: 10 },
       { photoId: 'c', error: 'Corrupt file.' },
     ]);
-    expect(summary).toEqual({ answered: 2, agreed: 1, failed: 1, fullMs: 500, prunedMs: 250 });
+    expect(summary).toEqual({ answered: 3, agreed: 1, failed: 1, graded: 2, fullCorrect: 2, prunedCorrect: 1, fullMs: 510, prunedMs: 260 });
   });
 });

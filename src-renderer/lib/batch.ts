@@ -1,4 +1,5 @@
-// Batch progress: rows arrive one per photo; the summary says how often pruning agreed and how fast each side was.
+// Batch progress: rows arrive one per photo; the summary says how often pruning agreed, how often each side was right
+// where the true answer is known, and how fast each side was.
 import type { BatchEvent, BatchRow } from '../../src-shared/api';
 
 export interface BatchRun {
@@ -26,6 +27,10 @@ export interface BatchSummary {
   answered: number;
   agreed: number;
   failed: number;
+  /** Rows whose true answer is known, and how many of them each side got right. */
+  graded: number;
+  fullCorrect: number;
+  prunedCorrect: number;
   /** Each side's own compute over the answered rows. */
   fullMs: number;
   prunedMs: number;
@@ -37,6 +42,9 @@ export function summariseBatch(rows: BatchRow[]): BatchSummary {
     answered: answered.length,
     agreed: answered.filter((r) => r.agree).length,
     failed: rows.length - answered.length,
+    graded: answered.filter((r) => r.grade).length,
+    fullCorrect: answered.filter((r) => r.grade?.full).length,
+    prunedCorrect: answered.filter((r) => r.grade?.pruned).length,
     fullMs: answered.reduce((sum, r) => sum + (r.fullMs ?? 0), 0),
     prunedMs: answered.reduce((sum, r) => sum + (r.prunedMs ?? 0), 0),
   };

@@ -6,6 +6,8 @@ import { messageOf, notify } from './status.svelte';
 
 export const chat = $state({
   entries: {} as Record<string, ChatEntry[]>,
+  /** Questions with a known true answer, per photo (demo scenes): chips on an empty chat. */
+  suggestions: {} as Record<string, string[]>,
   asks: {} as PendingAsks,
   /** Method and budget apply to the next question (and to batch runs). */
   method: 'vtc-cls' as PruningMethod,
@@ -23,7 +25,9 @@ export function nextBudget(): Budget {
 
 export async function loadChat(photoId: string): Promise<void> {
   try {
-    chat.entries[photoId] = await client.api.chat({ photoId });
+    const [entries, suggestions] = await Promise.all([client.api.chat({ photoId }), client.api.suggestedQuestions({ photoId })]);
+    chat.entries[photoId] = entries;
+    chat.suggestions[photoId] = suggestions;
   } catch (e) {
     notify('error', `Could not load the chat: ${messageOf(e)}`);
   }

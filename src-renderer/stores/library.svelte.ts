@@ -1,4 +1,5 @@
 // The photo library: the current (searched) list, the selection for batch runs, and imports.
+import { formatCount } from '../../src-shared/format';
 import type { ImportEvent, ImportProblem, Photo } from '../../src-shared/api';
 import { droppedFiles } from '../lib/dropped-files';
 import { newImportRun, type ImportRun } from '../lib/import-progress';
@@ -122,6 +123,20 @@ export async function removePhoto(photo: Photo): Promise<void> {
     notify('info', `Removed ${photo.name} from the library (the file itself is untouched).`);
   } catch (e) {
     notify('error', `Could not remove ${photo.name}: ${messageOf(e)}`);
+  }
+}
+
+/** Puts back the demo scenes the library lacks, with their known questions. */
+export async function restoreDemoAlbum(): Promise<void> {
+  try {
+    const added = await client.api.restoreDemoAlbum();
+    await refreshPhotos();
+    notify(
+      'info',
+      added.length > 0 ? `Restored ${formatCount(added.length, 'demo scene')}.` : 'The demo album is complete: nothing to restore.',
+    );
+  } catch (e) {
+    notify('error', `Could not restore the demo album: ${messageOf(e)}`);
   }
 }
 

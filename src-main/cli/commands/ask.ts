@@ -1,6 +1,6 @@
 // `vtc ask`: one question about one photo with all visual tokens, streamed, then the timings.
 import { intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseCrops, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
+import { ENGINE_OPTIONS, loadEngine, parseCrops, QUESTION_OPTIONS, samplingOptions, warnIfRandomWeights } from '../engine-options';
 import { countLine, timingLine } from '../report';
 
 export const summary =
@@ -25,6 +25,7 @@ export async function run(argv: string[]): Promise<void> {
     onToken: json ? undefined : (text) => process.stdout.write(text),
   });
   await engine.dispose();
+  warnIfRandomWeights(engine);
   if (json) {
     console.log(JSON.stringify({ text: answer.text, tokens: answer.tokens, timings: answer.timings, counts: answer.counts }));
   } else {

@@ -43,6 +43,9 @@ describe('vtc compare', () => {
 
   it('--json prints one compare result: a count budget keeps that many tokens', () => {
     expect(json.code).toBe(0);
+    expect(stderrLines(json).filter((l) => l.startsWith('vtc:'))).toEqual([
+      'vtc: warning: tiny-smolvlm has random weights (a test model): its answers are meaningless',
+    ]);
     expect(json.stdout.trimEnd().split('\n')).toHaveLength(1);
     const result = JSON.parse(json.stdout);
     expect(Object.keys(result).sort()).toEqual(['full', 'grid', 'pruned', 'scores']);

@@ -1,7 +1,16 @@
 // `vtc compare`: the same question answered with all visual tokens and with a pruned set, side by side.
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { CliUsageError, intOption, parseOptions, requireOption } from '../args';
-import { ENGINE_OPTIONS, loadEngine, parseBudget, parseCrops, parsePositions, QUESTION_OPTIONS, samplingOptions } from '../engine-options';
+import {
+  ENGINE_OPTIONS,
+  loadEngine,
+  parseBudget,
+  parseCrops,
+  parsePositions,
+  QUESTION_OPTIONS,
+  samplingOptions,
+  warnIfRandomWeights,
+} from '../engine-options';
 import { formatSpeed } from '../../../src-shared/format';
 import { sideMs } from '../../../src-shared/side-timings';
 import { countLine, photoLine, sideLine } from '../report';
@@ -57,6 +66,7 @@ export async function run(argv: string[]): Promise<void> {
         },
   });
   await engine.dispose();
+  warnIfRandomWeights(engine);
   if (json) {
     console.log(JSON.stringify(result));
     return;

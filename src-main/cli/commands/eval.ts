@@ -1,6 +1,6 @@
 // `vtc eval`: accuracy and prefill time of the full model and of each pruning method at each kept fraction, on a
 // data.jsonl as `vtc synth` writes it. Answers count when they equal the expected one after normalising case,
-// punctuation and spaces (src-main/eval/answer-match.ts). Progress goes to stderr, results to stdout.
+// punctuation and spaces (src-shared/answer-match.ts). Progress goes to stderr, results to stdout.
 import { PRUNING_METHODS, type PruningMethod } from '../../../src-shared/api';
 import { evalConditions } from '../../eval/conditions';
 import { readEvalData } from '../../eval/eval-data';

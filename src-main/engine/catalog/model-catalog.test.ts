@@ -8,7 +8,15 @@ import { FIXTURE_MODEL_ID, writeFixtureModel } from '../test/download/fixture-mo
 import { startHfFixtureServer } from '../test/download/hf-fixture-server';
 import { pullModel } from '../download/pull-model';
 import { downloadBytes, type ModelManifest } from './manifest';
-import { findInstalledModel, importModelFolder, listModels, modelIdFromFolderName, type CatalogOptions } from './model-catalog';
+import {
+  findInstalledModel,
+  hasRandomWeights,
+  importModelFolder,
+  listModels,
+  modelIdFromFolderName,
+  type CatalogOptions,
+} from './model-catalog';
+import { BENCHMARK_MODELS } from './benchmark-models';
 
 let root: string;
 let manifest: ModelManifest;
@@ -101,6 +109,20 @@ describe('listModels', () => {
       methods: ['fastv', 'pool', 'random', 'uniform'],
     });
     expect(byId['tiny-idefics3']).toMatchObject({ installed: true, embedded: true, family: 'idefics3' });
+    expect(Object.values(byId).some((m) => m.randomWeights)).toBe(false);
+  });
+
+  it('marks the random-weight fixtures and the benchmark models as such, and only them', async () => {
+    const models = await listModels({ dataDir: join(root, 'data'), benchmarkModels: BENCHMARK_MODELS });
+    const random = models.filter((m) => m.randomWeights).map((m) => m.id);
+    expect(random).toEqual([...BENCHMARK_MODELS.map((b) => b.id), 'tiny-smolvlm']);
+    expect(models.find((m) => m.id === 'tiny-llava')).toMatchObject({ embedded: true });
+    expect(models.find((m) => m.id === 'tiny-llava')?.randomWeights).toBeUndefined();
+    expect(['tiny-smolvlm', 'tiny-llava', ...BENCHMARK_MODELS.map((b) => b.id)].map(hasRandomWeights)).toEqual([
+      true,
+      false,
+      ...BENCHMARK_MODELS.map(() => true),
+    ]);
   });
 
   it('marks an imported folder that has since disappeared as not installed', async () => {

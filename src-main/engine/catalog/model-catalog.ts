@@ -32,11 +32,23 @@ async function subfolders(dir: string): Promise<string[]> {
     .sort();
 }
 
+/**
+ * Embedded test fixtures whose weights are random (models/fixtures/<id>/README.md says how each is built): they
+ * run the whole path quickly, but what they write is gibberish, so nothing offers them as answering models.
+ */
+export const RANDOM_WEIGHT_FIXTURES: readonly string[] = ['tiny-smolvlm'];
+
+/** Whether a model's answers are meaningless: a random-weight fixture or a benchmark model. */
+export function hasRandomWeights(id: string): boolean {
+  return RANDOM_WEIGHT_FIXTURES.includes(id) || BENCHMARK_MODELS.some((b) => b.id === id);
+}
+
 /** A folder with a config.json, described as installed; undefined for anything else. */
 async function folderModel(id: string, dir: string, embedded: boolean): Promise<CatalogEntry | undefined> {
   const family = await readModelType(dir);
   if (family === undefined) return undefined;
-  return { id, name: id, dir, installed: true, bytes: await folderBytes(dir), family, embedded };
+  const random = embedded && RANDOM_WEIGHT_FIXTURES.includes(id) ? { randomWeights: true } : {};
+  return { id, name: id, dir, installed: true, bytes: await folderBytes(dir), family, embedded, ...random };
 }
 
 /** What the catalogue finds; the supported pruning methods follow from the family. */
@@ -79,6 +91,7 @@ export async function listModels(options: CatalogOptions = {}): Promise<ModelInf
       family: b.family,
       embedded: false,
       benchmark: true,
+      randomWeights: true,
     });
   }
   // A built benchmark model's folder is in the models folder: never list it as a plain model.

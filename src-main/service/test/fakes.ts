@@ -9,6 +9,7 @@ import type { CallOptions, EngineClient } from '../engine-process/engine-client'
 import type { CompareJob, CompareEvent, EngineMethods } from '../engine-process/engine-protocol';
 import type { AnsweringDeps } from '../answering-deps';
 import type { ModelCatalog } from '../engine-catalog';
+import { DemoAlbum } from '../demo-album';
 import { Library } from '../library';
 import { LibraryStore } from '../library-store';
 import { createModelsService } from '../models-service';
@@ -168,9 +169,12 @@ export class AnsweringBench<Event> {
   /** The dependencies of a chats or batch service, sending its events here. */
   deps(): AnsweringDeps<Event> {
     const { store, engine, catalog } = this;
+    const library = new Library(store, this.dataDir);
     return {
       store,
-      library: new Library(store, this.dataDir),
+      library,
+      // No demo album in this data folder: no question has a known answer unless a test says so.
+      demo: new DemoAlbum(library, this.dataDir),
       engine,
       models: createModelsService({ store, catalog, engine, emit: () => undefined, cpus: 2 }),
       emit: (e) => {

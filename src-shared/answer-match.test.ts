@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCorrectAnswer, normalizeAnswer } from './answer-match';
+import { answersAgree, gradeAnswers, isCorrectAnswer, normalizeAnswer } from './answer-match';
 
 describe('normalizeAnswer', () => {
   it('lowercases, strips punctuation and collapses spaces', () => {
@@ -25,5 +25,19 @@ describe('isCorrectAnswer', () => {
   it('never counts an empty answer as correct, even against an empty expectation', () => {
     expect(isCorrectAnswer('', '')).toBe(false);
     expect(isCorrectAnswer('...', '!')).toBe(false);
+  });
+});
+
+describe('answersAgree', () => {
+  it('ignores case, spacing and punctuation but not words', () => {
+    expect(answersAgree(' A red Cup. ', 'a red cup')).toBe(true);
+    expect(answersAgree('Two dogs', 'two  dogs!')).toBe(true);
+    expect(answersAgree('a red cup', 'a blue cup')).toBe(false);
+  });
+});
+
+describe('gradeAnswers', () => {
+  it('marks each side against the true answer', () => {
+    expect(gradeAnswers('two', 'Two.', 'one')).toEqual({ expected: 'two', full: true, pruned: false });
   });
 });
