@@ -67,6 +67,8 @@ async function askAndWait(question, entriesBefore) {
 /** Applies a model in the engine settings and goes back to the library. */
 async function useModel(modelId) {
   await page.getByTestId('nav-models').click();
+  // Test fixtures with random weights are offered only as a developer option.
+  await page.getByTestId('developer-models').check();
   await page.getByTestId('settings-model').selectOption(modelId);
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByTestId('notice').filter({ hasText: 'Engine settings applied' }).last().waitFor({ timeout: 60_000 });
@@ -243,6 +245,7 @@ describe('browser host', { timeout: 900_000 }, () => {
     for (const side of ['full', 'pruned']) assert.match(await entry.getByTestId(`verdict-${side}`).textContent(), /^(✓ correct|✗ wrong)$/);
     assert.match(await entry.getByTestId('truth').textContent(), /^True answer: \S+/);
     await screenshot(page, 'demo-answer');
+    await openLibrary();
   });
 
   step('asking shows both answers side by side with timings', async () => {

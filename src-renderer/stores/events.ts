@@ -16,6 +16,7 @@ export function routeEvents(): () => void {
   let recovering = false;
   const offEvents = client.onEvent((event) => {
     switch (event.type) {
+      case 'stage':
       case 'token':
       case 'done':
       case 'error':
