@@ -115,7 +115,7 @@ describe('listModels', () => {
   it('marks the random-weight fixtures and the benchmark models as such, and only them', async () => {
     const models = await listModels({ dataDir: join(root, 'data'), benchmarkModels: BENCHMARK_MODELS });
     const random = models.filter((m) => m.randomWeights).map((m) => m.id);
-    expect(random).toEqual([...BENCHMARK_MODELS.map((b) => b.id), 'tiny-smolvlm']);
+    expect(random).toEqual([...BENCHMARK_MODELS.map((b) => b.id), 'tiny-phi3v', 'tiny-smolvlm']);
     expect(models.find((m) => m.id === 'tiny-llava')).toMatchObject({ embedded: true });
     expect(models.find((m) => m.id === 'tiny-llava')?.randomWeights).toBeUndefined();
     expect(['tiny-smolvlm', 'tiny-llava', ...BENCHMARK_MODELS.map((b) => b.id)].map(hasRandomWeights)).toEqual([

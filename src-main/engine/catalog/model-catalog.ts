@@ -36,7 +36,7 @@ async function subfolders(dir: string): Promise<string[]> {
  * Embedded test fixtures whose weights are random (models/fixtures/<id>/README.md says how each is built): they
  * run the whole path quickly, but what they write is gibberish, so nothing offers them as answering models.
  */
-export const RANDOM_WEIGHT_FIXTURES: readonly string[] = ['tiny-smolvlm'];
+export const RANDOM_WEIGHT_FIXTURES: readonly string[] = ['tiny-phi3v', 'tiny-smolvlm'];
 
 /** Whether a model's answers are meaningless: a random-weight fixture or a benchmark model. */
 export function hasRandomWeights(id: string): boolean {
