@@ -84,7 +84,8 @@ describe('benchmark models in the catalogue', () => {
         family: 'idefics3',
         embedded: false,
         benchmark: true,
-        methods: ['received', 'pool', 'random', 'uniform'],
+        methods: ['received', 'fastv', 'pool', 'random', 'uniform'],
+        randomWeights: true,
       },
     ]);
     const e = await engineErrorOf(findInstalledModel(ID, options));
